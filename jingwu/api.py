@@ -1,0 +1,61 @@
+"""The JSON API under /api/: one NinjaAPI, one error shape, routers contributed by the apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from jingwu.cases.errors import ServiceError
+
+api = NinjaAPI(
+    title="智慧精武 Jingwu API",
+    version="1",
+    description="Cases over grids: report, follow and handle every problem through one closed loop. "
+    "Errors: `{\"error\": {\"code\", \"message\", \"details\"}}` with stable codes.",
+    urls_namespace="api",
+)
+
+
+def error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or {}}}, status=status
+    )
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = [{"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", "")} for e in exc.errors]
+    return error(request, 400, "invalid", "请求参数无效 / invalid request", {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "unauthenticated", "需要登录或有效令牌 / authentication required")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", "未找到 / not found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    return error(request, exc.status_code, codes.get(exc.status_code, "invalid"), str(exc))
+
+
+from jingwu.cases.api import router as cases_router  # noqa: E402
+from jingwu.geo.api import router as geo_router  # noqa: E402
+from jingwu.org.api import router as org_router  # noqa: E402
+
+api.add_router("", org_router)
+api.add_router("", geo_router)
+api.add_router("", cases_router)

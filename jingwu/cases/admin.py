@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Attachment, Case, Category, FilingCondition, Transition
+
+
+class FilingConditionInline(admin.TabularInline):
+    model = FilingCondition
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["kind", "code", "name", "major_name", "case_kind", "is_local", "is_public", "active"]
+    list_filter = ["kind", "major_name", "is_local", "is_public", "active"]
+    search_fields = ["code", "name", "name_en", "keywords"]
+    inlines = [FilingConditionInline]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TransitionInline(ReadOnlyInline):
+    model = Transition
+    fields = ["seq", "at", "action", "outcome", "from_state", "to_state", "actor_name", "role", "note"]
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["kind", "file", "at"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: workflow state changes only through the service functions."""
+
+    list_display = ["number", "status", "category", "source", "grid", "department", "reported_at", "due_at"]
+    list_filter = ["status", "source", "kind", "region"]
+    search_fields = ["number", "description", "address"]
+    list_select_related = ["category", "grid", "department"]
+    date_hierarchy = "reported_at"
+    inlines = [TransitionInline, AttachmentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

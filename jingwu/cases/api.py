@@ -1,0 +1,477 @@
+"""Case endpoints: report, list, detail with timeline, one endpoint per workflow action, my tasks."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from jingwu.lib import clock, coords
+from jingwu.lib.privacy import mask_name, mask_phone
+from jingwu.lib.worktime import Limit, LimitUnit
+from jingwu.org.auth import current_user, require_user
+from jingwu.org.choices import SEE_ALL, Role
+from jingwu.org.services import role_of
+
+from . import selectors, services, workflow
+from .choices import OPEN_STATES, Action, Source, State
+from .errors import Invalid
+from .models import Attachment, Case, Category
+
+router = Router(tags=["cases"])
+
+MAX_PAGE = 200
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+class ReportIn(BaseModel):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: coords.CRS = coords.CRS.WGS84
+    description: str = Field(min_length=1, max_length=4000)
+    category: str | None = Field(None, description="category id, code, or kind:code (e.g. matter:06010)")
+    source: Source | None = None
+    address: str = Field("", max_length=200)
+    reporter_name: str = Field("", max_length=64)
+    reporter_phone: str = Field("", max_length=32)
+    client_key: str | None = Field(None, max_length=64, description="client-generated idempotency key")
+
+
+class ExtensionIn(BaseModel):
+    value: int = Field(gt=0, le=720)
+    unit: LimitUnit = LimitUnit.WORK_DAYS
+
+
+class ActionIn(BaseModel):
+    version: int = Field(description="the case version you saw; a stale one is refused with 409")
+    outcome: str = ""
+    note: str = Field("", max_length=2000)
+    reason: str = Field("", max_length=32)
+    public_note: str = Field("", max_length=500)
+    department: str | None = None
+    category: str | None = None
+    condition: int | None = None
+    extension: ExtensionIn | None = None
+    merge_into: str | None = None
+    client_key: str | None = Field(None, max_length=64)
+
+    @field_validator("extension", mode="before")
+    @classmethod
+    def _extension_from_form(cls, v: Any) -> Any:
+        return json.loads(v) if isinstance(v, str) and v.strip().startswith("{") else v
+
+
+def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list[Any]]:
+    """JSON or form (multipart with photos) — phones send FormData, integrations JSON."""
+    content_type = request.content_type or ""
+    if content_type.startswith("application/json"):
+        try:
+            raw = json.loads(request.body or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise Invalid("请求体不是有效的JSON / body is not valid JSON", code="invalid_json") from exc
+        if not isinstance(raw, dict):
+            raise Invalid("请求体必须是JSON对象 / body must be a JSON object", code="invalid_json")
+        files: list[Any] = []
+    else:
+        raw = {k: v for k, v in request.POST.items() if v != ""}
+        files = request.FILES.getlist("photos") + request.FILES.getlist("photo")
+    try:
+        return model.model_validate(raw), files
+    except ValidationError as exc:
+        fields = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
+        raise Invalid("请求参数无效 / invalid request", details={"fields": fields}) from exc
+
+
+def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    form = {**schema, "properties": {**schema.get("properties", {}),
+                                     "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema},
+                                                          "multipart/form-data": {"schema": form}}}}
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+class CategoryRef(Schema):
+    kind: str
+    code: str
+    name: str
+
+
+class CaseOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    kind: str
+    category: CategoryRef | None
+    source: str
+    lon: float
+    lat: float
+    address: str
+    grid: str | None
+    region: str | None
+    region_name: str | None
+    description: str
+    department: str | None
+    department_name: str | None
+    reported_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    handling_deadline: datetime | None
+    overdue: bool
+    version: int
+
+
+class StaffCaseOut(CaseOut):
+    reporter_name: str
+    reporter_phone: str
+    condition: str | None
+    extension_count: int
+    pending_extension: dict[str, Any] | None
+    rework_count: int
+    return_count: int
+    merged_into: str | None
+
+
+class TimelineOut(Schema):
+    seq: int
+    action: str
+    action_label: str
+    outcome: str
+    from_state: str
+    to_state: str
+    at: datetime
+    actor_name: str | None
+    role: str | None
+    department: str | None
+    note: str | None
+    public_note: str
+    on_time: bool | None
+    attachments: list[int]
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    url: str
+    width: int
+    height: int
+
+
+class ActionOption(Schema):
+    action: str
+    outcome: str
+    label: str
+    needs_reason: bool
+    needs_photo: bool
+
+
+class CaseDetailOut(StaffCaseOut):
+    timeline: list[TimelineOut]
+    attachments: list[AttachmentOut]
+    duplicates: list[str]
+    suggested_department: str | None
+    actions: list[ActionOption]
+
+
+class CasePageOut(Schema):
+    items: list[StaffCaseOut]
+    next_cursor: str | None
+
+
+class ReportOut(Schema):
+    case: StaffCaseOut
+    created: bool
+    tracking_code: str
+    duplicates: list[str]
+
+
+def _is_staff(user: Any) -> bool:
+    return role_of(user) not in (Role.PUBLIC, Role.SYSTEM)
+
+
+def case_dict(c: Case, at: datetime, staff: bool) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "number": c.number,
+        "status": c.status,
+        "status_label": str(State(c.status).label),
+        "kind": c.kind,
+        "category": {"kind": c.category.kind, "code": c.category.code, "name": c.category.name} if c.category else None,
+        "source": c.source,
+        "lon": c.lon if staff else round(c.lon, 4),
+        "lat": c.lat if staff else round(c.lat, 4),
+        "address": c.address,
+        "grid": c.grid.code if c.grid else None,
+        "region": c.region.code if c.region else None,
+        "region_name": c.region.name if c.region else None,
+        "description": c.description,
+        "department": c.department.code if c.department else None,
+        "department_name": c.department.name if c.department else None,
+        "reported_at": c.reported_at,
+        "updated_at": c.updated_at,
+        "due_at": c.due_at,
+        "handling_deadline": c.handling_deadline,
+        "overdue": c.is_overdue(at),
+        "version": c.version,
+    }
+    if staff:
+        d.update({
+            "reporter_name": mask_name(c.reporter_name),
+            "reporter_phone": mask_phone(c.reporter_phone),
+            "condition": c.condition.name if c.condition else None,
+            "extension_count": c.extension_count,
+            "pending_extension": c.pending_extension,
+            "rework_count": c.rework_count,
+            "return_count": c.return_count,
+            "merged_into": c.merged_into.number if c.merged_into else None,
+        })
+    return d
+
+
+def _list_qs(user: Any) -> Any:
+    return Case.objects.visible_to(user).select_related(
+        "category", "condition", "grid", "region", "department", "merged_into"
+    )
+
+
+def _load(user: Any, number: str) -> Case:
+    return get_object_or_404(_list_qs(user), number=number)
+
+
+# --- endpoints ------------------------------------------------------------------------------------
+
+
+@router.post("/cases", response={200: ReportOut, 201: ReportOut}, openapi_extra=_body_doc(ReportIn),
+             summary="Report a problem (JSON, or multipart with photos)")
+def report(request: HttpRequest) -> Any:
+    user = require_user(request, write=True)
+    body, files = _parse_body(request, ReportIn)
+    result = services.report_case(
+        actor=user, lon=body.lon, lat=body.lat, crs=body.crs, description=body.description,
+        category=body.category, source=body.source, address=body.address, reporter_name=body.reporter_name,
+        reporter_phone=body.reporter_phone, client_key=body.client_key, photos=files,
+    )
+    c = _list_qs(user).filter(pk=result.case.pk).first() or result.case
+    payload = {"case": case_dict(c, clock.now(), True), "created": result.created,
+               "tracking_code": c.tracking_code, "duplicates": [d.number for d in result.duplicates]}
+    return (201 if result.created else 200), payload
+
+
+class ListQuery(Schema):
+    status: str | None = Field(None, description="comma-separated states")
+    category: str | None = None
+    source: str | None = None
+    region: str | None = None
+    grid: str | None = None
+    department: str | None = None
+    overdue: bool | None = None
+    reported_after: datetime | None = None
+    reported_before: datetime | None = None
+    bbox: str | None = Field(None, description="lon1,lat1,lon2,lat2 (WGS-84)")
+    q: str | None = Field(None, max_length=100)
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("无效的分页游标 / invalid cursor", code="invalid_cursor") from exc
+    return value
+
+
+def _encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
+
+
+def build_filter(params: ListQuery) -> selectors.CaseFilter:
+    statuses = [s for s in (params.status or "").split(",") if s]
+    bad = [s for s in statuses if s not in State.values]
+    if bad:
+        raise Invalid(f"未知状态 / unknown status {','.join(bad)}", code="unknown_status")
+    if params.source and params.source not in Source.values:
+        raise Invalid(f"未知来源 / unknown source {params.source}", code="unknown_source")
+    bbox = None
+    if params.bbox:
+        try:
+            parts = [float(x) for x in params.bbox.split(",")]
+        except ValueError as exc:
+            raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox") from exc
+        if len(parts) != 4:
+            raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox")
+        bbox = (parts[0], parts[1], parts[2], parts[3])
+    return selectors.CaseFilter(
+        status=statuses or None, category=params.category, source=params.source, region=params.region,
+        grid=params.grid, department=params.department, overdue=params.overdue,
+        reported_after=params.reported_after, reported_before=params.reported_before, bbox=bbox, q=params.q,
+    )
+
+
+@router.get("/cases", response=CasePageOut, summary="List cases you may see, newest first, with a cursor")
+def list_cases(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
+    user = current_user(request)
+    now = clock.now()
+    qs = selectors.apply_filter(_list_qs(user), build_filter(params), now)
+    after = _decode_cursor(params.cursor)
+    if after is not None:
+        qs = qs.filter(pk__lt=after)
+    rows = list(qs.order_by("-pk")[: params.limit + 1])
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    staff = _is_staff(user)
+    return {"items": [case_dict(c, now, staff) | _blank_staff(staff) for c in rows],
+            "next_cursor": _encode_cursor(rows[-1].pk) if more and rows else None}
+
+
+def _blank_staff(staff: bool) -> dict[str, Any]:
+    # The public gets the same shape with personal and internal fields emptied.
+    if staff:
+        return {}
+    return {"reporter_name": "", "reporter_phone": "", "condition": None, "extension_count": 0,
+            "pending_extension": None, "rework_count": 0, "return_count": 0, "merged_into": None}
+
+
+@router.get("/tasks", response=list[StaffCaseOut], summary="Cases waiting for my hand now")
+def my_tasks(request: HttpRequest, limit: int = 100) -> Any:
+    user = require_user(request)
+    now = clock.now()
+    qs = selectors.tasks_for(user).select_related("category", "condition", "grid", "region", "department",
+                                                  "merged_into")
+    return [case_dict(c, now, True) for c in qs.order_by("due_at", "pk")[: max(1, min(limit, 500))]]
+
+
+@router.get("/cases/{number}", response=CaseDetailOut, summary="One case with its timeline")
+def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
+    user = current_user(request)
+    c = _load(user, number)
+    now = clock.now()
+    staff = _is_staff(user)
+    transitions = list(c.transitions.select_related("department").prefetch_related("attachments").order_by("seq"))
+    timeline = []
+    for t in transitions:
+        if not staff and not t.public_note:
+            continue
+        timeline.append({
+            "seq": t.seq, "action": t.action, "action_label": str(Action(t.action).label), "outcome": t.outcome,
+            "from_state": t.from_state, "to_state": t.to_state, "at": t.at,
+            "actor_name": t.actor_name if staff else None, "role": t.role if staff else None,
+            "department": t.department.name if t.department else None,
+            "note": t.note if staff else None, "public_note": t.public_note, "on_time": t.on_time if staff else None,
+            "attachments": [a.pk for a in t.attachments.all()] if staff else [],
+        })
+    attachments = [
+        {"id": a.pk, "kind": a.kind, "url": f"/api/attachments/{a.pk}", "width": a.width, "height": a.height}
+        for a in c.attachments.all()
+    ] if staff else []
+    role = role_of(user)
+    actions = [
+        {"action": s.action.value, "outcome": s.outcome, "label": str(Action(s.action).label),
+         "needs_reason": s.needs_reason, "needs_photo": s.needs_photo}
+        for s in workflow.available(c.status, role)
+    ]
+    dept = services.suggested_department(c) if staff and c.status in (State.TO_DISPATCH, State.RETURNED) else None
+    return case_dict(c, now, staff) | _blank_staff(staff) | {
+        "timeline": timeline, "attachments": attachments,
+        "duplicates": [d.number for d in services.find_duplicates(c)] if staff and c.status in OPEN_STATES else [],
+        "suggested_department": dept.code if dept else None, "actions": actions,
+    }
+
+
+@router.get("/attachments/{attachment_id}", summary="A photo, if you may see its case")
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    user = require_user(request)
+    att = get_object_or_404(Attachment, pk=attachment_id)
+    if not Case.objects.visible_to(user).filter(pk=att.case_id).exists() or not _is_staff(user):
+        raise HttpError(404, "未找到 / not found")
+    return FileResponse(att.file.open("rb"), content_type=att.content_type)
+
+
+def _make_action_endpoint(action: Action) -> None:
+    def endpoint(request: HttpRequest, number: str) -> Any:
+        user = require_user(request, write=True)
+        body, files = _parse_body(request, ActionIn)
+        if role_of(user) not in SEE_ALL:
+            # Outside the command centre you may act only on cases you can see.
+            _load(user, number)
+        data = services.ActionInput(
+            outcome=body.outcome, note=body.note, reason=body.reason, public_note=body.public_note, photos=files,
+            department=body.department, category=body.category, condition=body.condition,
+            extension=Limit(body.extension.value, body.extension.unit) if body.extension else None,
+            merge_into=body.merge_into, client_key=body.client_key,
+        )
+        c = services.perform(number, action.value, actor=user, version=body.version, data=data)
+        fresh = _list_qs(user).filter(pk=c.pk).first() or c
+        return case_dict(fresh, clock.now(), True)
+
+    endpoint.__name__ = f"case_{action.value}"
+    steps = workflow.steps_for(action)
+    roles = sorted({r.value for s in steps for r in s.roles})
+    outcomes = [s.outcome for s in steps if s.outcome]
+    description = f"{action.label}. Roles: {', '.join(roles)}." + (f" outcome: {' | '.join(outcomes)}." if outcomes else "")
+    router.add_api_operation(f"/cases/{{number}}/{action.value}", ["POST"], endpoint, response=StaffCaseOut,
+                             summary=f"{action.value} ({action.label})", description=description,
+                             openapi_extra=_body_doc(ActionIn))
+
+
+for _action in Action:
+    if _action != Action.REPORT:
+        _make_action_endpoint(_action)
+
+
+class ConditionOut(Schema):
+    id: int
+    name: str
+    limit_value: int
+    limit_unit: str
+    closing_condition: str
+    is_default: bool
+
+
+class CategoryOut(Schema):
+    id: int
+    kind: str
+    code: str
+    name: str
+    name_en: str
+    major_name: str
+    case_kind: str
+    is_local: bool
+    is_public: bool
+    conditions: list[ConditionOut]
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Categories (GB/T 47678.5) and their 立案条件")
+def categories(request: HttpRequest) -> Any:
+    user = current_user(request)
+    qs = Category.objects.filter(active=True).prefetch_related("conditions").order_by("kind", "code")
+    if not _is_staff(user):
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+@router.get("/workflow", summary="The workflow table: (state, action) → state and who may act")
+def workflow_table(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "states": [{"state": s.value, "label": str(s.label), "open": s in OPEN_STATES} for s in State],
+        "steps": [
+            {"action": s.action.value, "outcome": s.outcome, "from": sorted(s.sources), "to": s.target.value,
+             "roles": sorted(r.value for r in s.roles), "needs_reason": s.needs_reason,
+             "needs_photo": s.needs_photo, "scope": s.scope}
+            for s in workflow.STEPS
+        ],
+        "report_roles": sorted(r.value for r in workflow.REPORT_ROLES),
+    }

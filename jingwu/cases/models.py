@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.geo.models import Grid, Region
+from jingwu.lib import worktime
+from jingwu.org.choices import SEE_ALL, Role
+from jingwu.org.models import Department
+
+from .choices import (
+    OPEN_STATES,
+    AttachmentKind,
+    CaseKind,
+    CategoryKind,
+    LimitUnit,
+    Source,
+    State,
+)
+
+
+class Category(models.Model):
+    """A 小类 of GB/T 47678.5, keyed by (kind, 5-digit code); local extensions are flagged."""
+
+    kind = models.CharField(_("类型"), max_length=8, choices=CategoryKind.choices)
+    code = models.CharField(_("代码"), max_length=5)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=96, blank=True)
+    major_name = models.CharField(_("大类"), max_length=32)
+    case_kind = models.CharField(_("案件类别"), max_length=16, choices=CaseKind.choices, default=CaseKind.EVENT)
+    is_local = models.BooleanField(_("地方扩展"), default=False)
+    is_public = models.BooleanField(_("公众可见"), default=True)
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("案件类别")
+        verbose_name_plural = _("案件类别")
+        ordering = ["kind", "code"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="unique_category_kind_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def major_code(self) -> str:
+        return self.code[:2]
+
+
+class FilingCondition(models.Model):
+    """A 立案条件: when a category is filed, and how long its handling may take."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="conditions",
+                                 verbose_name=_("类别"))
+    name = models.CharField(_("立案条件"), max_length=200)
+    limit_value = models.PositiveIntegerField(_("处置时限"))
+    limit_unit = models.CharField(_("时限单位"), max_length=20, choices=LimitUnit.choices)
+    closing_condition = models.CharField(_("结案条件"), max_length=200)
+    is_default = models.BooleanField(_("默认"), default=False)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("立案条件")
+        verbose_name_plural = _("立案条件")
+        ordering = ["category", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.limit_value}{self.get_limit_unit_display()})"
+
+    @property
+    def limit(self) -> worktime.Limit:
+        return worktime.Limit(self.limit_value, worktime.LimitUnit(self.limit_unit))
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def open(self) -> CaseQuerySet:
+        return self.filter(status__in=OPEN_STATES)
+
+    def overdue(self, at: datetime) -> CaseQuerySet:
+        """Derived, never stored: the running clock's deadline has passed."""
+        return self.filter(status__in=OPEN_STATES, due_at__lt=at)
+
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """The one place that says who sees which cases (pages, API, exports and CLI use it)."""
+        from jingwu.org.services import person_of, role_of
+
+        role = role_of(user)
+        if role in SEE_ALL:
+            return self
+        person = person_of(user)
+        if role == Role.GRID_WORKER and person is not None:
+            return self.filter(Q(grid__workers=person) | Q(reporter_user=user)).distinct()
+        if role == Role.HANDLER and person is not None and person.department_id:
+            was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
+            return self.filter(Q(department_id=person.department_id) | Exists(was_sent))
+        # The public: public categories only; the API shows them through the public schema.
+        return self.filter(category__is_public=True).exclude(status__in=[State.VOIDED])
+
+
+class Case(models.Model):
+    number = models.CharField(_("案件编号"), max_length=20, unique=True, null=True, editable=False)
+    kind = models.CharField(_("案件类别"), max_length=16, choices=CaseKind.choices, default=CaseKind.EVENT)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="cases", verbose_name=_("类别"))
+    condition = models.ForeignKey(FilingCondition, null=True, blank=True, on_delete=models.PROTECT,
+                                  verbose_name=_("立案条件"))
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    source_detail = models.CharField(_("来源说明"), max_length=100, blank=True)
+    lon = models.FloatField(_("经度(WGS-84)"))
+    lat = models.FloatField(_("纬度(WGS-84)"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+                             verbose_name=_("网格"))
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+                               verbose_name=_("村/社区"))
+    description = models.TextField(_("问题描述"), max_length=4000)
+    reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="reported_cases", verbose_name=_("上报人账号"))
+    reporter_name = models.CharField(_("上报人"), max_length=64, blank=True)
+    reporter_phone = models.CharField(_("上报人电话"), max_length=32, blank=True)
+    tracking_code = models.CharField(_("查询码"), max_length=16, editable=False)
+    client_key = models.CharField(_("幂等键"), max_length=64, unique=True, null=True, blank=True, editable=False)
+
+    status = models.CharField(_("状态"), max_length=16, choices=State.choices, db_index=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="cases", verbose_name=_("责任单位"))
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_cases", verbose_name=_("并入案件"))
+
+    reported_at = models.DateTimeField(_("上报时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+    # The running clock's deadline (stage limit, or the handling limit while handling); null when no
+    # clock runs. Overdue is ``due_at < now`` on an open case.
+    due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
+    handling_deadline = models.DateTimeField(_("处置时限"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    handled_on_time = models.BooleanField(_("按期处置"), null=True, blank=True)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    pending_extension = models.JSONField(_("待批延期"), null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["grid", "status"]),
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["region", "reported_at"]),
+            models.Index(fields=["category", "status"]),
+            models.Index(fields=["lat", "lon"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    def is_overdue(self, at: datetime) -> bool:
+        return self.status in OPEN_STATES and self.due_at is not None and self.due_at < at
+
+
+class Transition(models.Model):
+    """One step of the loop: the audit trail, the public timeline and the input of every statistic."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(_("动作"), max_length=24)
+    outcome = models.CharField(_("结果"), max_length=16, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
+    role = models.CharField(_("角色"), max_length=16)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    note = models.TextField(_("说明"), blank=True, max_length=2000)
+    reason = models.CharField(_("原因代码"), max_length=32, blank=True)
+    public_note = models.CharField(_("公开说明"), max_length=500, blank=True)
+    deadline_before = models.DateTimeField(null=True, blank=True)
+    deadline_after = models.DateTimeField(null=True, blank=True)
+    # Was the state left within its stage limit (按时核实/立案/派遣/核查/结案)? Null when no clock ran.
+    on_time = models.BooleanField(null=True, blank=True)
+    client_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="unique_transition_seq")]
+        indexes = [models.Index(fields=["action", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action} {self.from_state}→{self.to_state}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.'):]}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    transition = models.ForeignKey(Transition, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="attachments")
+    kind = models.CharField(_("类型"), max_length=16, choices=AttachmentKind.choices)
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.sha256[:8]}"

@@ -1,0 +1,59 @@
+"""Photo intake: check that it is an image, drop EXIF (it carries the phone's GPS and owner), cap size."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import Invalid
+
+ALLOWED = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
+MAX_SIDE = 4096
+
+
+@dataclass
+class Photo:
+    content: ContentFile[bytes]
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+    name: str
+
+
+def process(upload: IO[bytes] | Any) -> Photo:
+    size = getattr(upload, "size", None)
+    limit = settings.JINGWU_MAX_PHOTO_BYTES
+    if size is not None and size > limit:
+        raise Invalid(f"照片超过 {limit // (1024 * 1024)} MB / photo larger than the limit", code="photo_too_large")
+    raw = upload.read()
+    if len(raw) > limit:
+        raise Invalid("照片过大 / photo larger than the limit", code="photo_too_large")
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(raw))
+        fmt = image.format or ""
+        if fmt not in ALLOWED:
+            raise Invalid("只接受 JPEG、PNG、WebP 照片 / only JPEG, PNG and WebP photos", code="photo_format")
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+        out = io.BytesIO()
+        if fmt == "JPEG":
+            image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+        else:
+            image.save(out, fmt)
+    except Invalid:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise Invalid("文件不是有效的图片 / the file is not a valid image", code="photo_invalid") from exc
+    data = out.getvalue()
+    content_type, ext = ALLOWED[fmt]
+    digest = hashlib.sha256(data).hexdigest()
+    return Photo(ContentFile(data), content_type, image.width, image.height, digest, f"{digest}{ext}")

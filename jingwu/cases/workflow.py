@@ -1,0 +1,108 @@
+"""The loop as one table: (state, action[, outcome]) → state, who may take it, what it needs.
+
+This table is the only statement of the workflow. Services check it, the API publishes it
+(``GET /api/workflow``) and ``jingwu workflow-diagram`` draws it for ``docs/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jingwu.org.choices import Role
+
+from .choices import OPEN_STATES, Action, State
+
+R = Role
+S = State
+A = Action
+
+
+@dataclass(frozen=True)
+class Step:
+    action: Action
+    sources: frozenset[State]
+    target: State
+    roles: frozenset[Role]
+    outcome: str = ""
+    needs_reason: bool = False
+    needs_photo: bool = False
+    # Who among the allowed roles: "grid" (a worker of the case's grid), "department" (staff of the
+    # department the case is dispatched to), "reporter" (whoever reported it).
+    scope: str = ""
+    counts_as: str = ""
+
+
+def _s(*states: State) -> frozenset[State]:
+    return frozenset(states)
+
+
+def _r(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+STEPS: tuple[Step, ...] = (
+    Step(A.ACCEPT, _s(S.REPORTED), S.TO_FILE, _r(R.OPERATOR)),
+    Step(A.SEND_TO_VERIFY, _s(S.REPORTED), S.VERIFYING, _r(R.OPERATOR)),
+    Step(A.VERIFY, _s(S.VERIFYING), S.TO_FILE, _r(R.GRID_WORKER), outcome="confirmed", needs_photo=True,
+         scope="grid", counts_as="按时核实"),
+    Step(A.VERIFY, _s(S.VERIFYING), S.VOIDED, _r(R.GRID_WORKER), outcome="not_found", needs_reason=True,
+         scope="grid", counts_as="按时核实"),
+    # An operator may void obvious spam only; the service enforces reason == "spam" for operators.
+    Step(A.VOID, _s(S.REPORTED, S.TO_FILE), S.VOIDED, _r(R.SHIFT_LEAD, R.OPERATOR), needs_reason=True,
+         counts_as="作废数"),
+    Step(A.FILE, _s(S.TO_FILE), S.TO_DISPATCH, _r(R.SHIFT_LEAD), counts_as="立案数"),
+    Step(A.DISPATCH, _s(S.TO_DISPATCH, S.RETURNED), S.HANDLING, _r(R.DISPATCHER), counts_as="派遣数"),
+    Step(A.RETURN, _s(S.HANDLING), S.RETURNED, _r(R.HANDLER), needs_reason=True, scope="department",
+         counts_as="回退(准确派遣率)"),
+    Step(A.REQUEST_EXTENSION, _s(S.HANDLING), S.HANDLING, _r(R.HANDLER), needs_reason=True, scope="department"),
+    # Leaders approve any extension; a shift lead only the first (the service enforces that).
+    Step(A.APPROVE_EXTENSION, _s(S.HANDLING), S.HANDLING, _r(R.SHIFT_LEAD, R.LEADER)),
+    Step(A.DENY_EXTENSION, _s(S.HANDLING), S.HANDLING, _r(R.SHIFT_LEAD, R.LEADER), needs_reason=True),
+    Step(A.FEEDBACK, _s(S.HANDLING), S.TO_CHECK, _r(R.HANDLER), needs_photo=True, scope="department",
+         counts_as="处置数"),
+    Step(A.CHECK, _s(S.TO_CHECK), S.TO_CLOSE, _r(R.GRID_WORKER), outcome="pass", needs_photo=True,
+         scope="grid", counts_as="按时核查"),
+    Step(A.CHECK, _s(S.TO_CHECK), S.HANDLING, _r(R.GRID_WORKER), outcome="fail", needs_reason=True,
+         scope="grid", counts_as="返工数"),
+    Step(A.CLOSE, _s(S.TO_CLOSE), S.CLOSED, _r(R.SHIFT_LEAD), counts_as="结案数"),
+    Step(A.SUSPEND, _s(S.HANDLING), S.SUSPENDED, _r(R.LEADER), needs_reason=True),
+    Step(A.RESUME, _s(S.SUSPENDED), S.HANDLING, _r(R.LEADER)),
+    Step(A.SELF_RESOLVE, _s(S.REPORTED, S.TO_FILE), S.CLOSED, _r(R.GRID_WORKER), needs_photo=True,
+         scope="reporter", counts_as="结案数"),
+    Step(A.MERGE, frozenset(OPEN_STATES), S.MERGED, _r(R.OPERATOR, R.SHIFT_LEAD), needs_reason=False),
+)
+
+# Who may report, and the state a report starts in (a grid worker in their own grid skips 受理/核实).
+REPORT_ROLES = _r(R.GRID_WORKER, R.PUBLIC, R.OPERATOR, R.SYSTEM)
+
+ACTIONS_WITH_OUTCOME = {A.VERIFY: ("confirmed", "not_found"), A.CHECK: ("pass", "fail")}
+
+
+def find_step(state: str, action: str, outcome: str = "") -> Step | None:
+    for step in STEPS:
+        if step.action == action and state in step.sources and (not step.outcome or step.outcome == outcome):
+            return step
+    return None
+
+
+def steps_for(action: str) -> list[Step]:
+    return [s for s in STEPS if s.action == action]
+
+
+def available(state: str, role: str) -> list[Step]:
+    return [s for s in STEPS if state in s.sources and role in s.roles]
+
+
+def mermaid() -> str:
+    """The table as a Mermaid state diagram, for docs/workflow.md."""
+    lines = ["stateDiagram-v2", "    [*] --> reported: report", "    [*] --> to_file: report (grid worker)"]
+    for step in STEPS:
+        label = step.action.value + (f" ({step.outcome})" if step.outcome else "")
+        roles = "/".join(sorted(r.value for r in step.roles))
+        for src in sorted(step.sources):
+            if step.action == A.MERGE and src != S.REPORTED:
+                continue
+            source = "open" if step.action == A.MERGE else src
+            lines.append(f"    {source} --> {step.target.value}: {label} [{roles}]")
+    lines += ["    closed --> [*]", "    voided --> [*]", "    merged --> [*]"]
+    return "\n".join(lines)

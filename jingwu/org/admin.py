@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from .models import ApiToken, Department, GridAssignment, Person, RoutingRule
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "phone", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+
+
+class GridAssignmentInline(admin.TabularInline):
+    model = GridAssignment
+    extra = 0
+    autocomplete_fields = ["grid"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "role", "department"]
+    list_filter = ["role", "department"]
+    search_fields = ["name", "user__username"]
+    inlines = [GridAssignmentInline]
+    list_select_related = ["user", "department"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["priority", "category", "category_kind", "category_major", "region", "grid", "department"]
+    list_display_links = ["department"]
+    list_editable = ["priority"]
+    list_select_related = ["category", "region", "grid", "department"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
+    list_filter = ["revoked"]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]

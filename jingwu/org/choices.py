@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员")
+    OPERATOR = "operator", _("受理员")
+    SHIFT_LEAD = "shift_lead", _("值班长")
+    DISPATCHER = "dispatcher", _("派遣员")
+    HANDLER = "handler", _("部门处置人员")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("系统管理员")
+    AUDITOR = "auditor", _("审计员")
+    PUBLIC = "public", _("公众")
+    SYSTEM = "system", _("系统")
+
+
+class DepartmentKind(models.TextChoices):
+    COMMITTEE = "committee", _("委")
+    OFFICE = "office", _("办")
+    CENTER = "center", _("中心")
+    ENFORCEMENT = "enforcement", _("综合执法队")
+    EXTERNAL = "external", _("驻镇/外部单位")
+    VILLAGE = "village", _("村居")
+
+
+# Roles that see every case (the command centre and leadership).
+SEE_ALL = frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.AUDITOR, Role.ADMIN})

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+
+from .choices import Role
+from .models import Department, Person, RoutingRule
+
+
+def person_of(user: Any) -> Person | None:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return None
+    try:
+        return user.person  # type: ignore[no-any-return]
+    except Person.DoesNotExist:
+        return None
+
+
+def role_of(user: Any) -> str:
+    """The role a user acts in. Superusers without a Person act as administrators."""
+    person = person_of(user)
+    if person is not None:
+        return person.role
+    if user is not None and getattr(user, "is_superuser", False):
+        return Role.ADMIN
+    return Role.PUBLIC
+
+
+def suggest_department(category: Any, region_id: int | None, grid_id: int | None) -> Department | None:
+    """First matching routing rule (权责清单) for a category at a place."""
+    for rule in RoutingRule.objects.select_related("department").order_by("priority", "id"):
+        if rule.category_id is not None and category is None:
+            continue
+        if rule.category_id is not None and rule.category_id != category.id:
+            continue
+        if rule.category_major and (
+            category is None or rule.category_major != category.code[:2] or rule.category_kind != category.kind
+        ):
+            continue
+        if rule.region_id is not None and rule.region_id != region_id:
+            continue
+        if rule.grid_id is not None and rule.grid_id != grid_id:
+            continue
+        if rule.department.active:
+            return rule.department
+    return None
+
+
+def issue_token(user: Any, name: str = "") -> str:
+    """A new bearer token; the plain value is shown once and never stored."""
+    import hashlib
+    import secrets
+
+    from jingwu.audit import services as audit
+
+    from .models import ApiToken
+
+    raw = "jw_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name[:64], digest=hashlib.sha256(raw.encode()).hexdigest(),
+                            prefix=raw[:8])
+    audit.record("token.issue", "user", user.pk, actor=user, role=role_of(user), data={"name": name[:64]})
+    return raw
+
+
+def user_for_token(raw: str) -> Any:
+    import hashlib
+
+    from .models import ApiToken
+
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    token = ApiToken.objects.select_related("user", "user__person").filter(digest=digest, revoked=False).first()
+    if token is None or not token.user.is_active:
+        return None
+    return token.user

@@ -1,0 +1,185 @@
+"""One env-driven settings module.
+
+SQLite (WAL) when nothing is set; PostgreSQL from ``DATABASE_URL``. Helpers are strict: a boolean
+variable that is neither true nor false is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("JINGWU_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str = "") -> str:
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        return Path(file_name).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = env(name, "true" if default else "false").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = env(name, str(default))
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
+
+
+DEBUG = envbool("JINGWU_DEBUG", False)
+SECRET_KEY = env("JINGWU_SECRET_KEY", "insecure-demo-key-change-me-in-production")
+if not DEBUG and SECRET_KEY.startswith("insecure") and envbool("JINGWU_PRODUCTION", False):
+    raise ImproperlyConfigured("Set JINGWU_SECRET_KEY in production")
+ALLOWED_HOSTS = [h for h in env("JINGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("JINGWU_CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "jingwu.audit",
+    "jingwu.workcal",
+    "jingwu.geo",
+    "jingwu.org",
+    "jingwu.cases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jingwu.audit.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "jingwu.urls"
+WSGI_APPLICATION = "jingwu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "jingwu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# SQLite by default: one-command start for a town. IMMEDIATE transactions stop two writers from
+# deadlocking on a read-to-write lock upgrade; WAL lets readers go on while one writes.
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=envint("JINGWU_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env("JINGWU_SQLITE_PATH", str(VAR_DIR / "jingwu.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        if env("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+SESSION_COOKIE_AGE = envint("JINGWU_SESSION_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "jingwu" / "locale"]
+TIME_ZONE = env("JINGWU_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [p for p in [BASE_DIR / "node_modules"] if p.exists()]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("JINGWU_MEDIA_ROOT", str(VAR_DIR / "media")))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("JINGWU_LOG_LEVEL", "WARNING")},
+}
+
+# --- Jingwu ---------------------------------------------------------------------------------------
+# Administrative codes: Xiqing District of Tianjin (GB/T 2260) and the township's 3-digit code.
+JINGWU_DISTRICT_CODE = env("JINGWU_DISTRICT_CODE", "120111")
+JINGWU_TOWNSHIP_CODE = env("JINGWU_TOWNSHIP_CODE", "103")
+# Working day: comma-separated HH:MM-HH:MM periods. The default is 8 working hours, so that
+# 1 工作日 = 8 工作时 as the national practice counts it.
+JINGWU_WORK_SCHEDULE = env("JINGWU_WORK_SCHEDULE", "08:30-12:00,13:00-17:30")
+# Stage limits, in working minutes, for the states before and after handling (DOMAIN §3).
+JINGWU_STAGE_LIMITS = {
+    "reported": envint("JINGWU_LIMIT_ACCEPT_MIN", 30),
+    "verifying": envint("JINGWU_LIMIT_VERIFY_MIN", 60),
+    "to_file": envint("JINGWU_LIMIT_FILE_MIN", 30),
+    "to_dispatch": envint("JINGWU_LIMIT_DISPATCH_MIN", 30),
+    "returned": envint("JINGWU_LIMIT_REDISPATCH_MIN", 60),
+    "to_check": envint("JINGWU_LIMIT_CHECK_MIN", 60),
+    "to_close": envint("JINGWU_LIMIT_CLOSE_MIN", 30),
+}
+# Duplicate suggestion: same category, open, within this distance and time window.
+JINGWU_DUPLICATE_METRES = envint("JINGWU_DUPLICATE_METRES", 100)
+JINGWU_DUPLICATE_HOURS = envint("JINGWU_DUPLICATE_HOURS", 72)
+JINGWU_MAX_PHOTO_BYTES = envint("JINGWU_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+JINGWU_CASE_PREFIX = env("JINGWU_CASE_PREFIX", "JW")
