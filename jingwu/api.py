@@ -14,7 +14,7 @@ api = NinjaAPI(
     title="智慧精武 Jingwu API",
     version="1",
     description="Cases over grids: report, follow and handle every problem through one closed loop. "
-    "Errors: `{\"error\": {\"code\", \"message\", \"details\"}}` with stable codes.",
+    'Errors: `{"error": {"code", "message", "details"}}` with stable codes.',
     urls_namespace="api",
 )
 

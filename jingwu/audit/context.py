@@ -11,6 +11,17 @@ class RequestContext:
     ip: str | None = None
 
 
-current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "jingwu_request_context", default=RequestContext()
-)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("jingwu_request", default=None)
+_EMPTY = RequestContext()
+
+
+def get() -> RequestContext:
+    return _current.get() or _EMPTY
+
+
+def set_(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
+    return _current.set(ctx)
+
+
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
+    _current.reset(token)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .context import RequestContext, current
+from . import context
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -18,8 +18,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current.set(RequestContext(ip=client_ip(request)))
+        token = context.set_(context.RequestContext(ip=client_ip(request)))
         try:
             return self.get_response(request)
         finally:
-            current.reset(token)
+            context.reset(token)

@@ -4,7 +4,7 @@ from typing import Any
 
 from jingwu.lib import clock
 
-from .context import current
+from . import context
 from .models import AuditEvent
 
 
@@ -27,6 +27,6 @@ def record(
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        ip=current.get().ip,
+        ip=context.get().ip,
         data=data or {},
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -94,10 +94,19 @@ def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list
 def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
-    form = {**schema, "properties": {**schema.get("properties", {}),
-                                     "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema},
-                                                          "multipart/form-data": {"schema": form}}}}
+    form = {
+        **schema,
+        "properties": {
+            **schema.get("properties", {}),
+            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        },
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}, "multipart/form-data": {"schema": form}},
+        }
+    }
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -226,16 +235,18 @@ def case_dict(c: Case, at: datetime, staff: bool) -> dict[str, Any]:
         "version": c.version,
     }
     if staff:
-        d.update({
-            "reporter_name": mask_name(c.reporter_name),
-            "reporter_phone": mask_phone(c.reporter_phone),
-            "condition": c.condition.name if c.condition else None,
-            "extension_count": c.extension_count,
-            "pending_extension": c.pending_extension,
-            "rework_count": c.rework_count,
-            "return_count": c.return_count,
-            "merged_into": c.merged_into.number if c.merged_into else None,
-        })
+        d.update(
+            {
+                "reporter_name": mask_name(c.reporter_name),
+                "reporter_phone": mask_phone(c.reporter_phone),
+                "condition": c.condition.name if c.condition else None,
+                "extension_count": c.extension_count,
+                "pending_extension": c.pending_extension,
+                "rework_count": c.rework_count,
+                "return_count": c.return_count,
+                "merged_into": c.merged_into.number if c.merged_into else None,
+            }
+        )
     return d
 
 
@@ -252,20 +263,37 @@ def _load(user: Any, number: str) -> Case:
 # --- endpoints ------------------------------------------------------------------------------------
 
 
-@router.post("/cases", response={200: ReportOut, 201: ReportOut}, openapi_extra=_body_doc(ReportIn),
-             summary="Report a problem (JSON, or multipart with photos)")
+@router.post(
+    "/cases",
+    response={200: ReportOut, 201: ReportOut},
+    openapi_extra=_body_doc(ReportIn),
+    summary="Report a problem (JSON, or multipart with photos)",
+)
 def report(request: HttpRequest) -> Any:
     user = require_user(request, write=True)
     body, files = _parse_body(request, ReportIn)
     result = services.report_case(
-        actor=user, lon=body.lon, lat=body.lat, crs=body.crs, description=body.description,
-        category=body.category, source=body.source, address=body.address, reporter_name=body.reporter_name,
-        reporter_phone=body.reporter_phone, client_key=body.client_key, photos=files,
+        actor=user,
+        lon=body.lon,
+        lat=body.lat,
+        crs=body.crs,
+        description=body.description,
+        category=body.category,
+        source=body.source,
+        address=body.address,
+        reporter_name=body.reporter_name,
+        reporter_phone=body.reporter_phone,
+        client_key=body.client_key,
+        photos=files,
     )
     c = _list_qs(user).filter(pk=result.case.pk).first() or result.case
-    payload = {"case": case_dict(c, clock.now(), True), "created": result.created,
-               "tracking_code": c.tracking_code, "duplicates": [d.number for d in result.duplicates]}
-    return (201 if result.created else 200), payload
+    payload = {
+        "case": case_dict(c, clock.now(), True),
+        "created": result.created,
+        "tracking_code": c.tracking_code,
+        "duplicates": [d.number for d in result.duplicates],
+    }
+    return Status(201 if result.created else 200, payload)
 
 
 class ListQuery(Schema):
@@ -315,9 +343,17 @@ def build_filter(params: ListQuery) -> selectors.CaseFilter:
             raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox")
         bbox = (parts[0], parts[1], parts[2], parts[3])
     return selectors.CaseFilter(
-        status=statuses or None, category=params.category, source=params.source, region=params.region,
-        grid=params.grid, department=params.department, overdue=params.overdue,
-        reported_after=params.reported_after, reported_before=params.reported_before, bbox=bbox, q=params.q,
+        status=statuses or None,
+        category=params.category,
+        source=params.source,
+        region=params.region,
+        grid=params.grid,
+        department=params.department,
+        overdue=params.overdue,
+        reported_after=params.reported_after,
+        reported_before=params.reported_before,
+        bbox=bbox,
+        q=params.q,
     )
 
 
@@ -333,24 +369,35 @@ def list_cases(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]
     more = len(rows) > params.limit
     rows = rows[: params.limit]
     staff = _is_staff(user)
-    return {"items": [case_dict(c, now, staff) | _blank_staff(staff) for c in rows],
-            "next_cursor": _encode_cursor(rows[-1].pk) if more and rows else None}
+    return {
+        "items": [case_dict(c, now, staff) | _blank_staff(staff) for c in rows],
+        "next_cursor": _encode_cursor(rows[-1].pk) if more and rows else None,
+    }
 
 
 def _blank_staff(staff: bool) -> dict[str, Any]:
     # The public gets the same shape with personal and internal fields emptied.
     if staff:
         return {}
-    return {"reporter_name": "", "reporter_phone": "", "condition": None, "extension_count": 0,
-            "pending_extension": None, "rework_count": 0, "return_count": 0, "merged_into": None}
+    return {
+        "reporter_name": "",
+        "reporter_phone": "",
+        "condition": None,
+        "extension_count": 0,
+        "pending_extension": None,
+        "rework_count": 0,
+        "return_count": 0,
+        "merged_into": None,
+    }
 
 
 @router.get("/tasks", response=list[StaffCaseOut], summary="Cases waiting for my hand now")
 def my_tasks(request: HttpRequest, limit: int = 100) -> Any:
     user = require_user(request)
     now = clock.now()
-    qs = selectors.tasks_for(user).select_related("category", "condition", "grid", "region", "department",
-                                                  "merged_into")
+    qs = selectors.tasks_for(user).select_related(
+        "category", "condition", "grid", "region", "department", "merged_into"
+    )
     return [case_dict(c, now, True) for c in qs.order_by("due_at", "pk")[: max(1, min(limit, 500))]]
 
 
@@ -365,30 +412,55 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     for t in transitions:
         if not staff and not t.public_note:
             continue
-        timeline.append({
-            "seq": t.seq, "action": t.action, "action_label": str(Action(t.action).label), "outcome": t.outcome,
-            "from_state": t.from_state, "to_state": t.to_state, "at": t.at,
-            "actor_name": t.actor_name if staff else None, "role": t.role if staff else None,
-            "department": t.department.name if t.department else None,
-            "note": t.note if staff else None, "public_note": t.public_note, "on_time": t.on_time if staff else None,
-            "attachments": [a.pk for a in t.attachments.all()] if staff else [],
-        })
-    attachments = [
-        {"id": a.pk, "kind": a.kind, "url": f"/api/attachments/{a.pk}", "width": a.width, "height": a.height}
-        for a in c.attachments.all()
-    ] if staff else []
+        timeline.append(
+            {
+                "seq": t.seq,
+                "action": t.action,
+                "action_label": str(Action(t.action).label),
+                "outcome": t.outcome,
+                "from_state": t.from_state,
+                "to_state": t.to_state,
+                "at": t.at,
+                "actor_name": t.actor_name if staff else None,
+                "role": t.role if staff else None,
+                "department": t.department.name if t.department else None,
+                "note": t.note if staff else None,
+                "public_note": t.public_note,
+                "on_time": t.on_time if staff else None,
+                "attachments": [a.pk for a in t.attachments.all()] if staff else [],
+            }
+        )
+    attachments = (
+        [
+            {"id": a.pk, "kind": a.kind, "url": f"/api/attachments/{a.pk}", "width": a.width, "height": a.height}
+            for a in c.attachments.all()
+        ]
+        if staff
+        else []
+    )
     role = role_of(user)
     actions = [
-        {"action": s.action.value, "outcome": s.outcome, "label": str(Action(s.action).label),
-         "needs_reason": s.needs_reason, "needs_photo": s.needs_photo}
+        {
+            "action": s.action.value,
+            "outcome": s.outcome,
+            "label": str(Action(s.action).label),
+            "needs_reason": s.needs_reason,
+            "needs_photo": s.needs_photo,
+        }
         for s in workflow.available(c.status, role)
     ]
     dept = services.suggested_department(c) if staff and c.status in (State.TO_DISPATCH, State.RETURNED) else None
-    return case_dict(c, now, staff) | _blank_staff(staff) | {
-        "timeline": timeline, "attachments": attachments,
-        "duplicates": [d.number for d in services.find_duplicates(c)] if staff and c.status in OPEN_STATES else [],
-        "suggested_department": dept.code if dept else None, "actions": actions,
-    }
+    return (
+        case_dict(c, now, staff)
+        | _blank_staff(staff)
+        | {
+            "timeline": timeline,
+            "attachments": attachments,
+            "duplicates": [d.number for d in services.find_duplicates(c)] if staff and c.status in OPEN_STATES else [],
+            "suggested_department": dept.code if dept else None,
+            "actions": actions,
+        }
+    )
 
 
 @router.get("/attachments/{attachment_id}", summary="A photo, if you may see its case")
@@ -408,10 +480,17 @@ def _make_action_endpoint(action: Action) -> None:
             # Outside the command centre you may act only on cases you can see.
             _load(user, number)
         data = services.ActionInput(
-            outcome=body.outcome, note=body.note, reason=body.reason, public_note=body.public_note, photos=files,
-            department=body.department, category=body.category, condition=body.condition,
+            outcome=body.outcome,
+            note=body.note,
+            reason=body.reason,
+            public_note=body.public_note,
+            photos=files,
+            department=body.department,
+            category=body.category,
+            condition=body.condition,
             extension=Limit(body.extension.value, body.extension.unit) if body.extension else None,
-            merge_into=body.merge_into, client_key=body.client_key,
+            merge_into=body.merge_into,
+            client_key=body.client_key,
         )
         c = services.perform(number, action.value, actor=user, version=body.version, data=data)
         fresh = _list_qs(user).filter(pk=c.pk).first() or c
@@ -421,10 +500,18 @@ def _make_action_endpoint(action: Action) -> None:
     steps = workflow.steps_for(action)
     roles = sorted({r.value for s in steps for r in s.roles})
     outcomes = [s.outcome for s in steps if s.outcome]
-    description = f"{action.label}. Roles: {', '.join(roles)}." + (f" outcome: {' | '.join(outcomes)}." if outcomes else "")
-    router.add_api_operation(f"/cases/{{number}}/{action.value}", ["POST"], endpoint, response=StaffCaseOut,
-                             summary=f"{action.value} ({action.label})", description=description,
-                             openapi_extra=_body_doc(ActionIn))
+    description = f"{action.label}. Roles: {', '.join(roles)}." + (
+        f" outcome: {' | '.join(outcomes)}." if outcomes else ""
+    )
+    router.add_api_operation(
+        f"/cases/{{number}}/{action.value}",
+        ["POST"],
+        endpoint,
+        response=StaffCaseOut,
+        summary=f"{action.value} ({action.label})",
+        description=description,
+        openapi_extra=_body_doc(ActionIn),
+    )
 
 
 for _action in Action:
@@ -468,9 +555,16 @@ def workflow_table(request: HttpRequest) -> dict[str, Any]:
     return {
         "states": [{"state": s.value, "label": str(s.label), "open": s in OPEN_STATES} for s in State],
         "steps": [
-            {"action": s.action.value, "outcome": s.outcome, "from": sorted(s.sources), "to": s.target.value,
-             "roles": sorted(r.value for r in s.roles), "needs_reason": s.needs_reason,
-             "needs_photo": s.needs_photo, "scope": s.scope}
+            {
+                "action": s.action.value,
+                "outcome": s.outcome,
+                "from": sorted(s.sources),
+                "to": s.target.value,
+                "roles": sorted(r.value for r in s.roles),
+                "needs_reason": s.needs_reason,
+                "needs_photo": s.needs_photo,
+                "scope": s.scope,
+            }
             for s in workflow.STEPS
         ],
         "report_roles": sorted(r.value for r in workflow.REPORT_ROLES),

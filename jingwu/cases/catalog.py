@@ -14,8 +14,16 @@ UNITS = {"H": "work_hours", "D": "work_days", "U": "continuous_hours"}
 
 PART_MAJORS = {"01": "市政公用设施", "02": "交通设施", "03": "市容环卫设施", "04": "园林绿化设施", "05": "其他设施"}
 MATTER_MAJORS = {
-    "01": "市政公用设施异常", "02": "交通设施异常", "03": "市容环卫设施异常", "04": "园林绿化设施异常",
-    "05": "其他设施异常", "06": "市容环境", "07": "宣传广告", "08": "施工管理", "09": "街面秩序", "10": "其他事项",
+    "01": "市政公用设施异常",
+    "02": "交通设施异常",
+    "03": "市容环卫设施异常",
+    "04": "园林绿化设施异常",
+    "05": "其他设施异常",
+    "06": "市容环境",
+    "07": "宣传广告",
+    "08": "施工管理",
+    "09": "街面秩序",
+    "10": "其他事项",
     "90": "地方扩展",
 }
 
@@ -48,8 +56,13 @@ MATTERS: list[tuple[str, str, str, str, list[tuple[str, int, str, str]]]] = [
     ("03001", "市容环卫设施异常", "Sanitation facility fault", "component", [("设施损坏", 2, "D", "修复")]),
     ("04001", "园林绿化设施异常", "Greening facility fault", "component", [("设施损坏", 3, "D", "修复")]),
     ("05001", "其他设施异常", "Other facility fault", "component", [("设施损坏", 3, "D", "修复")]),
-    ("06001", "私搭乱建", "Illegal structure", "event",
-     [("正在施工", 4, "H", "停工"), ("已建成，需处罚", 7, "D", "处罚到位"), ("需拆除", 20, "D", "拆除完毕")]),
+    (
+        "06001",
+        "私搭乱建",
+        "Illegal structure",
+        "event",
+        [("正在施工", 4, "H", "停工"), ("已建成，需处罚", 7, "D", "处罚到位"), ("需拆除", 20, "D", "拆除完毕")],
+    ),
     ("06010", "暴露垃圾", "Exposed garbage", "event", [("少量暴露垃圾", 4, "H", "清除"), ("大量堆积", 1, "D", "清除")]),
     ("06012", "道路不洁", "Dirty road", "event", [("道路保洁不到位", 2, "H", "保洁到位")]),
     ("06025", "水域不洁", "Dirty water surface", "event", [("水面漂浮物", 15, "D", "清理干净")]),
@@ -61,7 +74,13 @@ MATTERS: list[tuple[str, str, str, str, list[tuple[str, int, str, str]]]] = [
     ("07001", "非法小广告", "Illegal flyers", "event", [("张贴、涂写、刻画", 1, "D", "清除")]),
     ("07003", "违规户外广告", "Unauthorised billboard", "event", [("未经审批设置", 10, "D", "拆除或补办")]),
     ("08004", "工地扬尘", "Construction dust", "event", [("未苫盖、未洒水", 4, "H", "落实抑尘措施")]),
-    ("08016", "无证建设", "Unlicensed construction", "event", [("无证施工", 1, "D", "停工"), ("需拆除", 20, "D", "拆除")]),
+    (
+        "08016",
+        "无证建设",
+        "Unlicensed construction",
+        "event",
+        [("无证施工", 1, "D", "停工"), ("需拆除", 20, "D", "拆除")],
+    ),
     ("09006", "占道经营", "Street vending", "event", [("占道经营", 2, "H", "清理")]),
     ("09009", "机动车乱停放", "Illegal parking", "event", [("乱停放", 2, "H", "驶离")]),
     ("09012", "占用消防通道", "Blocked fire lane", "event", [("占用、堵塞", 2, "U", "清除占用")]),
@@ -69,8 +88,14 @@ MATTERS: list[tuple[str, str, str, str, list[tuple[str, int, str, str]]]] = [
 ]
 
 LOCAL: list[tuple[str, str, str, str, bool, list[tuple[str, int, str, str]]]] = [
-    ("90001", "安全隐患", "Safety hazard", "hazard", True,
-     [("一般隐患", 5, "D", "整改完毕"), ("重大隐患", 24, "U", "停产整改到位")]),
+    (
+        "90001",
+        "安全隐患",
+        "Safety hazard",
+        "hazard",
+        True,
+        [("一般隐患", 5, "D", "整改完毕"), ("重大隐患", 24, "U", "停产整改到位")],
+    ),
     ("90002", "消防告警", "Fire alarm", "alarm", False, [("火警/故障告警", 2, "U", "现场确认处置")]),
     ("90003", "环境告警", "Environmental alarm", "alarm", True, [("空气质量或VOCs超标", 4, "H", "查明原因并处置")]),
     ("90004", "河湖问题", "River and lake problem", "patrol", True, [("河长巡河发现问题", 5, "D", "治理完成")]),
@@ -82,15 +107,47 @@ LOCAL: list[tuple[str, str, str, str, bool, list[tuple[str, int, str, str]]]] = 
 def entries() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for code, name, en, conds in PARTS:
-        out.append({"kind": "part", "code": code, "name": name, "name_en": en, "major_name": PART_MAJORS[code[:2]],
-                    "case_kind": "component", "is_local": False, "is_public": True, "conditions": conds})
+        out.append(
+            {
+                "kind": "part",
+                "code": code,
+                "name": name,
+                "name_en": en,
+                "major_name": PART_MAJORS[code[:2]],
+                "case_kind": "component",
+                "is_local": False,
+                "is_public": True,
+                "conditions": conds,
+            }
+        )
     for code, name, en, ck, conds in MATTERS:
-        out.append({"kind": "matter", "code": code, "name": name, "name_en": en,
-                    "major_name": MATTER_MAJORS[code[:2]], "case_kind": ck, "is_local": False, "is_public": True,
-                    "conditions": conds})
+        out.append(
+            {
+                "kind": "matter",
+                "code": code,
+                "name": name,
+                "name_en": en,
+                "major_name": MATTER_MAJORS[code[:2]],
+                "case_kind": ck,
+                "is_local": False,
+                "is_public": True,
+                "conditions": conds,
+            }
+        )
     for code, name, en, ck, public, conds in LOCAL:
-        out.append({"kind": "matter", "code": code, "name": name, "name_en": en, "major_name": MATTER_MAJORS["90"],
-                    "case_kind": ck, "is_local": True, "is_public": public, "conditions": conds})
+        out.append(
+            {
+                "kind": "matter",
+                "code": code,
+                "name": name,
+                "name_en": en,
+                "major_name": MATTER_MAJORS["90"],
+                "case_kind": ck,
+                "is_local": True,
+                "is_public": public,
+                "conditions": conds,
+            }
+        )
     return out
 
 
@@ -103,6 +160,13 @@ def load(category_model: Any, condition_model: Any) -> int:
         if new:
             created += 1
             for pos, (cname, value, unit, closing) in enumerate(conds):
-                condition_model.objects.create(category=cat, name=cname, limit_value=value, limit_unit=UNITS[unit],
-                                               closing_condition=closing, is_default=pos == 0, position=pos)
+                condition_model.objects.create(
+                    category=cat,
+                    name=cname,
+                    limit_value=value,
+                    limit_unit=UNITS[unit],
+                    closing_condition=closing,
+                    is_default=pos == 0,
+                    position=pos,
+                )
     return created

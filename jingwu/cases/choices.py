@@ -19,10 +19,18 @@ class State(models.TextChoices):
     MERGED = "merged", _("已并案")
 
 
-OPEN_STATES = frozenset({
-    State.REPORTED, State.VERIFYING, State.TO_FILE, State.TO_DISPATCH, State.HANDLING, State.RETURNED,
-    State.TO_CHECK, State.TO_CLOSE,
-})
+OPEN_STATES = frozenset(
+    {
+        State.REPORTED,
+        State.VERIFYING,
+        State.TO_FILE,
+        State.TO_DISPATCH,
+        State.HANDLING,
+        State.RETURNED,
+        State.TO_CHECK,
+        State.TO_CLOSE,
+    }
+)
 # 挂账 is neither open (no clock) nor finished: it stays out of 应结案.
 FINISHED_STATES = frozenset({State.CLOSED, State.VOIDED, State.MERGED})
 

@@ -55,8 +55,7 @@ class Category(models.Model):
 class FilingCondition(models.Model):
     """A 立案条件: when a category is filed, and how long its handling may take."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="conditions",
-                                 verbose_name=_("类别"))
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="conditions", verbose_name=_("类别"))
     name = models.CharField(_("立案条件"), max_length=200)
     limit_value = models.PositiveIntegerField(_("处置时限"))
     limit_unit = models.CharField(_("时限单位"), max_length=20, choices=LimitUnit.choices)
@@ -105,32 +104,44 @@ class CaseQuerySet(models.QuerySet["Case"]):
 class Case(models.Model):
     number = models.CharField(_("案件编号"), max_length=20, unique=True, null=True, editable=False)
     kind = models.CharField(_("案件类别"), max_length=16, choices=CaseKind.choices, default=CaseKind.EVENT)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="cases", verbose_name=_("类别"))
-    condition = models.ForeignKey(FilingCondition, null=True, blank=True, on_delete=models.PROTECT,
-                                  verbose_name=_("立案条件"))
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别")
+    )
+    condition = models.ForeignKey(
+        FilingCondition, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("立案条件")
+    )
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_detail = models.CharField(_("来源说明"), max_length=100, blank=True)
     lon = models.FloatField(_("经度(WGS-84)"))
     lat = models.FloatField(_("纬度(WGS-84)"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
-                             verbose_name=_("网格"))
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
-                               verbose_name=_("村/社区"))
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("网格")
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("村/社区")
+    )
     description = models.TextField(_("问题描述"), max_length=4000)
-    reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="reported_cases", verbose_name=_("上报人账号"))
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_cases",
+        verbose_name=_("上报人账号"),
+    )
     reporter_name = models.CharField(_("上报人"), max_length=64, blank=True)
     reporter_phone = models.CharField(_("上报人电话"), max_length=32, blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=16, editable=False)
     client_key = models.CharField(_("幂等键"), max_length=64, unique=True, null=True, blank=True, editable=False)
 
     status = models.CharField(_("状态"), max_length=16, choices=State.choices, db_index=True)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="cases", verbose_name=_("责任单位"))
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="merged_cases", verbose_name=_("并入案件"))
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("责任单位")
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases", verbose_name=_("并入案件")
+    )
 
     reported_at = models.DateTimeField(_("上报时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
@@ -206,13 +217,14 @@ class Transition(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"cases/{instance.at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.'):]}"
+    return f"cases/{instance.at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.') :]}"
 
 
 class Attachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    transition = models.ForeignKey(Transition, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="attachments")
+    transition = models.ForeignKey(
+        Transition, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=AttachmentKind.choices)
     file = models.FileField(_("文件"), upload_to=attachment_path)
     content_type = models.CharField(max_length=32)

@@ -38,11 +38,11 @@ def process(upload: IO[bytes] | Any) -> Photo:
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(raw))
-        fmt = image.format or ""
+        opened = Image.open(io.BytesIO(raw))
+        fmt = opened.format or ""
         if fmt not in ALLOWED:
             raise Invalid("只接受 JPEG、PNG、WebP 照片 / only JPEG, PNG and WebP photos", code="photo_format")
-        image = ImageOps.exif_transpose(image)
+        image = ImageOps.exif_transpose(opened)
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         out = io.BytesIO()
         if fmt == "JPEG":

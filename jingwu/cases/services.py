@@ -22,6 +22,8 @@ from jingwu.audit import services as audit
 from jingwu.geo.services import locate
 from jingwu.lib import clock, coords
 from jingwu.lib.worktime import Limit, LimitUnit
+
+__all__ = ["ActionInput", "Limit", "LimitUnit", "perform", "report_case"]
 from jingwu.org.choices import Role
 from jingwu.org.models import Department, GridAssignment
 from jingwu.org.services import person_of, role_of, suggest_department
@@ -30,7 +32,7 @@ from jingwu.workcal.services import get_calendar
 from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Source, State
 from .errors import Conflict, Forbidden, Invalid, InvalidState, NotFound
-from .models import Attachment, Case, Category, FilingCondition, Transition
+from .models import Attachment, Case, Category, FilingCondition, Transition, attachment_path
 from .signals import case_changed
 from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, Step, find_step, steps_for
 
@@ -100,15 +102,29 @@ def _resolve_category(value: Any) -> Category | None:
     return found
 
 
-def _save_photos(case: Case, transition: Transition | None, uploads: Sequence[Any], kinds: Sequence[str],
-                 actor: Any, now: datetime) -> list[Attachment]:
+def _save_photos(
+    case: Case, transition: Transition | None, uploads: Sequence[Any], kinds: Sequence[str], actor: Any, now: datetime
+) -> list[Attachment]:
     saved = []
     for upload, kind in zip(uploads, kinds, strict=True):
         photo = photo_lib.process(upload)
-        att = Attachment(case=case, transition=transition, kind=kind, content_type=photo.content_type,
-                         size=len(photo.content), width=photo.width, height=photo.height, sha256=photo.sha256,
-                         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None, at=now)
-        att.file.save(photo.name, photo.content, save=False)
+        att = Attachment(
+            case=case,
+            transition=transition,
+            kind=kind,
+            content_type=photo.content_type,
+            size=len(photo.content),
+            width=photo.width,
+            height=photo.height,
+            sha256=photo.sha256,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            at=now,
+        )
+        path = attachment_path(att, photo.name)
+        if att.file.storage.exists(path):
+            att.file.name = path  # same bytes already stored: content-addressed, keep one copy
+        else:
+            att.file.save(photo.name, photo.content, save=False)
         att.save()
         saved.append(att)
     return saved
@@ -121,8 +137,13 @@ def _check_photos(uploads: Sequence[Any]) -> list[photo_lib.Photo]:
 
 def _send_after_commit(case: Case, transition: Transition) -> None:
     def send() -> None:
-        case_changed.send(sender=Case, case_id=case.pk, transition_id=transition.pk, action=transition.action,
-                          to_state=transition.to_state)
+        case_changed.send(
+            sender=Case,
+            case_id=case.pk,
+            transition_id=transition.pk,
+            action=transition.action,
+            to_state=transition.to_state,
+        )
 
     transaction.on_commit(send)
 
@@ -136,8 +157,13 @@ def find_duplicates(case: Case, limit: int = 5) -> list[Case]:
     dlon = dlat * 1.4  # 1/cos(latitude) near 45°N covers all of China south of it
     since = case.reported_at - timedelta(hours=settings.JINGWU_DUPLICATE_HOURS)
     candidates = (
-        Case.objects.filter(category_id=case.category_id, status__in=OPEN_STATES, reported_at__gte=since,
-                            lat__range=(case.lat - dlat, case.lat + dlat), lon__range=(case.lon - dlon, case.lon + dlon))
+        Case.objects.filter(
+            category_id=case.category_id,
+            status__in=OPEN_STATES,
+            reported_at__gte=since,
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            lon__range=(case.lon - dlon, case.lon + dlon),
+        )
         .exclude(pk=case.pk)
         .order_by("-reported_at")[:50]
     )
@@ -198,7 +224,8 @@ def report_case(
     now = clock.now()
     person = person_of(actor)
     in_own_grid = (
-        role == Role.GRID_WORKER and person is not None
+        role == Role.GRID_WORKER
+        and person is not None
         and GridAssignment.objects.filter(person=person, grid_id=where.grid_id).exists()
     )
     state = State.TO_FILE if in_own_grid else State.REPORTED
@@ -228,13 +255,27 @@ def report_case(
             case.number = f"{settings.JINGWU_CASE_PREFIX}{now.astimezone(get_calendar().tz):%Y}{case.pk:08d}"
             Case.objects.filter(pk=case.pk).update(number=case.number)
             t = Transition.objects.create(
-                case=case, seq=1, action=Action.REPORT, from_state="", to_state=state, actor=case.reporter_user,
-                actor_name=_actor_label(actor), role=role, at=now, deadline_after=case.due_at,
+                case=case,
+                seq=1,
+                action=Action.REPORT,
+                from_state="",
+                to_state=state,
+                actor=case.reporter_user,
+                actor_name=_actor_label(actor),
+                role=role,
+                at=now,
+                deadline_after=case.due_at,
                 public_note="已受理上报" if state == State.REPORTED else "网格员上报",
             )
             _save_photos(case, t, photos, [AttachmentKind.REPORT] * len(photos), actor, now)
-            audit.record("case.report", "case", case.number, actor=actor, role=role,
-                         data={"state": state, "source": source, "grid": where.grid_code})
+            audit.record(
+                "case.report",
+                "case",
+                case.number,
+                actor=actor,
+                role=role,
+                data={"state": state, "source": source, "grid": where.grid_code},
+            )
             _send_after_commit(case, t)
     except IntegrityError:
         # Two retries raced past the look-up above; the loser returns the winner's case.
@@ -289,13 +330,18 @@ def get_case(ref: Any, *, for_update: bool = False) -> Case:
 def _check_scope(step: Step, case: Case, actor: Any) -> None:
     person = person_of(actor)
     if step.scope == "grid":
-        ok = person is not None and GridAssignment.objects.filter(person=person, grid_id=case.grid_id).exists()
+        ok = (
+            person is not None
+            and case.grid_id is not None
+            and GridAssignment.objects.filter(person=person, grid_id=case.grid_id).exists()
+        )
         if not ok:
             raise Forbidden("只有本网格的网格员可以操作 / only a worker of this grid may do this", code="not_your_grid")
     elif step.scope == "department":
         if person is None or person.department_id is None or person.department_id != case.department_id:
-            raise Forbidden("案件不在本单位 / the case is not dispatched to your department",
-                            code="not_your_department")
+            raise Forbidden(
+                "案件不在本单位 / the case is not dispatched to your department", code="not_your_department"
+            )
     elif step.scope == "reporter" and (actor is None or case.reporter_user_id != actor.pk):
         raise Forbidden("只有上报人可以自行处置 / only the reporter may self-resolve", code="not_reporter")
 
@@ -333,8 +379,10 @@ def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInpu
             )
         step = find_step(case.status, action, data.outcome)
         if step is None:
-            raise InvalidState(f"案件状态 {case.status} 不能执行 {action} / {action} is not allowed in state {case.status}",
-                               details={"status": case.status})
+            raise InvalidState(
+                f"案件状态 {case.status} 不能执行 {action} / {action} is not allowed in state {case.status}",
+                details={"status": case.status},
+            )
         if role not in step.roles:
             raise Forbidden(f"角色 {role} 不能执行 {action} / role {role} may not {action}", code="forbidden_role")
         _check_scope(step, case, actor)
@@ -342,18 +390,31 @@ def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInpu
             raise Invalid("请填写原因 / a reason is required", code="reason_required")
         min_photos = 2 if action == Action.SELF_RESOLVE else 1
         if step.needs_photo and len(data.photos) < min_photos:
-            raise Invalid(f"需要至少{min_photos}张照片 / at least {min_photos} photo(s) required", code="photo_required")
+            raise Invalid(
+                f"需要至少{min_photos}张照片 / at least {min_photos} photo(s) required", code="photo_required"
+            )
         if len(data.note) > 2000:
             raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
 
         now = clock.now()
         before = case.due_at
         from_state = case.status
-        t = Transition(case=case, action=action, outcome=data.outcome, from_state=from_state, to_state=step.target,
-                       actor=actor if getattr(actor, "is_authenticated", False) else None,
-                       actor_name=_actor_label(actor), role=role, at=now, note=data.note.strip(),
-                       reason=data.reason.strip()[:32], public_note=data.public_note.strip()[:500],
-                       deadline_before=before, client_key=client_key)
+        t = Transition(
+            case=case,
+            action=action,
+            outcome=data.outcome,
+            from_state=from_state,
+            to_state=step.target,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_name=_actor_label(actor),
+            role=role,
+            at=now,
+            note=data.note.strip(),
+            reason=data.reason.strip()[:32],
+            public_note=data.public_note.strip()[:500],
+            deadline_before=before,
+            client_key=client_key,
+        )
         if step.target != from_state and before is not None:
             t.on_time = now <= before
         HOOKS[Action(action)](case, data, now, actor, role, t)
@@ -371,14 +432,25 @@ def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInpu
             else:
                 kinds = [PHOTO_KIND.get(Action(action), AttachmentKind.OTHER)] * len(data.photos)
             _save_photos(case, t, data.photos, kinds, actor, now)
-        audit.record(f"case.{action}", "case", case.number or case.pk, actor=actor, role=role,
-                     data={"from": from_state, "to": step.target, "version": case.version,
-                           **({"outcome": data.outcome} if data.outcome else {})})
+        audit.record(
+            f"case.{action}",
+            "case",
+            case.number or case.pk,
+            actor=actor,
+            role=role,
+            data={
+                "from": from_state,
+                "to": step.target,
+                "version": case.version,
+                **({"outcome": data.outcome} if data.outcome else {}),
+            },
+        )
         _send_after_commit(case, t)
     return case
 
 
 # Each hook adjusts the case for its action before the state changes; it may raise a ServiceError.
+
 
 def _h_noop(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
     return None
@@ -386,8 +458,9 @@ def _h_noop(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t:
 
 def _h_void(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
     if role == Role.OPERATOR and (case.status != State.REPORTED or d.reason != "spam"):
-        raise Forbidden("受理员只能作废明显的无效信息(reason=spam) / operators may void only spam",
-                        code="forbidden_role")
+        raise Forbidden(
+            "受理员只能作废明显的无效信息(reason=spam) / operators may void only spam", code="forbidden_role"
+        )
     t.public_note = t.public_note or "不予立案"
 
 
@@ -399,8 +472,9 @@ def _h_file(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t:
     if d.condition not in (None, ""):
         cond = FilingCondition.objects.filter(pk=d.condition, category=cat).first()
         if cond is None:
-            raise Invalid("立案条件不属于该类别 / the filing condition is not of this category",
-                          code="unknown_condition")
+            raise Invalid(
+                "立案条件不属于该类别 / the filing condition is not of this category", code="unknown_condition"
+            )
     else:
         cond = cat.conditions.order_by("-is_default", "position", "id").first()
         if cond is None:
@@ -447,12 +521,20 @@ def _h_request_extension(case: Case, d: ActionInput, now: datetime, actor: Any, 
     ext = d.extension
     if ext is None or ext.value <= 0:
         raise Invalid("请填写延期时长 / give the extension length", code="extension_required")
-    limit_days = {LimitUnit.WORK_DAYS: ext.value, LimitUnit.WORK_HOURS: ext.value / 8,
-                  LimitUnit.CONTINUOUS_HOURS: ext.value / 24, LimitUnit.WORK_MINUTES: ext.value / 480}
+    limit_days = {
+        LimitUnit.WORK_DAYS: ext.value,
+        LimitUnit.WORK_HOURS: ext.value / 8,
+        LimitUnit.CONTINUOUS_HOURS: ext.value / 24,
+        LimitUnit.WORK_MINUTES: ext.value / 480,
+    }
     if limit_days[ext.unit] > MAX_EXTENSION_DAYS:
         raise Invalid(f"延期不能超过{MAX_EXTENSION_DAYS}个工作日 / extension too long", code="extension_too_long")
-    case.pending_extension = {"value": ext.value, "unit": ext.unit.value, "reason": d.reason or d.note,
-                              "requested_at": now.isoformat()}
+    case.pending_extension = {
+        "value": ext.value,
+        "unit": ext.unit.value,
+        "reason": d.reason or d.note,
+        "requested_at": now.isoformat(),
+    }
     t.department = case.department
     t.data = {"value": ext.value, "unit": ext.unit.value}
 

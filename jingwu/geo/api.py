@@ -20,8 +20,12 @@ def grids(request: HttpRequest, region: str = "") -> dict[str, Any]:
     if region:
         qs = qs.filter(region__code=region)
     features = [
-        {"type": "Feature", "id": g.code, "geometry": g.geometry,
-         "properties": {"code": g.code, "name": g.name, "region": g.region.code, "region_name": g.region.name}}
+        {
+            "type": "Feature",
+            "id": g.code,
+            "geometry": g.geometry,
+            "properties": {"code": g.code, "name": g.name, "region": g.region.code, "region_name": g.region.name},
+        }
         for g in qs
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -30,8 +34,17 @@ def grids(request: HttpRequest, region: str = "") -> dict[str, Any]:
 @router.get("/regions", summary="Town, villages and communities as a GeoJSON FeatureCollection")
 def regions(request: HttpRequest) -> dict[str, Any]:
     features = [
-        {"type": "Feature", "id": r.code, "geometry": r.geometry,
-         "properties": {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent.code if r.parent else None}}
+        {
+            "type": "Feature",
+            "id": r.code,
+            "geometry": r.geometry,
+            "properties": {
+                "code": r.code,
+                "name": r.name,
+                "level": r.level,
+                "parent": r.parent.code if r.parent else None,
+            },
+        }
         for r in Region.objects.select_related("parent").order_by("code")
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -56,5 +69,11 @@ def locate_point(request: HttpRequest, lon: float, lat: float, crs: coords.CRS =
     if hit is None:
         return {"lon": wlon, "lat": wlat, "grid": None, "grid_name": None, "region": None, "region_name": None}
     grid = Grid.objects.select_related("region").get(pk=hit.grid_id)
-    return {"lon": wlon, "lat": wlat, "grid": grid.code, "grid_name": grid.name, "region": grid.region.code,
-            "region_name": grid.region.name}
+    return {
+        "lon": wlon,
+        "lat": wlat,
+        "grid": grid.code,
+        "grid_name": grid.name,
+        "region": grid.region.code,
+        "region_name": grid.region.name,
+    }

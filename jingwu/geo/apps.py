@@ -16,5 +16,5 @@ class GeoConfig(AppConfig):
             services.index_cache.invalidate()
 
         for model in (Grid, Region):
-            post_save.connect(changed, sender=model, dispatch_uid=f"geo-{model.__name__}-save")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"geo-{model.__name__}-delete")
+            post_save.connect(changed, sender=model, dispatch_uid=f"geo-{model.__name__}-save", weak=False)
+            post_delete.connect(changed, sender=model, dispatch_uid=f"geo-{model.__name__}-delete", weak=False)

@@ -80,8 +80,13 @@ def locate(lon: float, lat: float) -> Located | None:
 def export_geojson() -> dict[str, Any]:
     features: list[dict[str, Any]] = []
     for r in Region.objects.select_related("parent").order_by("code"):
-        props = {"type": "region", "code": r.code, "name": r.name, "level": r.level,
-                 "parent": r.parent.code if r.parent else None}
+        props = {
+            "type": "region",
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent": r.parent.code if r.parent else None,
+        }
         features.append({"type": "Feature", "properties": props, "geometry": r.geometry})
     for g in Grid.objects.select_related("region").order_by("code"):
         props = {"type": "grid", "code": g.code, "name": g.name, "region": g.region.code}
@@ -116,8 +121,11 @@ def import_geojson(data: dict[str, Any], *, actor: Any = None) -> dict[str, int]
     """
     if data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
         raise GeoImportError("the file must be a GeoJSON FeatureCollection")
-    regions = [f for f in data["features"] if (f.get("properties") or {}).get("type") == "region"
-               or "level" in (f.get("properties") or {})]
+    regions = [
+        f
+        for f in data["features"]
+        if (f.get("properties") or {}).get("type") == "region" or "level" in (f.get("properties") or {})
+    ]
     grids = [f for f in data["features"] if f not in regions]
     counts = {"regions": 0, "grids": 0}
     levels = {c.value for c in RegionLevel}

@@ -17,14 +17,32 @@ from shapely.geometry import MultiPoint, Point, Polygon, mapping
 
 # (name, named in the 2019 report)
 VILLAGES: list[tuple[str, bool]] = [
-    ("付村", True), ("小南河村", True), ("宽河村", True), ("大卷子村", True), ("小卞庄村", True),
-    ("陈台子村", True), ("姚村", True), ("程村", True), ("刘庄村", True), ("孙庄子村", True),
-    ("闫庄子村", True), ("吴庄子村", True), ("牛坨子村", True),
-    ("大南河村", False), ("东台子村", False), ("杨家台村", False), ("北汪庄村", False), ("西王庄村", False),
+    ("付村", True),
+    ("小南河村", True),
+    ("宽河村", True),
+    ("大卷子村", True),
+    ("小卞庄村", True),
+    ("陈台子村", True),
+    ("姚村", True),
+    ("程村", True),
+    ("刘庄村", True),
+    ("孙庄子村", True),
+    ("闫庄子村", True),
+    ("吴庄子村", True),
+    ("牛坨子村", True),
+    ("大南河村", False),
+    ("东台子村", False),
+    ("杨家台村", False),
+    ("北汪庄村", False),
+    ("西王庄村", False),
 ]
 COMMUNITIES: list[tuple[str, bool]] = [
-    ("智达里社区", True), ("燕南园社区", True), ("民兴佳园社区", True), ("聚兴佳园社区", True),
-    ("盛兴佳园社区", True), ("常青藤社区", False),
+    ("智达里社区", True),
+    ("燕南园社区", True),
+    ("民兴佳园社区", True),
+    ("聚兴佳园社区", True),
+    ("盛兴佳园社区", True),
+    ("常青藤社区", False),
 ]
 TOWN_NAME = "精武镇"
 CENTER = (117.125, 39.04)
@@ -39,8 +57,12 @@ def town_boundary(rng: random.Random) -> Polygon:
     phases = [rng.uniform(0, 2 * math.pi) for _ in range(3)]
     for i in range(n):
         a = 2 * math.pi * i / n
-        wobble = 1 + 0.08 * math.sin(3 * a + phases[0]) + 0.05 * math.sin(5 * a + phases[1]) \
+        wobble = (
+            1
+            + 0.08 * math.sin(3 * a + phases[0])
+            + 0.05 * math.sin(5 * a + phases[1])
             + 0.03 * math.sin(7 * a + phases[2])
+        )
         points.append((cx + rx * wobble * math.cos(a), cy + ry * wobble * math.sin(a)))
     poly = Polygon(points).intersection(shapely.box(*BBOX))
     return shapely.set_precision(poly, 1e-6)
@@ -101,11 +123,13 @@ def build(district: str, township: str, grids: int = 125, seed: int = 2019) -> l
     clusters = sorted(range(k), key=lambda j: float(np.hypot(*(xy[labels == j].mean(axis=0) - CENTER))))
     names = COMMUNITIES + VILLAGES
     town_code = f"{district}{township}000"
-    features: list[dict[str, Any]] = [{
-        "type": "Feature",
-        "properties": {"type": "region", "code": town_code, "name": TOWN_NAME, "level": "town", "parent": None},
-        "geometry": mapping(boundary),
-    }]
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "properties": {"type": "region", "code": town_code, "name": TOWN_NAME, "level": "town", "parent": None},
+            "geometry": mapping(boundary),
+        }
+    ]
     grid_features = []
     for rank, j in enumerate(clusters):
         name, _named = names[rank]
@@ -115,19 +139,32 @@ def build(district: str, township: str, grids: int = 125, seed: int = 2019) -> l
         region_code = f"{district}{township}{local:03d}"
         members = [cells[i] for i in np.flatnonzero(labels == j)]
         union = shapely.set_precision(shapely.union_all(members), 1e-6)
-        features.append({
-            "type": "Feature",
-            "properties": {"type": "region", "code": region_code, "name": name, "level": level,
-                           "parent": town_code},
-            "geometry": mapping(union),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "type": "region",
+                    "code": region_code,
+                    "name": name,
+                    "level": level,
+                    "parent": town_code,
+                },
+                "geometry": mapping(union),
+            }
+        )
         # Grid sequence runs north to south in bands, west to east within a band.
         ordered = sorted(members, key=lambda c: (-round(c.centroid.y / 0.01), c.centroid.x))
         for seq, cell in enumerate(ordered, 1):
-            grid_features.append({
-                "type": "Feature",
-                "properties": {"type": "grid", "code": f"{region_code[:12]}{seq:03d}",
-                               "name": f"{name}第{seq}网格", "region": region_code},
-                "geometry": mapping(cell),
-            })
+            grid_features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "type": "grid",
+                        "code": f"{region_code[:12]}{seq:03d}",
+                        "name": f"{name}第{seq}网格",
+                        "region": region_code,
+                    },
+                    "geometry": mapping(cell),
+                }
+            )
     return features + grid_features

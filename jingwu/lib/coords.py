@@ -77,7 +77,15 @@ def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     x, y = lon - 0.0065, lat - 0.006
     z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
     theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
-    return z * math.cos(theta), z * math.sin(theta)
+    glon, glat = z * math.cos(theta), z * math.sin(theta)
+    # The closed form is good to about 10 cm; a few fixed-point steps make it exact.
+    for _ in range(10):
+        blon, blat = gcj02_to_bd09(glon, glat)
+        dlon, dlat = blon - lon, blat - lat
+        glon, glat = glon - dlon, glat - dlat
+        if abs(dlon) < 1e-10 and abs(dlat) < 1e-10:
+            break
+    return glon, glat
 
 
 def to_wgs84(lon: float, lat: float, crs: CRS | str = CRS.WGS84) -> tuple[float, float]:

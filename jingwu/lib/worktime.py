@@ -8,6 +8,7 @@ arithmetic is exact to the microsecond and done in the calendar's local time zon
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,7 @@ class Limit:
     unit: LimitUnit
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "unit", LimitUnit(self.unit))
         if self.value < 0:
             raise ValueError("a time limit cannot be negative")
 
@@ -50,7 +52,7 @@ def parse_schedule(text: str) -> list[tuple[time, time]]:
             raise ValueError(f"schedule period {part!r} ends before it starts")
         periods.append((start, end))
     periods.sort()
-    for (_, end1), (start2, _) in zip(periods, periods[1:], strict=False):
+    for (_, end1), (start2, _) in itertools.pairwise(periods):
         if start2 < end1:
             raise ValueError("schedule periods overlap")
     if not periods:

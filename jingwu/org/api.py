@@ -86,8 +86,9 @@ class AuditOut(Schema):
 
 
 @router.get("/audit", response=list[AuditOut], summary="Audit trail (auditors and administrators)")
-def audit_log(request: HttpRequest, object_id: str = "", action: str = "", before_id: int | None = None,
-              limit: int = 100) -> Any:
+def audit_log(
+    request: HttpRequest, object_id: str = "", action: str = "", before_id: int | None = None, limit: int = 100
+) -> Any:
     user = require_user(request)
     if role_of(user) not in (Role.AUDITOR, Role.ADMIN):
         raise HttpError(403, "仅审计员可查看 / auditors only")

@@ -35,11 +35,16 @@ class Person(models.Model):
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, db_index=True)
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="people",
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
         verbose_name=_("所属单位"),
     )
-    grids = models.ManyToManyField(Grid, through="GridAssignment", related_name="workers", blank=True,
-                                   verbose_name=_("负责网格"))
+    grids = models.ManyToManyField(
+        Grid, through="GridAssignment", related_name="workers", blank=True, verbose_name=_("负责网格")
+    )
 
     class Meta:
         verbose_name = _("人员")
@@ -67,11 +72,13 @@ class RoutingRule(models.Model):
     """Category (or 大类) + territory → responsible department. Lowest priority number that matches wins."""
 
     priority = models.PositiveIntegerField(_("优先级"), default=100, db_index=True)
-    category = models.ForeignKey("cases.Category", null=True, blank=True, on_delete=models.CASCADE,
-                                 verbose_name=_("小类"))
+    category = models.ForeignKey(
+        "cases.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("小类")
+    )
     category_kind = models.CharField(_("大类类型"), max_length=16, blank=True)
-    category_major = models.CharField(_("大类代码"), max_length=2, blank=True,
-                                      help_text=_("两位大类代码，与类型一起匹配整个大类"))
+    category_major = models.CharField(
+        _("大类代码"), max_length=2, blank=True, help_text=_("两位大类代码，与类型一起匹配整个大类")
+    )
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("区域"))
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("网格"))
     department = models.ForeignKey(Department, on_delete=models.PROTECT, verbose_name=_("责任单位"))

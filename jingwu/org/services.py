@@ -12,7 +12,7 @@ def person_of(user: Any) -> Person | None:
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return None
     try:
-        return user.person  # type: ignore[no-any-return]
+        return user.person
     except Person.DoesNotExist:
         return None
 
@@ -57,8 +57,7 @@ def issue_token(user: Any, name: str = "") -> str:
     from .models import ApiToken
 
     raw = "jw_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name[:64], digest=hashlib.sha256(raw.encode()).hexdigest(),
-                            prefix=raw[:8])
+    ApiToken.objects.create(user=user, name=name[:64], digest=hashlib.sha256(raw.encode()).hexdigest(), prefix=raw[:8])
     audit.record("token.issue", "user", user.pk, actor=user, role=role_of(user), data={"name": name[:64]})
     return raw
 

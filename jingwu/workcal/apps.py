@@ -15,5 +15,5 @@ class WorkcalConfig(AppConfig):
         def changed(**kwargs: object) -> None:
             services.calendar_cache.invalidate()
 
-        post_save.connect(changed, sender=Holiday, dispatch_uid="workcal-holiday-save")
-        post_delete.connect(changed, sender=Holiday, dispatch_uid="workcal-holiday-delete")
+        post_save.connect(changed, sender=Holiday, dispatch_uid="workcal-holiday-save", weak=False)
+        post_delete.connect(changed, sender=Holiday, dispatch_uid="workcal-holiday-delete", weak=False)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 
@@ -11,7 +11,8 @@ from .models import DayKind, Holiday
 
 
 def _build() -> WorkCalendar:
-    holidays, workdays = [], []
+    holidays: list[date] = []
+    workdays: list[date] = []
     for day, kind in Holiday.objects.values_list("date", "kind"):
         (holidays if kind == DayKind.HOLIDAY else workdays).append(day)
     return WorkCalendar.build(settings.JINGWU_WORK_SCHEDULE, settings.TIME_ZONE, holidays, workdays)

@@ -1,0 +1,45 @@
+"""``jingwu``: one console script over the management commands.
+
+``jingwu demo``, ``jingwu serve``, ``jingwu worker``, ``jingwu import-grids FILE``,
+``jingwu createsuperuser``; any other Django management command works too (``jingwu migrate``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "demo": ("demo", "load the demo town and a year of cases, print the accounts, serve on :8000"),
+    "serve": ("serve", "serve with gunicorn (migrates and collects static files first)"),
+    "worker": ("db_worker", "run the background task worker (Django Tasks, database backend)"),
+    "import-grids": ("import_grids", "import regions and grids from a GeoJSON file"),
+    "export-grids": ("export_grids", "export regions and grids as GeoJSON"),
+    "createsuperuser": ("createsuperuser", "create an administrator account"),
+    "workflow-diagram": ("workflow_diagram", "print the workflow table as a Mermaid diagram"),
+    "migrate": ("migrate", "create or update the database tables"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: jingwu COMMAND [options]   (jingwu COMMAND --help for its options)", "", "commands:"]
+    lines += [f"  {name:<18} {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "Settings come from the environment: DATABASE_URL (default SQLite in ./var), JINGWU_* (see docs/)."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
+    from django.core.management import execute_from_command_line
+
+    name = argv[0]
+    command = COMMANDS[name][0] if name in COMMANDS else name.replace("-", "_")
+    execute_from_command_line(["jingwu", command, *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Drive cases into any state through the services, as the real actors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jingwu.cases import services
+from jingwu.cases.models import Case
+
+from .conftest import IN_A, jpeg
+
+
+def act(case: Case, action: str, actor: Any, **kw: Any) -> Case:
+    case.refresh_from_db()
+    return services.perform(case.pk, action, actor=actor, version=case.version, data=services.ActionInput(**kw))
+
+
+def public_report(cast: Any, **kw: Any) -> Case:
+    args = {"lon": IN_A[0], "lat": IN_A[1], "description": "路边暴露垃圾", "category": "matter:06010"} | kw
+    return services.report_case(actor=cast["citizen"], **args).case
+
+
+def worker_report(cast: Any, **kw: Any) -> Case:
+    args = {
+        "lon": IN_A[0],
+        "lat": IN_A[1],
+        "description": "占道经营",
+        "category": "matter:09006",
+        "photos": [jpeg()],
+    } | kw
+    return services.report_case(actor=cast["gw_a"], **args).case
+
+
+def to_state(cast: Any, state: str) -> Case:
+    """A fresh case (in grid A1, category 暴露垃圾 → 环卫公司) brought to ``state``."""
+    if state == "reported":
+        return public_report(cast)
+    if state == "verifying":
+        return act(public_report(cast), "send_to_verify", cast["operator"])
+    c = worker_report(cast, category="matter:06010")
+    if state == "to_file":
+        return c
+    c = act(c, "file", cast["shiftlead"])
+    if state == "to_dispatch":
+        return c
+    c = act(c, "dispatch", cast["dispatcher"])
+    if state == "handling":
+        return c
+    if state == "handling_ext":
+        return act(c, "request_extension", cast["h_env"], reason="rain", extension=services.Limit(1, "work_days"))
+    if state == "returned":
+        return act(c, "return", cast["h_env"], reason="not_ours")
+    if state == "suspended":
+        return act(c, "suspend", cast["leader"], reason="long_term")
+    c = act(c, "feedback", cast["h_env"], photos=[jpeg()])
+    if state == "to_check":
+        return c
+    c = act(c, "check", cast["gw_a"], outcome="pass", photos=[jpeg()])
+    if state == "to_close":
+        return c
+    raise ValueError(state)

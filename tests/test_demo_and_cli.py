@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from jingwu.cases.choices import OPEN_STATES
+from jingwu.cases.models import Case, Transition
+from jingwu.geo.models import Grid, Region
+from jingwu.org.models import GridAssignment, Person
+from jingwu.workcal.services import get_calendar
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
+    call_command("demo", "--no-serve", "--cases", "120")
+    out = capsys.readouterr().out
+    assert "shiftlead" in out and "jingwu-demo-2026" in out
+    assert Grid.objects.count() == 125 and Region.objects.filter(level="village").count() == 18
+    workers = Person.objects.filter(role="grid_worker")
+    assert workers.count() == 100
+    assert GridAssignment.objects.values("grid").distinct().count() == 125
+    assert set(Person.objects.values_list("role", flat=True)) >= {
+        "grid_worker",
+        "operator",
+        "shift_lead",
+        "dispatcher",
+        "handler",
+        "leader",
+        "admin",
+        "auditor",
+        "public",
+    }
+    assert Case.objects.count() >= 120
+    # Every case's timeline starts with its report and each step follows from the last.
+    for case in Case.objects.prefetch_related("transitions")[:200]:
+        steps = list(case.transitions.all())
+        assert steps[0].action == "report"
+        assert all(a.to_state == b.from_state for a, b in itertools.pairwise(steps))
+        assert steps[-1].to_state == case.status
+    # The past year is handled; a few cases are still open today.
+    open_cases = Case.objects.filter(status__in=OPEN_STATES)
+    assert 0 < open_cases.count() <= 30
+    by_status = dict(Case.objects.values_list("status").annotate(n=Count("id")))
+    assert by_status["closed"] > 80
+    assert Transition.objects.filter(action="dispatch").exists()
+    # Reports of the past come at working times the calendar knows.
+    assert get_calendar() is not None
+    # Running it again keeps the data.
+    call_command("demo", "--no-serve", "--cases", "120")
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_cli_help_lists_the_commands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "jingwu.cli", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for command in ("demo", "serve", "worker", "import-grids", "createsuperuser"):
+        assert command in out
+
+
+def test_workflow_diagram_command(capsys: Any) -> None:
+    call_command("workflow_diagram")
+    assert "stateDiagram-v2" in capsys.readouterr().out
