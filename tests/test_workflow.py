@@ -388,3 +388,13 @@ def test_visibility_per_role(cast: Any, at: Any) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     assert sees(AnonymousUser()) == {in_a.pk, in_b.pk}  # 信访 is not a public category
+
+
+def test_docs_workflow_md_is_generated_from_the_table() -> None:
+    from pathlib import Path
+
+    from jingwu.cases.workflow import markdown
+
+    text = (Path(__file__).parent.parent / "docs" / "workflow.md").read_text(encoding="utf-8")
+    generated = text.split("<!-- BEGIN GENERATED -->\n")[1].split("<!-- END GENERATED -->")[0]
+    assert generated == markdown(), "run: jingwu workflow-diagram --markdown, and paste it into docs/workflow.md"

@@ -154,3 +154,23 @@ def mermaid() -> str:
             lines.append(f"    {source} --> {step.target.value}: {label} [{roles}]")
     lines += ["    closed --> [*]", "    voided --> [*]", "    merged --> [*]"]
     return "\n".join(lines)
+
+
+def markdown() -> str:
+    """The table and its diagram as Markdown; docs/workflow.md carries this text (a test keeps it current)."""
+    lines = [
+        "| From | Action | Outcome | To | Who | Needs | Counts as |",
+        "|---|---|---|---|---|---|---|",
+        "| — | report | | reported, or to_file for a grid worker in own grid | "
+        + ", ".join(sorted(r.value for r in REPORT_ROLES))
+        + " | idempotency key | 上报数 |",
+    ]
+    for s in STEPS:
+        needs = ", ".join(n for n, on in (("reason", s.needs_reason), ("photo", s.needs_photo)) if on)
+        scope = f" ({s.scope})" if s.scope else ""
+        sources = "any open" if s.action == A.MERGE else ", ".join(sorted(s.sources))
+        who = ", ".join(sorted(r.value for r in s.roles)) + scope
+        lines.append(
+            f"| {sources} | {s.action.value} | {s.outcome} | {s.target.value} | {who} | {needs} | {s.counts_as} |"
+        )
+    return "\n".join(lines) + "\n\n```mermaid\n" + mermaid() + "\n```\n"
