@@ -356,3 +356,23 @@ def test_session_writes_need_csrf(cast: Any, at: Any) -> None:
     )
     err(r, 403)
     assert Case.objects.count() == 0
+
+
+def test_a_revoked_token_stops_working_at_once(cast: Any) -> None:
+    from jingwu.org.models import ApiToken
+
+    api = Api(cast["operator"])
+    assert api.get("/me").status_code == 200
+    ApiToken.objects.filter(user=cast["operator"]).update(revoked=True)  # bulk update sends no signal …
+    for token in ApiToken.objects.filter(user=cast["operator"]):
+        token.save()  # … the admin saves one by one, which does
+    err(api.get("/me"), 401)
+
+
+def test_a_role_change_applies_to_live_tokens(cast: Any, at: Any) -> None:
+    api = Api(cast["operator"])
+    assert api.get("/tasks").status_code == 200
+    person = cast["operator"].person
+    person.role = "auditor"
+    person.save()
+    assert api.get("/me").json()["role"] == "auditor"

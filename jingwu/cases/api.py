@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.db.models import F
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
@@ -24,6 +25,7 @@ from . import selectors, services, workflow
 from .choices import OPEN_STATES, Action, Source, State
 from .errors import Invalid
 from .models import Attachment, Case, Category
+from .refs import refs
 
 router = Router(tags=["cases"])
 
@@ -210,23 +212,26 @@ def _is_staff(user: Any) -> bool:
     return role_of(user) not in (Role.PUBLIC, Role.SYSTEM)
 
 
-def case_dict(c: Case, at: datetime, staff: bool) -> dict[str, Any]:
+def case_dict(c: Case, at: datetime, staff: bool, merged_number: str | None = None) -> dict[str, Any]:
+    r = refs()
+    region = r.regions.get(c.region_id) if c.region_id else None
+    dept = r.departments.get(c.department_id) if c.department_id else None
     d: dict[str, Any] = {
         "number": c.number,
         "status": c.status,
         "status_label": str(State(c.status).label),
         "kind": c.kind,
-        "category": {"kind": c.category.kind, "code": c.category.code, "name": c.category.name} if c.category else None,
+        "category": r.category_ref(c.category_id),
         "source": c.source,
         "lon": c.lon if staff else round(c.lon, 4),
         "lat": c.lat if staff else round(c.lat, 4),
         "address": c.address,
-        "grid": c.grid.code if c.grid else None,
-        "region": c.region.code if c.region else None,
-        "region_name": c.region.name if c.region else None,
+        "grid": r.grids.get(c.grid_id) if c.grid_id else None,
+        "region": region[0] if region else None,
+        "region_name": region[1] if region else None,
         "description": c.description,
-        "department": c.department.code if c.department else None,
-        "department_name": c.department.name if c.department else None,
+        "department": dept[0] if dept else None,
+        "department_name": dept[1] if dept else None,
         "reported_at": c.reported_at,
         "updated_at": c.updated_at,
         "due_at": c.due_at,
@@ -239,21 +244,20 @@ def case_dict(c: Case, at: datetime, staff: bool) -> dict[str, Any]:
             {
                 "reporter_name": mask_name(c.reporter_name),
                 "reporter_phone": mask_phone(c.reporter_phone),
-                "condition": c.condition.name if c.condition else None,
+                "condition": r.conditions[c.condition_id][0] if c.condition_id else None,
                 "extension_count": c.extension_count,
                 "pending_extension": c.pending_extension,
                 "rework_count": c.rework_count,
                 "return_count": c.return_count,
-                "merged_into": c.merged_into.number if c.merged_into else None,
+                "merged_into": merged_number or getattr(c, "merged_number", None),
             }
         )
     return d
 
 
 def _list_qs(user: Any) -> Any:
-    return Case.objects.visible_to(user).select_related(
-        "category", "condition", "grid", "region", "department", "merged_into"
-    )
+    # One table: reference names come from the in-process cache (refs), not from joins.
+    return Case.objects.visible_to(user).annotate(merged_number=F("merged_into__number"))
 
 
 def _load(user: Any, number: str) -> Case:
@@ -286,7 +290,7 @@ def report(request: HttpRequest) -> Any:
         client_key=body.client_key,
         photos=files,
     )
-    c = _list_qs(user).filter(pk=result.case.pk).first() or result.case
+    c = result.case
     payload = {
         "case": case_dict(c, clock.now(), True),
         "created": result.created,
@@ -395,9 +399,7 @@ def _blank_staff(staff: bool) -> dict[str, Any]:
 def my_tasks(request: HttpRequest, limit: int = 100) -> Any:
     user = require_user(request)
     now = clock.now()
-    qs = selectors.tasks_for(user).select_related(
-        "category", "condition", "grid", "region", "department", "merged_into"
-    )
+    qs = selectors.tasks_for(user).annotate(merged_number=F("merged_into__number"))
     return [case_dict(c, now, True) for c in qs.order_by("due_at", "pk")[: max(1, min(limit, 500))]]
 
 
@@ -493,8 +495,8 @@ def _make_action_endpoint(action: Action) -> None:
             client_key=body.client_key,
         )
         c = services.perform(number, action.value, actor=user, version=body.version, data=data)
-        fresh = _list_qs(user).filter(pk=c.pk).first() or c
-        return case_dict(fresh, clock.now(), True)
+        merged = c.merged_into.number if c.merged_into_id and c.merged_into else None
+        return case_dict(c, clock.now(), True, merged)
 
     endpoint.__name__ = f"case_{action.value}"
     steps = workflow.steps_for(action)

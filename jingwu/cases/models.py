@@ -172,6 +172,8 @@ class Case(models.Model):
             models.Index(fields=["region", "reported_at"]),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["lat", "lon"]),
+            # Duplicate suggestion: same category, a narrow latitude band.
+            models.Index(fields=["category", "lat"], name="case_dup_idx"),
         ]
 
     def __str__(self) -> str:

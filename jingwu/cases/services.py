@@ -91,12 +91,9 @@ def _resolve_category(value: Any) -> Category | None:
         return None
     if isinstance(value, Category):
         return value
-    qs = Category.objects.filter(active=True)
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) != 5):
-        found = qs.filter(pk=int(value)).first()
-    else:
-        kind, _, code = str(value).rpartition(":")
-        found = qs.filter(code=code, **({"kind": kind} if kind else {})).order_by("kind").first()
+    from .refs import refs
+
+    found = refs().find_category(value)
     if found is None:
         raise Invalid(f"未知的类别 / unknown category {value!r}", code="unknown_category")
     return found
@@ -165,6 +162,7 @@ def find_duplicates(case: Case, limit: int = 5) -> list[Case]:
             lon__range=(case.lon - dlon, case.lon + dlon),
         )
         .exclude(pk=case.pk)
+        .only("id", "number", "lon", "lat", "reported_at")
         .order_by("-reported_at")[:50]
     )
     near = [c for c in candidates if coords.distance_m(case.lon, case.lat, c.lon, c.lat) <= metres]
@@ -193,12 +191,9 @@ def report_case(
     if role not in REPORT_ROLES:
         raise Forbidden(f"角色 {role} 不能上报 / role {role} cannot report", code="forbidden_role")
     client_key = (client_key or "").strip() or None
-    if client_key is not None:
-        if len(client_key) > 64:
-            raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
-        existing = _existing_report(client_key, actor)
-        if existing is not None:
-            return ReportResult(existing, created=False)
+    # No look-up first: the unique index on client_key decides, and a retry takes the except path.
+    if client_key is not None and len(client_key) > 64:
+        raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
     description = (description or "").strip()
     if not description:
         raise Invalid("请描述问题 / a description is required", code="description_required")
@@ -278,7 +273,7 @@ def report_case(
             )
             _send_after_commit(case, t)
     except IntegrityError:
-        # Two retries raced past the look-up above; the loser returns the winner's case.
+        # A retry (or two racing retries): the unique key already names a case; return that one.
         if client_key is None:
             raise
         existing = _existing_report(client_key, actor)

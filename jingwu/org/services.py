@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+
+from jingwu.lib.cached import SharedVersioned
 
 from .choices import Role
 from .models import Department, Person, RoutingRule
@@ -49,7 +52,6 @@ def suggest_department(category: Any, region_id: int | None, grid_id: int | None
 
 def issue_token(user: Any, name: str = "") -> str:
     """A new bearer token; the plain value is shown once and never stored."""
-    import hashlib
     import secrets
 
     from jingwu.audit import services as audit
@@ -62,13 +64,26 @@ def issue_token(user: Any, name: str = "") -> str:
     return raw
 
 
-def user_for_token(raw: str) -> Any:
-    import hashlib
+def _empty() -> dict[str, Any]:
+    return {}
 
+
+# Token → user, per process. Dropped everywhere (within two seconds) when a token, a user or a person
+# changes, so a revocation or a role change takes effect without a query per request.
+token_users: SharedVersioned[dict[str, Any]] = SharedVersioned("api-token-users", _empty)
+
+
+def user_for_token(raw: str) -> Any:
     from .models import ApiToken
 
     digest = hashlib.sha256(raw.encode()).hexdigest()
+    known = token_users.get()
+    user = known.get(digest)
+    if user is not None:
+        return user
     token = ApiToken.objects.select_related("user", "user__person").filter(digest=digest, revoked=False).first()
     if token is None or not token.user.is_active:
         return None
+    if len(known) < 100_000:
+        known[digest] = token.user
     return token.user
