@@ -93,7 +93,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self
         person = person_of(user)
         if role == Role.GRID_WORKER and person is not None:
-            return self.filter(Q(grid__workers=person) | Q(reporter_user=user)).distinct()
+            # A subquery, not a join: no DISTINCT, and the planner walks the (grid, status) index.
+            from jingwu.org.models import GridAssignment
+
+            mine = GridAssignment.objects.filter(person=person).values("grid_id")
+            return self.filter(Q(grid_id__in=mine) | Q(reporter_user=user))
         if role == Role.HANDLER and person is not None and person.department_id:
             was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
             return self.filter(Q(department_id=person.department_id) | Exists(was_sent))

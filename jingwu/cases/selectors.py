@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from jingwu.lib import clock
 from jingwu.org.choices import Role
+from jingwu.org.models import GridAssignment
 from jingwu.org.services import person_of, role_of
 
 from .choices import State
@@ -33,7 +34,8 @@ def tasks_for(user: Any) -> CaseQuerySet:
     if role == Role.LEADER:
         return qs.filter(Q(status=State.SUSPENDED) | Q(status=State.HANDLING, pending_extension__isnull=False))
     if role == Role.GRID_WORKER and person is not None:
-        return qs.filter(status__in=[State.VERIFYING, State.TO_CHECK], grid__workers=person).distinct()
+        mine = GridAssignment.objects.filter(person=person).values("grid_id")
+        return qs.filter(status__in=[State.VERIFYING, State.TO_CHECK], grid_id__in=mine)
     if role == Role.HANDLER and person is not None and person.department_id:
         return qs.filter(status=State.HANDLING, department_id=person.department_id)
     return qs.none()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,14 +27,49 @@ class Located:
 
 
 class GridIndex:
+    """Point → grid for a whole territory.
+
+    A raster over the territory's bounding box answers most points by array indexing: a raster cell
+    wholly inside one grid names that grid; a cell touching no grid is outside. Only points in cells
+    that straddle a border go to the STRtree for an exact point-in-polygon test.
+    """
+
+    BOUNDARY = -2
+    CELLS_PER_GRID = 32
+
     def __init__(self, rows: list[tuple[int, str, int, dict[str, Any]]]) -> None:
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)
         self.codes = [r[1] for r in rows]
         self.region_ids = np.array([r[2] for r in rows], dtype=np.int64)
-        self.geoms = [shape(r[3]) for r in rows]
-        for g in self.geoms:
-            shapely.prepare(g)
+        self.geoms = np.array([shape(r[3]) for r in rows], dtype=object)
         self.tree = STRtree(self.geoms)
+        self._build_raster()
+
+    def _build_raster(self) -> None:
+        if not len(self.geoms):
+            self.raster = np.full((1, 1), -1, dtype=np.int64)
+            self.origin, self.step = (0.0, 0.0), (1.0, 1.0)
+            return
+        minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
+        width, height = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
+        cells = max(1, len(self.geoms) * self.CELLS_PER_GRID)
+        nx = max(1, int(np.sqrt(cells * width / height)))
+        ny = max(1, int(np.ceil(cells / nx)))
+        self.origin, self.step = (minx, miny), (width / nx, height / ny)
+        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
+        x0 = minx + ix.ravel() * self.step[0]
+        y0 = miny + iy.ravel() * self.step[1]
+        boxes = shapely.box(x0, y0, x0 + self.step[0], y0 + self.step[1])
+        raster = np.full(len(boxes), -1, dtype=np.int64)
+        box_idx, geom_idx = self.tree.query(boxes, predicate="intersects")
+        counts = np.bincount(box_idx, minlength=len(boxes))
+        raster[counts > 1] = self.BOUNDARY
+        single = np.flatnonzero(counts[box_idx] == 1)
+        b, g = box_idx[single], geom_idx[single]
+        inside = shapely.contains_properly(self.geoms[g], boxes[b])
+        raster[b[inside]] = g[inside]
+        raster[b[~inside]] = self.BOUNDARY
+        self.raster = raster.reshape(ny, nx)
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -44,19 +80,38 @@ class GridIndex:
         A point on a shared border belongs to one grid only: the lowest index wins, so the answer
         does not depend on the tree's internal order.
         """
-        points = shapely.points(lons, lats)
-        result = np.full(len(points), -1, dtype=np.int64)
-        if not len(self.geoms):
-            return result
-        pairs = self.tree.query(points, predicate="intersects")
-        if pairs.shape[1]:
-            # Reverse so that, for points in several grids, the smallest tree index is written last.
-            order = np.lexsort((-pairs[1], pairs[0]))
-            result[pairs[0][order]] = pairs[1][order]
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        ny, nx = self.raster.shape
+        cx = np.floor((lons - self.origin[0]) / self.step[0]).astype(np.int64)
+        cy = np.floor((lats - self.origin[1]) / self.step[1]).astype(np.int64)
+        inside_box = (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
+        result = np.full(len(lons), -1, dtype=np.int64)
+        result[inside_box] = self.raster[cy[inside_box], cx[inside_box]]
+        # Points exactly on the raster's outer edge and border cells get the exact test.
+        exact = np.flatnonzero((result == self.BOUNDARY) | (~inside_box & self._in_bounds(lons, lats)))
+        if len(exact):
+            none = np.iinfo(np.int64).max
+            found = np.full(len(exact), none, dtype=np.int64)
+            hits, grids = self.tree.query(shapely.points(lons[exact], lats[exact]), predicate="intersects")
+            np.minimum.at(found, hits, grids)
+            found[found == none] = -1
+            result[exact] = found
         return result
 
+    def _in_bounds(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        ny, nx = self.raster.shape
+        maxx = self.origin[0] + nx * self.step[0]
+        maxy = self.origin[1] + ny * self.step[1]
+        return (lons >= self.origin[0]) & (lons <= maxx) & (lats >= self.origin[1]) & (lats <= maxy)
+
     def locate(self, lon: float, lat: float) -> Located | None:
-        i = int(self.locate_many(np.array([lon]), np.array([lat]))[0])
+        ny, nx = self.raster.shape
+        cx = math.floor((lon - self.origin[0]) / self.step[0])
+        cy = math.floor((lat - self.origin[1]) / self.step[1])
+        i = int(self.raster[cy, cx]) if 0 <= cx < nx and 0 <= cy < ny else self.BOUNDARY
+        if i == self.BOUNDARY:
+            hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+            i = int(hits.min()) if len(hits) else -1
         if i < 0:
             return None
         return Located(int(self.ids[i]), self.codes[i], int(self.region_ids[i]))
