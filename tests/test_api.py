@@ -342,8 +342,10 @@ def test_openapi_and_docs_are_served_without_a_cdn(cast: Any) -> None:
 
 def test_audit_endpoint_is_for_auditors(cast: Any, at: Any) -> None:
     c = to_state(cast, "to_dispatch")
+    Api(cast["dispatcher"]).post(f"/cases/{c.number}/dispatch", {"version": c.version}, REMOTE_ADDR="10.1.2.3")
     rows = Api(cast["auditor"]).get("/audit", object_id=c.number).json()
-    assert [r["action"] for r in rows] == ["case.file", "case.report"]
+    assert [r["action"] for r in rows] == ["case.dispatch", "case.file", "case.report"]
+    assert rows[0]["ip"] == "10.1.2.3" and rows[0]["actor_name"] == "dispatcher" and rows[0]["role"] == "dispatcher"
     err(Api(cast["leader"]).get("/audit"), 403)
     err(Api().get("/audit"), 401)
 
