@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jingwu.geo",
     "jingwu.org",
     "jingwu.cases",
+    "jingwu.open311",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from jingwu.api import api
 
@@ -9,4 +9,5 @@ admin.site.site_title = "智慧精武"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("open311/v2/", include("jingwu.open311.urls")),
 ]

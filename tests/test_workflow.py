@@ -398,3 +398,19 @@ def test_docs_workflow_md_is_generated_from_the_table() -> None:
     text = (Path(__file__).parent.parent / "docs" / "workflow.md").read_text(encoding="utf-8")
     generated = text.split("<!-- BEGIN GENERATED -->\n")[1].split("<!-- END GENERATED -->")[0]
     assert generated == markdown(), "run: jingwu workflow-diagram --markdown, and paste it into docs/workflow.md"
+
+
+def test_notes_change_no_state_and_never_conflict(cast: Any, at: Any) -> None:
+    c = to_state(cast, "handling")
+    v = c.version
+    t = services.add_note(c.pk, actor=cast["dispatcher"], text="已电话联系责任单位")
+    again = services.add_note(c.pk, actor=cast["dispatcher"], text="x", client_key="n1")
+    assert services.add_note(c.pk, actor=cast["dispatcher"], text="x", client_key="n1").pk == again.pk
+    c.refresh_from_db()
+    assert c.version == v and c.status == "handling" and t.public_note == ""
+    # An action with the version read before the note still goes through.
+    act(c, "feedback", cast["h_env"], photos=[jpeg()])
+    with pytest.raises(Forbidden):
+        services.add_note(c.pk, actor=cast["citizen"], text="hi")
+    with pytest.raises(Invalid):
+        services.add_note(c.pk, actor=cast["operator"], text="  ")

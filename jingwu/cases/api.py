@@ -517,8 +517,37 @@ def _make_action_endpoint(action: Action) -> None:
 
 
 for _action in Action:
-    if _action != Action.REPORT:
+    if _action not in (Action.REPORT, Action.NOTE):
         _make_action_endpoint(_action)
+
+
+class NoteIn(Schema):
+    text: str = Field(min_length=1, max_length=2000)
+    public: bool = False
+    client_key: str | None = Field(None, max_length=64)
+
+
+@router.post("/cases/{number}/notes", response=TimelineOut, summary="Add a remark to the timeline (no state change)")
+def add_note(request: HttpRequest, number: str, body: NoteIn) -> dict[str, Any]:
+    user = require_user(request, write=True)
+    c = _load(user, number)
+    t = services.add_note(c.pk, actor=user, text=body.text, public=body.public, client_key=body.client_key)
+    return {
+        "seq": t.seq,
+        "action": t.action,
+        "action_label": str(Action(t.action).label),
+        "outcome": "",
+        "from_state": t.from_state,
+        "to_state": t.to_state,
+        "at": t.at,
+        "actor_name": t.actor_name,
+        "role": t.role,
+        "department": None,
+        "note": t.note,
+        "public_note": t.public_note,
+        "on_time": None,
+        "attachments": [],
+    }
 
 
 class ConditionOut(Schema):

@@ -344,7 +344,7 @@ def _check_scope(step: Step, case: Case, actor: Any) -> None:
 def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInput | None = None) -> Case:
     """Take one workflow action on a case."""
     data = data or ActionInput()
-    if action not in Action.values or action == Action.REPORT:
+    if action not in Action.values or action in (Action.REPORT, Action.NOTE):
         raise Invalid(f"未知动作 / unknown action {action!r}", code="unknown_action")
     role = _acting_role(actor)
     if action in ACTIONS_WITH_OUTCOME and data.outcome not in ACTIONS_WITH_OUTCOME[Action(action)]:
@@ -442,6 +442,63 @@ def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInpu
         )
         _send_after_commit(case, t)
     return case
+
+
+NOTE_ROLES = frozenset(
+    {Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.HANDLER, Role.GRID_WORKER, Role.SYSTEM}
+)
+
+
+def add_note(
+    ref: Any,
+    *,
+    actor: Any,
+    text: str,
+    public: bool = False,
+    client_key: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Transition:
+    """A remark on the timeline. It changes no state and no version, so it never conflicts with an action."""
+    role = _acting_role(actor)
+    if role not in NOTE_ROLES:
+        raise Forbidden(f"角色 {role} 不能添加备注 / role {role} may not add notes", code="forbidden_role")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("备注不能为空 / a note needs text", code="note_required")
+    if len(text) > 2000:
+        raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
+    client_key = (client_key or "").strip() or None
+    with transaction.atomic():
+        case = get_case(ref, for_update=True)
+        if client_key is not None:
+            done = Transition.objects.filter(client_key=client_key).first()
+            if done is not None:
+                if done.case_id != case.pk or done.action != Action.NOTE:
+                    raise Conflict("该幂等键已被使用 / this idempotency key was used already", code="key_reused")
+                return done
+        now = clock.now()
+        seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
+        t = Transition.objects.create(
+            case=case,
+            seq=seq,
+            action=Action.NOTE,
+            from_state=case.status,
+            to_state=case.status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_name=_actor_label(actor),
+            role=role,
+            at=now,
+            note=text,
+            public_note=text[:500] if public else "",
+            client_key=client_key,
+            deadline_before=case.due_at,
+            deadline_after=case.due_at,
+            data=data or {},
+        )
+        Case.objects.filter(pk=case.pk).update(updated_at=now)
+        audit.record("case.note", "case", case.number or case.pk, actor=actor, role=role, data={"public": public})
+        _send_after_commit(case, t)
+    return t
 
 
 # Each hook adjusts the case for its action before the state changes; it may raise a ServiceError.

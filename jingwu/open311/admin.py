@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from .models import ApiKey, ServiceAttribute, ServiceRequest
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "contact", "active", "created_at", "last_used_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "contact"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if not change:
+            raw = "o311_" + secrets.token_urlsafe(24)
+            obj.digest = hashlib.sha256(raw.encode()).hexdigest()
+            obj.prefix = raw[:8]
+            super().save_model(request, obj, form, change)
+            messages.warning(request, f"API key for {obj.name} (shown once, store it now): {raw}")
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(admin.ModelAdmin):
+    list_display = ["category", "code", "datatype", "required", "order", "description"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["code", "description", "category__name", "category__code"]
+    autocomplete_fields = ["category"]
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    list_display = ["case", "api_key", "token"]
+    list_select_related = ["case", "api_key"]
+    readonly_fields = ["case", "api_key", "token", "attributes", "email", "device_id", "account_id", "media_url"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

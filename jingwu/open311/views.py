@@ -1,0 +1,597 @@
+"""GeoReport v2 over the case engine. Cases enter and move only through ``jingwu.cases.services``."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import Max, Prefetch, Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from jingwu.cases import services
+from jingwu.cases.choices import AttachmentKind, State
+from jingwu.cases.errors import ServiceError
+from jingwu.cases.models import Attachment, Case, Category, Transition
+from jingwu.cases.refs import refs
+from jingwu.geo.models import Region
+from jingwu.lib import clock, coords
+
+from . import render
+from .mapping import STATUS, extended_status
+from .models import ApiKey, Datatype, ServiceAttribute, ServiceRequest
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+MAX_SPAN = timedelta(days=90)
+MAX_RESULTS = 1000
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def bad(description: str) -> Open311Error:
+    return Open311Error(400, description)
+
+
+def endpoint(methods: tuple[str, ...]) -> Callable[..., Any]:
+    """Format check, one error shape, and method dispatch for every resource."""
+
+    def wrap(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
+        def view(request: HttpRequest, fmt: str, **kw: Any) -> HttpResponse:
+            if fmt not in render.CONTENT_TYPES:
+                return render.error("json", 404, f"unknown format .{fmt}; use .xml or .json")
+            if request.method not in methods:
+                return render.error(fmt, 405, f"method {request.method} not allowed")
+            try:
+                return fn(request, fmt, **kw)
+            except Open311Error as exc:
+                return render.error(fmt, exc.status, exc.description)
+            except ServiceError as exc:
+                return render.error(fmt, 403 if exc.status == 403 else 400, exc.message)
+
+        view.__name__ = fn.__name__
+        return view
+
+    return wrap
+
+
+def param(request: HttpRequest, name: str) -> str:
+    """A parameter from the query string or the form body; an empty value means absent."""
+    value = request.POST.get(name) if request.method == "POST" else None
+    if value in (None, ""):
+        value = request.GET.get(name, "")
+    return (value or "").strip()
+
+
+def parse_dt(name: str, value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace(" ", "+") if value.count(" ") == 1 and "T" in value else value)
+    except ValueError as exc:
+        raise bad(f"{name} is not an ISO-8601 datetime: {value!r}") from exc
+    if dt.tzinfo is None:
+        raise bad(f"{name} needs a time zone (e.g. 2026-11-27T09:00:00+08:00)")
+    return dt
+
+
+def service_code(category: Category) -> str:
+    return f"{category.kind}-{category.code}"
+
+
+def public_categories() -> list[Category]:
+    return list(Category.objects.filter(is_public=True, active=True).order_by("kind", "code"))
+
+
+def category_for(code: str) -> Category | None:
+    kind, _, number = code.partition("-")
+    return Category.objects.filter(kind=kind, code=number, is_public=True, active=True).first()
+
+
+def authenticate(request: HttpRequest) -> ApiKey:
+    key = param(request, "api_key")
+    if not key:
+        raise Open311Error(403, "api_key is required")
+    found = ApiKey.objects.filter(digest=hashlib.sha256(key.encode()).hexdigest(), active=True).first()
+    if found is None:
+        raise Open311Error(403, "api_key is not valid or has been revoked")
+    ApiKey.objects.filter(pk=found.pk).update(last_used_at=clock.now())
+    return found
+
+
+# --- discovery and services -------------------------------------------------------------------------
+
+
+def _changeset() -> datetime:
+    latest = ServiceAttribute.objects.aggregate(m=Max("updated_at"))["m"]
+    return latest or datetime.fromisoformat("2026-01-01T00:00:00+08:00")
+
+
+@endpoint(("GET",))
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    base = request.build_absolute_uri("/open311/v2/")
+    changeset = _changeset()
+    payload = {
+        "changeset": changeset,
+        "contact": getattr(settings, "JINGWU_OPEN311_CONTACT", "网格化管理中心 / grid management centre"),
+        "key_service": "API keys are issued by the platform administrator (admin → Open311 API 密钥).",
+        "endpoints": [
+            {
+                "specification": SPEC,
+                "url": base,
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render.respond(fmt, "discovery", None, payload)
+
+
+@endpoint(("GET",))
+def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    with_attributes = set(ServiceAttribute.objects.values_list("category_id", flat=True))
+    rows = [
+        {
+            "service_code": service_code(c),
+            "service_name": c.name,
+            "description": f"{c.name} / {c.name_en}" if c.name_en else c.name,
+            "metadata": c.pk in with_attributes,
+            "type": "realtime",
+            "keywords": c.keywords,
+            "group": c.major_name,
+        }
+        for c in public_categories()
+    ]
+    return render.respond(fmt, "services", "service", rows)
+
+
+def attribute_dict(a: ServiceAttribute) -> dict[str, Any]:
+    return {
+        "variable": a.variable,
+        "code": a.code,
+        "datatype": a.datatype,
+        "required": a.required,
+        "datatype_description": a.datatype_description,
+        "order": a.order,
+        "description": a.description,
+        "values": [
+            {"key": str(v.get("key")), "name": str(v.get("name", v.get("key")))}
+            for v in a.values
+            if isinstance(v, dict)
+        ],
+    }
+
+
+@endpoint(("GET",))
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    category = category_for(code)
+    if category is None:
+        raise Open311Error(404, f"no service with code {code}")
+    attrs = [attribute_dict(a) for a in ServiceAttribute.objects.filter(category=category).order_by("order", "id")]
+    return render.respond(fmt, "service_definition", None, {"service_code": code, "attributes": attrs})
+
+
+# --- requests ---------------------------------------------------------------------------------------
+
+
+def _attributes(request: HttpRequest, category: Category) -> dict[str, Any]:
+    """``attribute[CODE]=v`` and ``attribute[CODE][]=v`` validated against the service definition."""
+    source = request.POST if request.method == "POST" else request.GET
+    given: dict[str, list[str]] = {}
+    for key in source:
+        if key.startswith("attribute[") and key.endswith("]"):
+            code = key[len("attribute[") :].split("]", 1)[0]
+            values = [v for v in source.getlist(key) if v != ""]
+            if values:
+                given.setdefault(code, []).extend(values)
+    defined = {a.code: a for a in ServiceAttribute.objects.filter(category=category)}
+    unknown = sorted(set(given) - set(defined))
+    if unknown:
+        raise bad(f"unknown attribute {', '.join(unknown)} for service {service_code(category)}")
+    answers: dict[str, Any] = {}
+    for code, attr in defined.items():
+        values = given.get(code, [])
+        if not values:
+            if attr.required and attr.variable:
+                raise bad(f"attribute {code} is required")
+            continue
+        if attr.datatype == Datatype.MULTI:
+            bad_values = [v for v in values if v not in attr.value_keys()]
+            if bad_values:
+                raise bad(f"attribute {code}: unknown value {', '.join(bad_values)}")
+            answers[code] = values
+            continue
+        if len(values) > 1:
+            raise bad(f"attribute {code} takes one value")
+        value = values[0]
+        if attr.datatype == Datatype.SINGLE and value not in attr.value_keys():
+            raise bad(f"attribute {code}: unknown value {value}")
+        if attr.datatype == Datatype.NUMBER:
+            try:
+                float(value)
+            except ValueError as exc:
+                raise bad(f"attribute {code} must be a number") from exc
+        if attr.datatype == Datatype.DATETIME:
+            parse_dt(f"attribute {code}", value)
+        answers[code] = value
+    return answers
+
+
+def _location(request: HttpRequest) -> tuple[float, float, str]:
+    lat, lon = param(request, "lat"), param(request, "long")
+    address = param(request, "address_string")
+    address_id = param(request, "address_id")
+    if lat or lon:
+        try:
+            flat, flon = float(lat), float(lon)
+        except ValueError as exc:
+            raise bad("lat and long must both be numbers") from exc
+        if not (-90 <= flat <= 90 and -180 <= flon <= 180):
+            raise bad("lat or long out of range")
+        return flon, flat, address
+    if address or address_id:
+        # No street geocoder here: the address must name a village or community of the territory.
+        text = address or address_id
+        for region in Region.objects.exclude(level="town").order_by("-level", "code"):
+            stem = region.name.removesuffix("社区").removesuffix("村")
+            if region.name in text or (len(stem) >= 2 and stem in text):
+                return region.center_lon, region.center_lat, address
+        raise bad("address_string names no village or community of this jurisdiction; send lat and long")
+    raise bad("a location is required: lat and long, address_string or address_id")
+
+
+def _fetch_media(url: str) -> SimpleUploadedFile | None:
+    if not url.startswith(("http://", "https://")):
+        raise bad("media_url must be an http(s) URL")
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:  # the scheme is checked above
+            data = resp.read(MAX_MEDIA_BYTES + 1)
+    except OSError:
+        return None  # an unreachable photo does not lose the report; the URL is kept
+    if len(data) > MAX_MEDIA_BYTES:
+        raise bad("media_url points to a file over 10 MB")
+    return SimpleUploadedFile("media", data)
+
+
+def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    key = authenticate(request)
+    code = param(request, "service_code")
+    if not code:
+        raise bad("service_code is required")
+    category = category_for(code)
+    if category is None:
+        raise bad(f"unknown service_code {code}")
+    description = param(request, "description")
+    if len(description) > 4000:
+        raise bad("description is longer than 4000 characters")
+    lon, lat, address = _location(request)
+    answers = _attributes(request, category)
+    photos: list[Any] = list(request.FILES.getlist("media"))
+    media_url = param(request, "media_url")
+    if media_url and not photos:
+        fetched = _fetch_media(media_url)
+        if fetched is not None:
+            photos.append(fetched)
+    name = " ".join(p for p in (param(request, "first_name"), param(request, "last_name")) if p)
+    idem = param(request, "idempotency_key") or request.headers.get("Idempotency-Key", "")
+    client_key = f"o311:{key.pk}:{hashlib.sha256(idem.encode()).hexdigest()[:40]}" if idem else None
+    with transaction.atomic():
+        result = services.report_case(
+            actor=None,
+            lon=lon,
+            lat=lat,
+            crs=coords.CRS.WGS84,
+            category=category,
+            description=description or category.name,
+            source="open311",
+            source_detail=key.name,
+            address=address,
+            reporter_name=name,
+            reporter_phone=param(request, "phone"),
+            client_key=client_key,
+            photos=photos,
+        )
+        info, _ = ServiceRequest.objects.get_or_create(
+            case=result.case,
+            defaults={
+                "api_key": key,
+                "token": secrets.token_hex(8),
+                "attributes": answers,
+                "email": param(request, "email")[:254],
+                "device_id": param(request, "device_id")[:128],
+                "account_id": param(request, "account_id")[:128],
+                "media_url": media_url[:1000],
+            },
+        )
+    row = {
+        "service_request_id": result.case.number,
+        "token": info.token,
+        "service_notice": "",
+        "account_id": info.account_id or None,
+    }
+    return render.respond(fmt, "service_requests", "request", [row], status=201 if result.created else 200)
+
+
+def request_row(case: Case, extensions: bool, base: str) -> dict[str, Any]:
+    r = refs()
+    public = [t for t in case.transitions.all() if t.public_note]
+    dept = r.departments.get(case.department_id) if case.department_id else None
+    cat = r.categories.get(case.category_id) if case.category_id else None
+    photo = next((a for a in case.attachments.all() if a.kind == AttachmentKind.REPORT), None)
+    row: dict[str, Any] = {
+        "service_request_id": case.number,
+        "status": STATUS[case.status],
+        "status_notes": public[-1].public_note if public else None,
+        "service_name": cat[2] if cat else None,
+        "service_code": f"{cat[0]}-{cat[1]}" if cat else None,
+        "description": case.description,
+        "agency_responsible": dept[1] if dept else None,
+        "service_notice": None,
+        "requested_datetime": case.reported_at.astimezone(_tz()),
+        "updated_datetime": case.updated_at.astimezone(_tz()),
+        "expected_datetime": case.handling_deadline.astimezone(_tz()) if case.handling_deadline else None,
+        "address": case.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": round(case.lat, 6),
+        "long": round(case.lon, 6),
+        "media_url": f"{base}media/{photo.pk}" if photo else None,
+    }
+    if extensions:
+        row["extended_status"] = extended_status(case.status, public[-1].reason if public else "")
+        row["notes"] = [
+            {
+                "datetime": t.at.astimezone(_tz()),
+                "description": t.public_note,
+                "type": extended_status(t.to_state, t.reason),
+            }
+            for t in public
+        ]
+    return row
+
+
+def _tz() -> Any:
+    from jingwu.workcal.services import get_calendar
+
+    return get_calendar().tz
+
+
+def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    qs = Case.objects.filter(category__is_public=True).exclude(status=State.VOIDED)
+    ids = [i for i in param(request, "service_request_id").split(",") if i.strip()]
+    if ids:
+        qs = qs.filter(number__in=[i.strip() for i in ids])
+    else:
+        codes = [c.strip() for c in param(request, "service_code").split(",") if c.strip()]
+        if codes:
+            cond = Q()
+            for code in codes:
+                kind, _, number = code.partition("-")
+                cond |= Q(category__kind=kind, category__code=number)
+            qs = qs.filter(cond)
+        start, end = (
+            parse_dt("start_date", param(request, "start_date")),
+            parse_dt("end_date", param(request, "end_date")),
+        )
+        if start and end and end - start > MAX_SPAN:
+            raise bad("start_date and end_date may be at most 90 days apart")
+        if start and end and end < start:
+            raise bad("end_date is before start_date")
+        if not start and not end:
+            end = clock.now()
+        start = start or (end - MAX_SPAN if end else None)
+        end = end or (start + MAX_SPAN if start else None)
+        qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
+        statuses = [s.strip() for s in param(request, "status").split(",") if s.strip()]
+        if any(s not in ("open", "closed") for s in statuses):
+            raise bad("status must be open or closed")
+        if statuses == ["open"]:
+            qs = qs.exclude(status__in=[State.CLOSED, State.MERGED])
+        elif statuses == ["closed"]:
+            qs = qs.filter(status__in=[State.CLOSED, State.MERGED])
+        after, before = (
+            parse_dt("updated_after", param(request, "updated_after")),
+            parse_dt("updated_before", param(request, "updated_before")),
+        )
+        if after:
+            qs = qs.filter(updated_at__gt=after)
+        if before:
+            qs = qs.filter(updated_at__lt=before)
+        qs = _geo_filters(request, qs)
+    page, page_size = _int(request, "page", 1, 1, 100_000), _int(request, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
+    extensions = param(request, "extensions").lower() == "true"
+    public_steps = Transition.objects.exclude(public_note="").order_by("seq")
+    rows = list(
+        qs.order_by("-reported_at", "-id").prefetch_related(
+            Prefetch("transitions", queryset=public_steps),
+            Prefetch("attachments", queryset=Attachment.objects.filter(kind=AttachmentKind.REPORT)),
+        )[(page - 1) * page_size : page * page_size]
+    )
+    base = request.build_absolute_uri("/open311/v2/")
+    return render.respond(fmt, "service_requests", "request", [request_row(c, extensions, base) for c in rows])
+
+
+def _int(request: HttpRequest, name: str, default: int, lo: int, hi: int) -> int:
+    raw = param(request, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise bad(f"{name} must be a whole number") from exc
+    if not lo <= value <= hi:
+        raise bad(f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def _geo_filters(request: HttpRequest, qs: Any) -> Any:
+    bbox = param(request, "bbox")
+    if bbox:
+        try:
+            lon1, lat1, lon2, lat2 = (float(x) for x in bbox.split(","))
+        except ValueError as exc:
+            raise bad("bbox must be lon1,lat1,lon2,lat2") from exc
+        qs = qs.filter(lon__range=(min(lon1, lon2), max(lon1, lon2)), lat__range=(min(lat1, lat2), max(lat1, lat2)))
+    lat, lon, radius = param(request, "lat"), param(request, "long"), param(request, "radius")
+    if lat or lon or radius:
+        try:
+            flat, flon = float(lat), float(lon)
+            metres = float(radius or 1000)
+        except ValueError as exc:
+            raise bad("lat, long and radius must be numbers") from exc
+        if not 0 < metres <= 50_000:
+            raise bad("radius must be between 0 and 50000 metres")
+        dlat = metres / 111_000
+        dlon = dlat / max(0.1, abs(math.cos(math.radians(flat))))
+        near = qs.filter(lat__range=(flat - dlat, flat + dlat), lon__range=(flon - dlon, flon + dlon))
+        keep = [c.pk for c in near.only("id", "lon", "lat") if coords.distance_m(flon, flat, c.lon, c.lat) <= metres]
+        qs = qs.filter(pk__in=keep)
+    return qs
+
+
+@endpoint(("GET", "POST"))
+def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return create_request(request, fmt)
+    return _list_requests(request, fmt)
+
+
+@endpoint(("GET",))
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    case = (
+        Case.objects.filter(number=request_id, category__is_public=True)
+        .exclude(status=State.VOIDED)
+        .prefetch_related(
+            Prefetch("transitions", queryset=Transition.objects.exclude(public_note="").order_by("seq")), "attachments"
+        )
+        .first()
+    )
+    if case is None:
+        raise Open311Error(404, f"no service request {request_id}")
+    extensions = param(request, "extensions").lower() == "true"
+    base = request.build_absolute_uri("/open311/v2/")
+    return render.respond(fmt, "service_requests", "request", [request_row(case, extensions, base)])
+
+
+@endpoint(("GET",))
+def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    info = ServiceRequest.objects.select_related("case").filter(token=token).first()
+    if info is None:
+        raise Open311Error(404, f"no token {token}")
+    return render.respond(
+        fmt, "service_requests", "request", [{"service_request_id": info.case.number, "token": info.token}]
+    )
+
+
+def media(request: HttpRequest, attachment_id: int) -> HttpResponse | FileResponse:
+    """The photo a reporter sent with a public request (never handlers' or inspectors' photos)."""
+    att = (
+        Attachment.objects.filter(
+            pk=attachment_id,
+            kind=AttachmentKind.REPORT,
+            case__category__is_public=True,
+        )
+        .exclude(case__status=State.VOIDED)
+        .first()
+    )
+    if att is None:
+        return render.error("json", 404, "no such media")
+    return FileResponse(att.file.open("rb"), content_type=att.content_type)
+
+
+# --- mySociety's servicerequestupdates extension -----------------------------------------------------
+
+
+def update_row(t: Transition) -> dict[str, Any]:
+    return {
+        "update_id": str(t.pk),
+        "service_request_id": t.case.number,
+        "status": extended_status(t.to_state, t.reason),
+        "updated_datetime": t.at.astimezone(_tz()),
+        "description": t.public_note,
+        "media_url": None,
+    }
+
+
+@endpoint(("GET", "POST"))
+def updates_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        key = authenticate(request)
+        number = param(request, "service_request_id")
+        description = param(request, "description")
+        if not number:
+            raise bad("service_request_id is required")
+        if not description:
+            raise bad("description is required")
+        if len(description) > 2000:
+            raise bad("description is longer than 2000 characters")
+        case = Case.objects.filter(number=number, category__is_public=True).exclude(status=State.VOIDED).first()
+        if case is None:
+            raise Open311Error(404, f"no service request {number}")
+        status = param(request, "status").lower()
+        if status and status not in (
+            "open",
+            "closed",
+            "investigating",
+            "in_progress",
+            "action_scheduled",
+            "fixed",
+            "duplicate",
+            "reopen",
+            "no_further_action",
+            "not_councils_responsibility",
+            "internal_referral",
+        ):
+            raise bad(f"unknown status {status}")
+        client_update = param(request, "update_id")
+        client_key = (
+            f"o311u:{key.pk}:{hashlib.sha256(client_update.encode()).hexdigest()[:40]}" if client_update else None
+        )
+        who = " ".join(p for p in (param(request, "first_name"), param(request, "last_name")) if p)
+        t = services.add_note(
+            case.pk,
+            actor=None,
+            text=f"[{key.name}] {description}",
+            public=True,
+            client_key=client_key,
+            data={"open311": {"status": status, "by": who, "client": key.name, "email": param(request, "email")[:254]}},
+        )
+        t.case = case
+        return render.respond(fmt, "service_request_updates", "request_update", [update_row(t)], status=201)
+    start, end = parse_dt("start_date", param(request, "start_date")), parse_dt("end_date", param(request, "end_date"))
+    end = end or clock.now()
+    start = start or end - timedelta(days=1)
+    if end - start > MAX_SPAN:
+        raise bad("start_date and end_date may be at most 90 days apart")
+    qs = (
+        Transition.objects.exclude(public_note="")
+        .filter(at__gte=start, at__lte=end, case__category__is_public=True)
+        .exclude(case__status=State.VOIDED)
+        .select_related("case")
+        .order_by("at", "id")
+    )
+    ids = [i.strip() for i in param(request, "service_request_id").split(",") if i.strip()]
+    if ids:
+        qs = qs.filter(case__number__in=ids)
+    rows = [update_row(t) for t in qs[:MAX_RESULTS]]
+    return render.respond(fmt, "service_request_updates", "request_update", rows)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return render.error(fmt, 404, "no such Open311 resource")
