@@ -225,6 +225,78 @@ def bench_intake(token: str, points: list[tuple[float, float]], seconds: int, co
     return stats
 
 
+def run_wrk(script: str, seconds: int, conns: int, path: str = "") -> dict[str, float]:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    out = subprocess.run([wrk, "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", fh.name,
+                          f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout
+    os.unlink(fh.name)
+    stats: dict[str, float] = {"errors": 0}
+    for row in out.splitlines():
+        parts = row.split()
+        if row.startswith("Requests/sec:"):
+            stats["rps"] = float(parts[1])
+        elif row.strip().startswith(("50%", "75%", "90%", "99%")):
+            stats["p" + parts[0].rstrip("%")] = _ms(parts[1])
+        elif "Non-2xx" in row:
+            stats["errors"] = float(parts[-1])
+        elif "requests in" in row:
+            stats["requests"] = float(parts[0])
+    return stats
+
+
+O311_POST_LUA = """
+counter = 0
+tid = 0
+local points = {POINTS}
+function setup(thread)
+  tid = tid + 1
+  thread:set("tid", tid)
+end
+function request()
+  counter = counter + 1
+  local p = points[(counter % #points) + 1]
+  local body = string.format(
+    "api_key=KEY&service_code=matter-06010&lat=%.6f&long=%.6f&description=bench+%d&idempotency_key=%s-%d-%d",
+    p[2], p[1], counter, RUN, tid, counter)
+  return wrk.format("POST", "/open311/v2/requests.json",
+                    {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+"""
+
+
+def bench_open311(points: list[tuple[float, float]], seconds: int, conns: int) -> None:
+    import hashlib
+
+    from jingwu.cases.models import Case
+    from jingwu.open311.models import ApiKey
+
+    raw_key = "o311_bench_key"
+    ApiKey.objects.get_or_create(name="bench", defaults={"digest": hashlib.sha256(raw_key.encode()).hexdigest(),
+                                                         "prefix": raw_key[:8]})
+    pts = "{" + ",".join(f"{{{x:.6f},{y:.6f}}}" for x, y in points) + "}"
+
+    def script(run: str) -> str:  # a fresh run id each time: every request is a new report
+        return O311_POST_LUA.replace("{POINTS}", pts).replace("KEY", raw_key).replace("RUN", f'"{run}"')
+
+    run_wrk(script(f"warm{time.time_ns()}"), 2, conns)
+    before = Case.objects.count()
+    s = run_wrk(script(f"run{time.time_ns()}"), seconds, conns)
+    line("POST /open311/v2/requests.json", f"{s.get('rps', 0):,.0f} req/s",
+         f"p50 {s.get('p50', 0):.1f} ms, p99 {s.get('p99', 0):.1f} ms, non-2xx {s['errors']:.0f}, "
+         f"{Case.objects.count() - before} cases for {s.get('requests', 0):.0f} answered")
+    for label, path in (("GET requests.json?page_size=50", "/open311/v2/requests.json?page_size=50"),
+                        ("GET requests.json (default: up to 1000)", "/open311/v2/requests.json"),
+                        ("GET requests.xml?page_size=50&extensions=true",
+                         "/open311/v2/requests.xml?page_size=50&extensions=true")):
+        run_wrk("", 2, conns, path)
+        s = run_wrk("", seconds, conns, path)
+        line(label, f"{s.get('rps', 0):,.0f} req/s", f"p50 {s.get('p50', 0):.1f} ms, p99 {s.get('p99', 0):.1f} ms, non-2xx {s['errors']:.0f}")
+
+
 def _ms(text: str) -> float:
     for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
         if text.endswith(unit):
@@ -355,17 +427,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--only", choices=["locate", "intake", "list"], action="append")
+    ap.add_argument("--only", choices=["locate", "intake", "list", "open311"], action="append")
     args = ap.parse_args()
     if args.quick:
         args.grids, args.points, args.cases, args.seconds = 5_000, 100_000, 50_000, 5
-    only = set(args.only or ["locate", "intake", "list"])
+    only = set(args.only or ["locate", "intake", "list", "open311"])
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
     print(
         f"Jingwu benchmarks — {os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}"
     )
-    needs_db = bool(only & {"intake", "list"})
+    needs_db = bool(only & {"intake", "list", "open311"})
     if needs_db:
         reset_db()
     django_setup(migrate=needs_db)
@@ -424,6 +496,13 @@ def main() -> None:
             print(f"\n[3] case list with {args.cases:,} cases in PostgreSQL (sequential requests over HTTP)")
             line("bulk fill (SQL)", f"{fill_cases(args.cases):.0f} s")
             bench_list(tokens, 60 if args.quick else 200)
+        if "open311" in only:
+            from jingwu.cases.models import Case
+
+            if Case.objects.count() < 10_000:
+                fill_cases(20_000)
+            print(f"\n[4] Open311 over HTTP ({Case.objects.count():,} cases; wrk -c{args.connections})")
+            bench_open311(points, args.seconds, args.connections)
     finally:
         server.terminate()
         server.wait(10)

@@ -7,13 +7,14 @@ import math
 import secrets
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -327,12 +328,40 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.respond(fmt, "service_requests", "request", [row], status=201 if result.created else 200)
 
 
-def request_row(case: Case, extensions: bool, base: str) -> dict[str, Any]:
+@dataclass
+class Step:
+    at: datetime
+    public_note: str
+    to_state: str
+    reason: str
+
+
+def public_history(case_ids: list[int]) -> tuple[dict[int, list[Step]], dict[int, int]]:
+    """Public steps and the first report photo of many cases, in two flat queries (no model objects)."""
+    steps: dict[int, list[Step]] = {}
+    rows = (
+        Transition.objects.filter(case_id__in=case_ids)
+        .exclude(public_note="")
+        .order_by("case_id", "seq")
+        .values_list("case_id", "at", "public_note", "to_state", "reason")
+    )
+    for case_id, at, note, to_state, reason in rows:
+        steps.setdefault(case_id, []).append(Step(at, note, to_state, reason))
+    photos: dict[int, int] = {}
+    for case_id, att_id in (
+        Attachment.objects.filter(case_id__in=case_ids, kind=AttachmentKind.REPORT)
+        .order_by("id")
+        .values_list("case_id", "id")
+    ):
+        photos.setdefault(case_id, att_id)
+    return steps, photos
+
+
+def request_row(case: Case, public: list[Step], photo_id: int | None, extensions: bool, base: str) -> dict[str, Any]:
     r = refs()
-    public = [t for t in case.transitions.all() if t.public_note]
+    tz = _tz()
     dept = r.departments.get(case.department_id) if case.department_id else None
     cat = r.categories.get(case.category_id) if case.category_id else None
-    photo = next((a for a in case.attachments.all() if a.kind == AttachmentKind.REPORT), None)
     row: dict[str, Any] = {
         "service_request_id": case.number,
         "status": STATUS[case.status],
@@ -342,27 +371,32 @@ def request_row(case: Case, extensions: bool, base: str) -> dict[str, Any]:
         "description": case.description,
         "agency_responsible": dept[1] if dept else None,
         "service_notice": None,
-        "requested_datetime": case.reported_at.astimezone(_tz()),
-        "updated_datetime": case.updated_at.astimezone(_tz()),
-        "expected_datetime": case.handling_deadline.astimezone(_tz()) if case.handling_deadline else None,
+        "requested_datetime": case.reported_at.astimezone(tz),
+        "updated_datetime": case.updated_at.astimezone(tz),
+        "expected_datetime": case.handling_deadline.astimezone(tz) if case.handling_deadline else None,
         "address": case.address or None,
         "address_id": None,
         "zipcode": None,
         "lat": round(case.lat, 6),
         "long": round(case.lon, 6),
-        "media_url": f"{base}media/{photo.pk}" if photo else None,
+        "media_url": f"{base}media/{photo_id}" if photo_id else None,
     }
     if extensions:
         row["extended_status"] = extended_status(case.status, public[-1].reason if public else "")
         row["notes"] = [
             {
-                "datetime": t.at.astimezone(_tz()),
+                "datetime": t.at.astimezone(tz),
                 "description": t.public_note,
                 "type": extended_status(t.to_state, t.reason),
             }
             for t in public
         ]
     return row
+
+
+def rows_for(cases: list[Case], extensions: bool, base: str) -> list[dict[str, Any]]:
+    steps, photos = public_history([c.pk for c in cases]) if cases else ({}, {})
+    return [request_row(c, steps.get(c.pk, []), photos.get(c.pk), extensions, base) for c in cases]
 
 
 def _tz() -> Any:
@@ -415,15 +449,9 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         qs = _geo_filters(request, qs)
     page, page_size = _int(request, "page", 1, 1, 100_000), _int(request, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
     extensions = param(request, "extensions").lower() == "true"
-    public_steps = Transition.objects.exclude(public_note="").order_by("seq")
-    rows = list(
-        qs.order_by("-reported_at", "-id").prefetch_related(
-            Prefetch("transitions", queryset=public_steps),
-            Prefetch("attachments", queryset=Attachment.objects.filter(kind=AttachmentKind.REPORT)),
-        )[(page - 1) * page_size : page * page_size]
-    )
+    rows = list(qs.order_by("-reported_at", "-id")[(page - 1) * page_size : page * page_size])
     base = request.build_absolute_uri("/open311/v2/")
-    return render.respond(fmt, "service_requests", "request", [request_row(c, extensions, base) for c in rows])
+    return render.respond(fmt, "service_requests", "request", rows_for(rows, extensions, base))
 
 
 def _int(request: HttpRequest, name: str, default: int, lo: int, hi: int) -> int:
@@ -473,19 +501,12 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint(("GET",))
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    case = (
-        Case.objects.filter(number=request_id, category__is_public=True)
-        .exclude(status=State.VOIDED)
-        .prefetch_related(
-            Prefetch("transitions", queryset=Transition.objects.exclude(public_note="").order_by("seq")), "attachments"
-        )
-        .first()
-    )
+    case = Case.objects.filter(number=request_id, category__is_public=True).exclude(status=State.VOIDED).first()
     if case is None:
         raise Open311Error(404, f"no service request {request_id}")
     extensions = param(request, "extensions").lower() == "true"
     base = request.build_absolute_uri("/open311/v2/")
-    return render.respond(fmt, "service_requests", "request", [request_row(case, extensions, base)])
+    return render.respond(fmt, "service_requests", "request", rows_for([case], extensions, base))
 
 
 @endpoint(("GET",))
