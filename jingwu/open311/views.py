@@ -110,7 +110,10 @@ def authenticate(request: HttpRequest) -> ApiKey:
     found = ApiKey.objects.filter(digest=hashlib.sha256(key.encode()).hexdigest(), active=True).first()
     if found is None:
         raise Open311Error(403, "api_key is not valid or has been revoked")
-    ApiKey.objects.filter(pk=found.pk).update(last_used_at=clock.now())
+    now = clock.now()
+    # Recorded at most once a minute: a write per request would cost more than the request itself.
+    if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=found.pk).update(last_used_at=now)
     return found
 
 
@@ -307,18 +310,19 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             client_key=client_key,
             photos=photos,
         )
-        info, _ = ServiceRequest.objects.get_or_create(
-            case=result.case,
-            defaults={
-                "api_key": key,
-                "token": secrets.token_hex(8),
-                "attributes": answers,
-                "email": param(request, "email")[:254],
-                "device_id": param(request, "device_id")[:128],
-                "account_id": param(request, "account_id")[:128],
-                "media_url": media_url[:1000],
-            },
-        )
+        details = {
+            "api_key": key,
+            "token": secrets.token_hex(8),
+            "attributes": answers,
+            "email": param(request, "email")[:254],
+            "device_id": param(request, "device_id")[:128],
+            "account_id": param(request, "account_id")[:128],
+            "media_url": media_url[:1000],
+        }
+        if result.created:
+            info = ServiceRequest.objects.create(case=result.case, **details)
+        else:
+            info, _ = ServiceRequest.objects.get_or_create(case=result.case, defaults=details)
     row = {
         "service_request_id": result.case.number,
         "token": info.token,
