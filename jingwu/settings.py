@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jingwu.org",
     "jingwu.cases",
     "jingwu.open311",
+    "jingwu.web",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jingwu.urls"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 WSGI_APPLICATION = "jingwu.wsgi.application"
 
 TEMPLATES = [
@@ -119,6 +123,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
+            # A file, not memory, for the test database: the browser tests' live server answers requests on
+            # several threads, and an in-memory database would make them share one connection.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -150,7 +157,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [p for p in [BASE_DIR / "node_modules"] if p.exists()]
+# Front-end libraries come from npm (package-lock.json) and are served from their dist folders.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (prefix, NODE_MODULES / folder)
+    for prefix, folder in [
+        ("htmx", "htmx.org/dist"),
+        ("leaflet", "leaflet/dist"),
+        ("markercluster", "leaflet.markercluster/dist"),
+        ("echarts", "echarts/dist"),
+    ]
+    if (NODE_MODULES / folder).exists()
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("JINGWU_MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -185,3 +203,8 @@ JINGWU_DUPLICATE_METRES = envint("JINGWU_DUPLICATE_METRES", 100)
 JINGWU_DUPLICATE_HOURS = envint("JINGWU_DUPLICATE_HOURS", 72)
 JINGWU_MAX_PHOTO_BYTES = envint("JINGWU_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 JINGWU_CASE_PREFIX = env("JINGWU_CASE_PREFIX", "JW")
+# Map tiles: a Leaflet URL template such as https://t{s}.tianditu.gov.cn/…&tk=KEY; empty = no tiles (grids
+# and cases are still drawn on a plain background, as on an intranet without a tile server).
+JINGWU_TILE_URL = env("JINGWU_TILE_URL", "")
+JINGWU_TILE_ATTRIBUTION = env("JINGWU_TILE_ATTRIBUTION", "")
+JINGWU_TILE_SUBDOMAINS = env("JINGWU_TILE_SUBDOMAINS", "01234567")

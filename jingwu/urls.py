@@ -10,4 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("open311/v2/", include("jingwu.open311.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jingwu.web.urls")),
 ]

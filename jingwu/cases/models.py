@@ -221,6 +221,12 @@ class Transition(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action} {self.from_state}→{self.to_state}"
 
+    @property
+    def action_label(self) -> str:
+        from .choices import Action
+
+        return str(Action(self.action).label) if self.action in Action.values else self.action
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"cases/{instance.at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.') :]}"

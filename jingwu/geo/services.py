@@ -129,6 +129,18 @@ def locate(lon: float, lat: float) -> Located | None:
     return index_cache.get().locate(lon, lat)
 
 
+def place_from_text(text: str) -> tuple[float, float] | None:
+    """A point for an address that names a village or community of the territory (no street geocoder)."""
+    text = text.strip()
+    if not text:
+        return None
+    for region in Region.objects.exclude(level=RegionLevel.TOWN).order_by("-level", "code"):
+        stem = region.name.removesuffix("社区").removesuffix("村")
+        if region.name in text or (len(stem) >= 2 and stem in text):
+            return region.center_lon, region.center_lat
+    return None
+
+
 # --- GeoJSON ---------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from jingwu.cases.choices import AttachmentKind, State
 from jingwu.cases.errors import ServiceError
 from jingwu.cases.models import Attachment, Case, Category, Transition
 from jingwu.cases.refs import refs
-from jingwu.geo.models import Region
+from jingwu.geo.services import place_from_text
 from jingwu.lib import clock, coords
 
 from . import render
@@ -249,12 +249,9 @@ def _location(request: HttpRequest) -> tuple[float, float, str]:
             raise bad("lat or long out of range")
         return flon, flat, address
     if address or address_id:
-        # No street geocoder here: the address must name a village or community of the territory.
-        text = address or address_id
-        for region in Region.objects.exclude(level="town").order_by("-level", "code"):
-            stem = region.name.removesuffix("社区").removesuffix("村")
-            if region.name in text or (len(stem) >= 2 and stem in text):
-                return region.center_lon, region.center_lat, address
+        place = place_from_text(address or address_id)
+        if place is not None:
+            return place[0], place[1], address
         raise bad("address_string names no village or community of this jurisdiction; send lat and long")
     raise bad("a location is required: lat and long, address_string or address_id")
 

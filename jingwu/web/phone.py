@@ -1,0 +1,141 @@
+"""The grid worker's phone: tasks, reporting, self-resolving, my grid and my cases — usable offline."""
+
+from __future__ import annotations
+
+import io
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from PIL import Image, ImageDraw
+
+from jingwu.cases import selectors
+from jingwu.cases.choices import State
+from jingwu.cases.models import Case, Category
+from jingwu.lib import clock
+from jingwu.org.choices import Role
+from jingwu.org.models import GridAssignment
+from jingwu.org.services import person_of
+
+from .common import countdown, roles_required
+from .views import case_rows, tile_settings
+
+
+@roles_required(Role.GRID_WORKER)
+def phone(request: HttpRequest) -> HttpResponse:
+    person = person_of(request.user)
+    now = clock.now()
+    tasks = case_rows(list(selectors.tasks_for(request.user).order_by("due_at", "id")[:100]), now)
+    for row in tasks:
+        row["countdown"] = countdown(row["case"].due_at, now)
+    mine = case_rows(list(Case.objects.filter(reporter_user_id=request.user.pk).order_by("-id")[:30]), now)
+    grids = list(GridAssignment.objects.filter(person=person).select_related("grid").order_by("grid__code"))
+    categories = [
+        {"value": f"{c.kind}:{c.code}", "label": f"{c.code} {c.name}", "major": c.major_name, "kw": c.keywords}
+        for c in Category.objects.filter(active=True).order_by("kind", "code")
+    ]
+    context = {
+        "tasks": tasks,
+        "mine": mine,
+        "grids": [a.grid for a in grids],
+        "categories": categories,
+        "grid_geojson": {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": a.grid.geometry,
+                    "properties": {"code": a.grid.code, "name": a.grid.name},
+                }
+                for a in grids
+            ],
+        },
+        "tiles": tile_settings(),
+        "self_resolvable": {State.REPORTED, State.TO_FILE},
+        "phone_text": {
+            "sent": _("已发送"),
+            "waiting": _("等待发送"),
+            "failed": _("未能受理"),
+            "saved": _("已保存，等待发送"),
+            "done": _("已提交"),
+        },
+    }
+    return render(request, "web/phone.html", context)
+
+
+def manifest(request: HttpRequest) -> JsonResponse:
+    data = {
+        "name": "智慧精武 · 网格员",
+        "short_name": "网格员",
+        "lang": "zh-Hans",
+        "start_url": "/phone/",
+        "scope": "/phone/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b71c1c",
+        "icons": [
+            {"src": "/phone/icon-192.png", "sizes": "192x192", "type": "image/png"},
+            {"src": "/phone/icon-512.png", "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+def icon(request: HttpRequest, size: int) -> HttpResponse:
+    size = 512 if size >= 512 else 192
+    img = Image.new("RGB", (size, size), (183, 28, 28))
+    draw = ImageDraw.Draw(img)
+    step = size // 4
+    for i in range(1, 4):  # a grid, the platform's mark
+        draw.line([(i * step, step // 2), (i * step, size - step // 2)], fill="white", width=max(2, size // 48))
+        draw.line([(step // 2, i * step), (size - step // 2, i * step)], fill="white", width=max(2, size // 48))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+SERVICE_WORKER = """
+// Jingwu phone service worker: the page and its assets open without signal; API calls are never cached
+// (the page keeps unsent reports in IndexedDB and sends them when the network returns).
+const CACHE = "jingwu-phone-v1";
+const SHELL = ["/phone/", "/static/web/app.css", "/static/web/phone.js", "/static/web/map.js",
+               "/static/htmx/htmx.min.js", "/static/leaflet/leaflet.js", "/static/leaflet/leaflet.css"];
+self.addEventListener("install", (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+self.addEventListener("fetch", (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== "GET" || url.pathname.startsWith("/api/")) return;
+  if (e.request.mode === "navigate") {
+    e.respondWith(fetch(e.request).then((r) => {
+      const copy = r.clone();
+      caches.open(CACHE).then((c) => c.put(e.request, copy));
+      return r;
+    }).catch(() => caches.match(e.request).then((r) => r || caches.match("/phone/"))));
+    return;
+  }
+  if (url.pathname.startsWith("/static/")) {
+    e.respondWith(caches.match(e.request).then((r) => r || fetch(e.request).then((resp) => {
+      const copy = resp.clone();
+      caches.open(CACHE).then((c) => c.put(e.request, copy));
+      return resp;
+    })));
+  }
+});
+"""
+
+
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(SERVICE_WORKER, content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/phone/"
+    return response

@@ -1,0 +1,182 @@
+"""The citizen's pages: report, receipt, tracking, and the public map. No staff names, no personal data."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from jingwu.cases import services
+from jingwu.cases.choices import Action, State
+from jingwu.cases.errors import ServiceError
+from jingwu.cases.models import Case, Category
+from jingwu.cases.refs import refs
+from jingwu.geo.services import place_from_text
+from jingwu.lib import clock
+from jingwu.org.choices import Role
+from jingwu.org.services import role_of
+
+from .views import tile_settings
+
+PUBLIC_STATUS = {
+    State.REPORTED: "已收到",
+    State.VERIFYING: "核实中",
+    State.TO_FILE: "核实中",
+    State.TO_DISPATCH: "已受理",
+    State.HANDLING: "处理中",
+    State.RETURNED: "处理中",
+    State.TO_CHECK: "处理中",
+    State.TO_CLOSE: "处理中",
+    State.SUSPENDED: "列入长期整治",
+    State.CLOSED: "已办结",
+    State.VOIDED: "不予受理",
+    State.MERGED: "已合并办理",
+}
+
+
+def public_categories() -> list[Category]:
+    return list(Category.objects.filter(is_public=True, active=True).order_by("kind", "code"))
+
+
+def public(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/public.html",
+        {
+            "categories": public_categories(),
+            "client_key": secrets.token_hex(16),
+            "tiles": tile_settings(),
+            "form": {},
+            "error": None,
+        },
+    )
+
+
+def report(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("web:public")
+    post = request.POST
+    actor = request.user if request.user.is_authenticated else None
+    if actor is not None and role_of(actor) not in (Role.PUBLIC,):
+        actor = None  # staff use their own pages; here they report as a member of the public
+    error = None
+    lon = lat = None
+    try:
+        if post.get("lon") and post.get("lat"):
+            lon, lat = float(post["lon"]), float(post["lat"])
+        else:
+            place = place_from_text(post.get("address", ""))
+            if place is None:
+                raise ValueError
+            lon, lat = place
+    except ValueError:
+        error = _("请在地图上点选位置，或在地址中写明所在村/社区")
+    if error is None:
+        assert lon is not None and lat is not None
+        try:
+            from django.contrib.auth.models import AnonymousUser
+
+            result = services.report_case(
+                actor=actor or AnonymousUser(),
+                lon=lon,
+                lat=lat,
+                description=post.get("description", ""),
+                category=post.get("category") or None,
+                address=post.get("address", "")[:200],
+                reporter_name=post.get("name", "")[:64],
+                reporter_phone=post.get("phone", "")[:32],
+                client_key=post.get("client_key") or None,
+                photos=request.FILES.getlist("photos")[:3],
+                source="public",
+            )
+            url = reverse("web:receipt", args=[result.case.number])
+            return redirect(f"{url}?code={result.case.tracking_code}")
+        except ServiceError as exc:
+            error = exc.message
+    context = {
+        "categories": public_categories(),
+        "client_key": post.get("client_key") or secrets.token_hex(16),
+        "tiles": tile_settings(),
+        "form": post,
+        "error": error,
+    }
+    return render(request, "web/public.html", context, status=400)
+
+
+def _case_for(number: str, code: str) -> Case | None:
+    case = Case.objects.filter(number=number.strip()).first()
+    if case is None or not code or not secrets.compare_digest(case.tracking_code, code.strip()):
+        return None
+    return case
+
+
+def public_timeline(case: Case) -> list[dict[str, Any]]:
+    return [
+        {"at": t.at, "text": t.public_note, "action": Action(t.action).label}
+        for t in case.transitions.exclude(public_note="").order_by("seq")
+    ]
+
+
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    case = _case_for(number, request.GET.get("code", ""))
+    if case is None:
+        return render(request, "web/track.html", {"error": _("编号或查询码不正确")}, status=404)
+    return render(request, "web/receipt.html", {"case": case})
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    number, code = request.GET.get("number", ""), request.GET.get("code", "")
+    if not number:
+        return render(request, "web/track.html", {})
+    case = _case_for(number, code)
+    if case is None:
+        return render(request, "web/track.html", {"error": _("编号或查询码不正确"), "number": number}, status=404)
+    r = refs()
+    cat = r.categories.get(case.category_id) if case.category_id else None
+    merged = case.merged_into.number if case.merged_into_id and case.merged_into else None
+    return render(
+        request,
+        "web/track.html",
+        {
+            "case": case,
+            "number": number,
+            "code": code,
+            "status": _(PUBLIC_STATUS[State(case.status)]),
+            "category": cat[2] if cat else "",
+            "timeline": public_timeline(case),
+            "merged": merged,
+        },
+    )
+
+
+def public_map(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/public_map.html", {"tiles": tile_settings()})
+
+
+def public_map_data(request: HttpRequest) -> JsonResponse:
+    since = clock.now() - timedelta(days=90)
+    r = refs()
+    rows = (
+        Case.objects.filter(category__is_public=True, reported_at__gte=since)
+        .exclude(status=State.VOIDED)
+        .order_by("-id")
+        .values_list("number", "category_id", "status", "lon", "lat", "reported_at")[:3000]
+    )
+    cases = [
+        {
+            "n": n,
+            "c": r.categories[c][2] if c else "",
+            "s": _(PUBLIC_STATUS[State(s)]),
+            "closed": s in (State.CLOSED, State.MERGED),
+            "lon": round(lon, 4),
+            "lat": round(lat, 4),
+            "at": at.isoformat(),
+        }
+        for n, c, s, lon, lat, at in rows
+    ]
+    return JsonResponse({"cases": cases})

@@ -1,0 +1,31 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import overview, phone, public, views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("centre/", views.centre, name="centre"),
+    path("centre/queues", views.centre_queues, name="queues"),
+    path("centre/list", views.centre_list, name="list"),
+    path("map/data.json", views.map_data, name="map_data"),
+    path("cases/<str:number>/", views.case_page, name="case"),
+    path("cases/<str:number>/act/<str:action>", views.case_act, name="act"),
+    path("desk/", views.desk, name="desk"),
+    path("overview/", overview.overview, name="overview"),
+    path("phone/", phone.phone, name="phone"),
+    path("phone/manifest.webmanifest", phone.manifest, name="manifest"),
+    path("phone/sw.js", phone.service_worker, name="sw"),
+    path("phone/icon-<int:size>.png", phone.icon, name="icon"),
+    path("favicon.ico", phone.icon, {"size": 192}),
+    path("public/", public.public, name="public"),
+    path("public/report", public.report, name="report"),
+    path("public/receipt/<str:number>", public.receipt, name="receipt"),
+    path("public/track/", public.track, name="track"),
+    path("public/map/", public.public_map, name="public_map"),
+    path("public/map/data.json", public.public_map_data, name="public_map_data"),
+]

@@ -1,0 +1,335 @@
+"""Staff pages: home per role, the command centre (queues, list, map), the case page and its actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from jingwu.cases import selectors, services, workflow
+from jingwu.cases.choices import OPEN_STATES, Action, Source, State
+from jingwu.cases.errors import Conflict, ServiceError
+from jingwu.cases.models import Case, FilingCondition
+from jingwu.cases.refs import refs
+from jingwu.geo.models import Grid
+from jingwu.lib import clock
+from jingwu.lib.privacy import mask_name, mask_phone
+from jingwu.lib.worktime import Limit, LimitUnit
+from jingwu.org.choices import Role
+from jingwu.org.models import Department
+from jingwu.org.services import person_of, role_of
+
+from .common import COMMAND_CENTRE, STAFF, countdown, is_htmx, roles_required
+
+HOME = {
+    Role.OPERATOR: "web:centre",
+    Role.SHIFT_LEAD: "web:centre",
+    Role.DISPATCHER: "web:centre",
+    Role.GRID_WORKER: "web:phone",
+    Role.HANDLER: "web:desk",
+    Role.LEADER: "web:overview",
+    Role.ADMIN: "admin:index",
+    Role.AUDITOR: "admin:index",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("web:public")
+    return redirect(HOME.get(Role(role_of(request.user)), "web:public"))
+
+
+# --- command centre -------------------------------------------------------------------------------
+
+QUEUES: list[tuple[str, str, Q]] = [
+    ("reported", "待受理", Q(status=State.REPORTED)),
+    ("verifying", "待核实", Q(status=State.VERIFYING)),
+    ("to_file", "待立案", Q(status=State.TO_FILE)),
+    ("to_dispatch", "待派遣", Q(status=State.TO_DISPATCH)),
+    ("returned", "回退待改派", Q(status=State.RETURNED)),
+    ("to_check", "待核查", Q(status=State.TO_CHECK)),
+    ("to_close", "待结案", Q(status=State.TO_CLOSE)),
+    ("extension", "延期申请", Q(status=State.HANDLING, pending_extension__isnull=False)),
+    ("handling", "处置中", Q(status=State.HANDLING)),
+]
+
+
+def queue_counts(user: Any) -> list[dict[str, Any]]:
+    """Every queue's count in one query."""
+    now = clock.now()
+    aggregates = {key: Count("id", filter=cond) for key, _label, cond in QUEUES}
+    aggregates["overdue"] = Count("id", filter=Q(status__in=OPEN_STATES, due_at__lt=now))
+    counts = Case.objects.visible_to(user).aggregate(**aggregates)
+    rows = [{"key": key, "label": _(label), "count": counts[key]} for key, label, _c in QUEUES]
+    rows.insert(7, {"key": "overdue", "label": _("超时"), "count": counts["overdue"], "alarm": True})
+    return rows
+
+
+def queue_filter(key: str) -> Q:
+    if key == "overdue":
+        return Q(status__in=OPEN_STATES, due_at__lt=clock.now())
+    for k, _label, cond in QUEUES:
+        if k == key:
+            return cond
+    return Q()
+
+
+def case_rows(cases: list[Case], now: Any) -> list[dict[str, Any]]:
+    r = refs()
+    rows = []
+    for c in cases:
+        cat = r.categories.get(c.category_id) if c.category_id else None
+        region = r.regions.get(c.region_id) if c.region_id else None
+        dept = r.departments.get(c.department_id) if c.department_id else None
+        rows.append(
+            {
+                "case": c,
+                "category": cat[2] if cat else "—",
+                "region": region[1] if region else "—",
+                "grid": r.grids.get(c.grid_id, "") if c.grid_id else "",
+                "department": dept[1] if dept else "",
+                "overdue": c.is_overdue(now),
+                "status_label": State(c.status).label,
+                "source_label": Source(c.source).label if c.source in Source.values else c.source,
+            }
+        )
+    return rows
+
+
+def filtered_cases(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    user = request.user
+    now = clock.now()
+    queue = request.GET.get("queue", "")
+    keys = ("q", "region", "category", "source", "department", "status", "reported_after")
+    params = {k: request.GET.get(k, "").strip() for k in keys}
+    qs = Case.objects.visible_to(user).filter(queue_filter(queue))
+    try:
+        after = datetime.fromisoformat(params["reported_after"]) if params["reported_after"] else None
+    except ValueError:
+        after = None
+    statuses = [s for s in params["status"].split(",") if s in State.values] or None
+    f = selectors.CaseFilter(
+        q=params["q"] or None,
+        region=params["region"] or None,
+        category=params["category"] or None,
+        source=params["source"] or None,
+        department=params["department"] or None,
+        status=statuses,
+        reported_after=after,
+    )
+    qs = selectors.apply_filter(qs, f, now)
+    order = ("due_at", "id") if queue else ("-id",)
+    cases = list(qs.order_by(*order)[:100])
+    return case_rows(cases, now), {"queue": queue, **params}
+
+
+@roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
+def centre(request: HttpRequest) -> HttpResponse:
+    rows, params = filtered_cases(request)
+    r = refs()
+    context = {
+        "queues": queue_counts(request.user),
+        "rows": rows,
+        "params": params,
+        "regions": sorted(r.regions.values()),
+        "departments": sorted(r.departments.values()),
+        "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
+        "sources": Source.choices,
+        "tiles": tile_settings(),
+    }
+    return render(request, "web/centre.html", context)
+
+
+@roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
+def centre_queues(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/_queues.html",
+        {"queues": queue_counts(request.user), "params": {"queue": request.GET.get("queue", "")}},
+    )
+
+
+@roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
+def centre_list(request: HttpRequest) -> HttpResponse:
+    rows, params = filtered_cases(request)
+    return render(request, "web/_case_table.html", {"rows": rows, "params": params})
+
+
+def tile_settings() -> dict[str, str]:
+    return {
+        "url": settings.JINGWU_TILE_URL,
+        "attribution": settings.JINGWU_TILE_ATTRIBUTION,
+        "subdomains": settings.JINGWU_TILE_SUBDOMAINS,
+    }
+
+
+@roles_required(*STAFF)
+def map_data(request: HttpRequest) -> JsonResponse:
+    """Grids shaded by open and overdue cases, and open case markers: three queries whatever the size."""
+    now = clock.now()
+    visible = Case.objects.visible_to(request.user)
+    counts: dict[Any, Any] = {
+        row["grid_id"]: row
+        for row in visible.filter(status__in=OPEN_STATES)
+        .values("grid_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    }
+    grids = [
+        {
+            "type": "Feature",
+            "geometry": g["geometry"],
+            "properties": {
+                "code": g["code"],
+                "name": g["name"],
+                "open": counts.get(g["id"], {}).get("open", 0),
+                "overdue": counts.get(g["id"], {}).get("overdue", 0),
+            },
+        }
+        for g in Grid.objects.values("id", "code", "name", "geometry")
+    ]
+    markers = [
+        {"n": n, "lon": lon, "lat": lat, "s": s, "o": bool(due and due < now)}
+        for n, lon, lat, s, due in visible.filter(status__in=OPEN_STATES)
+        .order_by("-id")
+        .values_list("number", "lon", "lat", "status", "due_at")[:5000]
+    ]
+    return JsonResponse({"grids": {"type": "FeatureCollection", "features": grids}, "cases": markers})
+
+
+# --- the case page ----------------------------------------------------------------------------------
+
+
+def load_case(request: HttpRequest, number: str) -> Case:
+    case = Case.objects.visible_to(request.user).filter(number=number).first()
+    if case is None:
+        raise Http404(_("案件不存在或无权查看"))
+    return case
+
+
+def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    now = clock.now()
+    role = role_of(request.user)
+    r = refs()
+    steps = workflow.available(case.status, role)
+    transitions = list(case.transitions.select_related("department").prefetch_related("attachments").order_by("seq"))
+    cat = r.categories.get(case.category_id) if case.category_id else None
+    region = r.regions.get(case.region_id) if case.region_id else None
+    dept = r.departments.get(case.department_id) if case.department_id else None
+    suggested = services.suggested_department(case) if case.status in (State.TO_DISPATCH, State.RETURNED) else None
+    conditions = list(FilingCondition.objects.filter(category_id=case.category_id)) if case.category_id else []
+    return {
+        "case": case,
+        "now": now,
+        "role": role,
+        "steps": steps,
+        "transitions": transitions,
+        "category": f"{cat[1]} {cat[2]}" if cat else _("未分类"),
+        "region": region[1] if region else "",
+        "grid": r.grids.get(case.grid_id, "") if case.grid_id else "",
+        "department": dept[1] if dept else "",
+        "status_label": State(case.status).label,
+        "countdown": countdown(case.due_at, now),
+        "handling": countdown(case.handling_deadline, now) if case.status == State.HANDLING else None,
+        "duplicates": services.find_duplicates(case) if case.status in OPEN_STATES else [],
+        "suggested": suggested,
+        "departments": Department.objects.filter(active=True).order_by("code"),
+        "conditions": conditions,
+        "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
+        "reporter": {"name": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone)},
+        "photos": [a for t in transitions for a in t.attachments.all()],
+        "tiles": tile_settings(),
+        **extra,
+    }
+
+
+@roles_required(*STAFF)
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    case = load_case(request, number)
+    template = "web/_case_panel.html" if is_htmx(request) else "web/case.html"
+    return render(request, template, panel_context(request, case))
+
+
+@roles_required(*STAFF)
+def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("web:case", number=number)
+    case = load_case(request, number)
+    if action not in Action.values or action in (Action.REPORT, Action.NOTE):
+        raise Http404(action)
+    post = request.POST
+    extension = None
+    if post.get("extension_value"):
+        try:
+            extension = Limit(int(post["extension_value"]), LimitUnit(post.get("extension_unit", "work_days")))
+        except ValueError:
+            extension = None
+    data = services.ActionInput(
+        outcome=post.get("outcome", ""),
+        note=post.get("note", ""),
+        reason=post.get("reason", "")[:32],
+        public_note=post.get("public_note", ""),
+        photos=request.FILES.getlist("photos"),
+        department=post.get("department") or None,
+        category=post.get("category") or None,
+        condition=post.get("condition") or None,
+        extension=extension,
+        merge_into=post.get("merge_into") or None,
+        client_key=post.get("client_key") or None,
+    )
+    error = conflict = None
+    try:
+        version = int(post.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        case = services.perform(case.pk, action, actor=request.user, version=version, data=data)
+        done = _("已完成：%(action)s") % {"action": Action(action).label}
+    except Conflict as exc:
+        conflict, done = exc.message, None
+        case.refresh_from_db()
+    except ServiceError as exc:
+        error, done = exc.message, None
+        case.refresh_from_db()
+    if is_htmx(request):
+        status = 409 if conflict else (400 if error else 200)
+        response = render(
+            request, "web/_case_panel.html", panel_context(request, case, done=done, error=error, conflict=conflict)
+        )
+        # htmx swaps 2xx only by default; the page swaps 4xx too (see base.html) so the message shows.
+        response.status_code = status
+        return response
+    if done:
+        messages.success(request, done)
+    else:
+        messages.error(request, conflict or error or "")
+    return redirect("web:case", number=case.number)
+
+
+# --- department desk --------------------------------------------------------------------------------
+
+
+@roles_required(Role.HANDLER)
+def desk(request: HttpRequest) -> HttpResponse:
+    person = person_of(request.user)
+    now = clock.now()
+    dept_id = person.department_id if person else None
+    inbox = list(Case.objects.filter(status=State.HANDLING, department_id=dept_id or 0).order_by("due_at", "id")[:200])
+    done = list(Case.objects.visible_to(request.user).exclude(status=State.HANDLING).order_by("-updated_at")[:30])
+    rows = case_rows(inbox, now)
+    for row in rows:
+        row["countdown"] = countdown(row["case"].handling_deadline, now)
+    return render(
+        request,
+        "web/desk.html",
+        {"rows": rows, "recent": case_rows(done, now), "department": person.department if person else None},
+    )
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/forbidden.html", status=403)
