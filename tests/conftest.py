@@ -43,6 +43,18 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Per-process caches start empty: a flushed test database sends no signals to drop them."""
+    from jingwu.cases.refs import refs_cache
+    from jingwu.geo.services import index_cache
+    from jingwu.org.services import token_users
+    from jingwu.workcal.services import calendar_cache
+
+    for cache in (refs_cache, index_cache, token_users, calendar_cache):
+        cache.invalidate()
+
+
 def square(lon: float, lat: float, size: float = 0.01) -> dict[str, Any]:
     return {
         "type": "Polygon",
@@ -109,8 +121,23 @@ class Cast:
         return self.users[name]
 
 
+def reference_data() -> None:
+    """Categories and holidays as the data migrations load them. A transactional test's flush removes them
+    (pytest-django's live server does not honour serialized_rollback), so put them back when missing."""
+    from jingwu.cases.catalog import load
+    from jingwu.cases.models import Category, FilingCondition
+    from jingwu.workcal.models import Holiday
+    from jingwu.workcal.official import rows
+
+    if not Category.objects.exists():
+        load(Category, FilingCondition)
+    if not Holiday.objects.exists():
+        Holiday.objects.bulk_create([Holiday(date=d, kind=k, name=n) for d, k, n in rows()])
+
+
 @pytest.fixture
 def cast(db: Any) -> Cast:
+    reference_data()
     import_geojson(territory())
     city = Department.objects.create(code="B05", name="城建办", kind=DepartmentKind.OFFICE)
     env = Department.objects.create(code="W07", name="环卫公司", kind=DepartmentKind.EXTERNAL)

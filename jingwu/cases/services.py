@@ -91,9 +91,11 @@ def _resolve_category(value: Any) -> Category | None:
         return None
     if isinstance(value, Category):
         return value
-    from .refs import refs
+    from .refs import refs, refs_cache
 
     found = refs().find_category(value)
+    if found is None and refs_cache.refresh_local():
+        found = refs().find_category(value)  # perhaps added since this process built its copy
     if found is None:
         raise Invalid(f"未知的类别 / unknown category {value!r}", code="unknown_category")
     return found

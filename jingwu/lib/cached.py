@@ -48,6 +48,19 @@ class SharedVersioned(Generic[T]):
             self._checked_at = now
             return self._value
 
+    def refresh_local(self, min_interval: float = 1.0) -> bool:
+        """Rebuild this process's copy now (at most once per ``min_interval``): for a look-up that missed,
+        in case the row is newer than the copy. Returns whether it rebuilt."""
+        now = time.monotonic()
+        with self._lock:
+            if now - getattr(self, "_refreshed_at", 0.0) < min_interval:
+                return False
+            self._refreshed_at = now
+            self._value = self.build()
+            self._version = self._shared_version()
+            self._checked_at = now
+            return True
+
     def invalidate(self) -> None:
         cache.set(self.key, uuid.uuid4().hex, timeout=None)
         with self._lock:

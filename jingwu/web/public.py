@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jingwu.cases import services
 from jingwu.cases.choices import Action, State
@@ -24,18 +25,18 @@ from jingwu.org.services import role_of
 from .views import tile_settings
 
 PUBLIC_STATUS = {
-    State.REPORTED: "已收到",
-    State.VERIFYING: "核实中",
-    State.TO_FILE: "核实中",
-    State.TO_DISPATCH: "已受理",
-    State.HANDLING: "处理中",
-    State.RETURNED: "处理中",
-    State.TO_CHECK: "处理中",
-    State.TO_CLOSE: "处理中",
-    State.SUSPENDED: "列入长期整治",
-    State.CLOSED: "已办结",
-    State.VOIDED: "不予受理",
-    State.MERGED: "已合并办理",
+    State.REPORTED: gettext_noop("已收到"),
+    State.VERIFYING: gettext_noop("核实中"),
+    State.TO_FILE: gettext_noop("核实中"),
+    State.TO_DISPATCH: gettext_noop("已受理"),
+    State.HANDLING: gettext_noop("处理中"),
+    State.RETURNED: gettext_noop("处理中"),
+    State.TO_CHECK: gettext_noop("处理中"),
+    State.TO_CLOSE: gettext_noop("处理中"),
+    State.SUSPENDED: gettext_noop("列入长期整治"),
+    State.CLOSED: gettext_noop("已办结"),
+    State.VOIDED: gettext_noop("不予受理"),
+    State.MERGED: gettext_noop("已合并办理"),
 }
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jingwu.cases import selectors, services, workflow
 from jingwu.cases.choices import OPEN_STATES, Action, Source, State
@@ -48,15 +49,15 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- command centre -------------------------------------------------------------------------------
 
 QUEUES: list[tuple[str, str, Q]] = [
-    ("reported", "待受理", Q(status=State.REPORTED)),
-    ("verifying", "待核实", Q(status=State.VERIFYING)),
-    ("to_file", "待立案", Q(status=State.TO_FILE)),
-    ("to_dispatch", "待派遣", Q(status=State.TO_DISPATCH)),
-    ("returned", "回退待改派", Q(status=State.RETURNED)),
-    ("to_check", "待核查", Q(status=State.TO_CHECK)),
-    ("to_close", "待结案", Q(status=State.TO_CLOSE)),
-    ("extension", "延期申请", Q(status=State.HANDLING, pending_extension__isnull=False)),
-    ("handling", "处置中", Q(status=State.HANDLING)),
+    ("reported", gettext_noop("待受理"), Q(status=State.REPORTED)),
+    ("verifying", gettext_noop("待核实"), Q(status=State.VERIFYING)),
+    ("to_file", gettext_noop("待立案"), Q(status=State.TO_FILE)),
+    ("to_dispatch", gettext_noop("待派遣"), Q(status=State.TO_DISPATCH)),
+    ("returned", gettext_noop("回退待改派"), Q(status=State.RETURNED)),
+    ("to_check", gettext_noop("待核查"), Q(status=State.TO_CHECK)),
+    ("to_close", gettext_noop("待结案"), Q(status=State.TO_CLOSE)),
+    ("extension", gettext_noop("延期申请"), Q(status=State.HANDLING, pending_extension__isnull=False)),
+    ("handling", gettext_noop("处置中"), Q(status=State.HANDLING)),
 ]
 
 
