@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from .conftest import IN_B
-from .flows import act, public_report, to_state
+from .flows import public_report, to_state
 
 pytestmark = pytest.mark.django_db
 
