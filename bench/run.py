@@ -190,39 +190,11 @@ end
 
 
 def bench_intake(token: str, points: list[tuple[float, float]], seconds: int, conns: int) -> dict[str, float]:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        if os.geteuid() == 0:
-            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
-            wrk = shutil.which("wrk")
-        if wrk is None:
-            raise SystemExit("wrk is needed for the intake benchmark: apt-get install wrk")
-    lua = (
-        WRK_LUA.replace("{POINTS}", "{" + ",".join(f"{{{x:.6f},{y:.6f}}}" for x, y in points) + "}")
-        .replace("TOKEN", token)
-        .replace("RUN", '"' + str(int(time.time())) + '"')
-    )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(lua)
-    out = subprocess.run(
-        [wrk, "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", fh.name, f"http://127.0.0.1:{PORT}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(fh.name)
-    stats: dict[str, float] = {"errors": 0}
-    for row in out.splitlines():
-        parts = row.split()
-        if row.startswith("Requests/sec:"):
-            stats["rps"] = float(parts[1])
-        elif row.strip().startswith(("50%", "75%", "90%", "99%")):
-            stats["p" + parts[0].rstrip("%")] = _ms(parts[1])
-        elif "Non-2xx" in row:
-            stats["errors"] = float(parts[-1])
-        elif "requests in" in row:
-            stats["requests"] = float(parts[0])
-    return stats
+    if shutil.which("wrk") is None and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+    lua = (WRK_LUA.replace("{POINTS}", "{" + ",".join(f"{{{x:.6f},{y:.6f}}}" for x, y in points) + "}")
+           .replace("TOKEN", token).replace("RUN", f'"{time.time_ns()}"'))
+    return run_wrk(lua, seconds, conns)
 
 
 def run_wrk(script: str, seconds: int, conns: int, path: str = "") -> dict[str, float]:
