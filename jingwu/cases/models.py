@@ -108,11 +108,19 @@ class CaseQuerySet(models.QuerySet["Case"]):
 class Case(models.Model):
     number = models.CharField(_("案件编号"), max_length=20, unique=True, null=True, editable=False)
     kind = models.CharField(_("案件类别"), max_length=16, choices=CaseKind.choices, default=CaseKind.EVENT)
+    # Foreign keys whose column leads a composite index below (or that are never searched) get no index of
+    # their own: every index is written on every insert, and intake is what a city's platform runs out of first.
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别")
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("类别"),
+        db_index=False,
     )
     condition = models.ForeignKey(
-        FilingCondition, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("立案条件")
+        FilingCondition, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("立案条件"), db_index=False
     )
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_detail = models.CharField(_("来源说明"), max_length=100, blank=True)
@@ -120,10 +128,22 @@ class Case(models.Model):
     lat = models.FloatField(_("纬度(WGS-84)"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
     grid = models.ForeignKey(
-        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("网格")
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("网格"),
+        db_index=False,
     )
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("村/社区")
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("村/社区"),
+        db_index=False,
     )
     description = models.TextField(_("问题描述"), max_length=4000)
     reporter_user = models.ForeignKey(
@@ -139,12 +159,24 @@ class Case(models.Model):
     tracking_code = models.CharField(_("查询码"), max_length=16, editable=False)
     client_key = models.CharField(_("幂等键"), max_length=64, unique=True, null=True, blank=True, editable=False)
 
-    status = models.CharField(_("状态"), max_length=16, choices=State.choices, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=State.choices)
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("责任单位")
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("责任单位"),
+        db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases", verbose_name=_("并入案件")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        verbose_name=_("并入案件"),
+        db_index=False,
     )
 
     reported_at = models.DateTimeField(_("上报时间"), db_index=True)
@@ -190,7 +222,8 @@ class Case(models.Model):
 class Transition(models.Model):
     """One step of the loop: the audit trail, the public timeline and the input of every statistic."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    # (case, seq) is unique, and that index serves every look-up by case.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     seq = models.PositiveIntegerField()
     action = models.CharField(_("动作"), max_length=24)
     outcome = models.CharField(_("结果"), max_length=16, blank=True)

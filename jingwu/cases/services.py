@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from jingwu.audit import services as audit
@@ -228,7 +228,10 @@ def report_case(
     state = State.TO_FILE if in_own_grid else State.REPORTED
     try:
         with transaction.atomic():
+            pk = _next_case_id()
             case = Case.objects.create(
+                id=pk,
+                number=_case_number(now, pk) if pk else None,
                 kind=kind or (cat.case_kind if cat else "event"),
                 category=cat,
                 source=source,
@@ -249,8 +252,9 @@ def report_case(
                 updated_at=now,
                 due_at=stage_deadline(state, now),
             )
-            case.number = f"{settings.JINGWU_CASE_PREFIX}{now.astimezone(get_calendar().tz):%Y}{case.pk:08d}"
-            Case.objects.filter(pk=case.pk).update(number=case.number)
+            if not pk:  # SQLite has no sequence to draw from: number the row once it has its id
+                case.number = _case_number(now, case.pk)
+                Case.objects.filter(pk=case.pk).update(number=case.number)
             t = Transition.objects.create(
                 case=case,
                 seq=1,
@@ -283,6 +287,21 @@ def report_case(
             raise
         return ReportResult(existing, created=False)
     return ReportResult(case, created=True, duplicates=find_duplicates(case))
+
+
+def _case_number(at: datetime, pk: int) -> str:
+    return f"{settings.JINGWU_CASE_PREFIX}{at.astimezone(get_calendar().tz):%Y}{pk:08d}"
+
+
+def _next_case_id() -> int | None:
+    """On PostgreSQL, draw the id first, so the number goes in with the row: a second write would touch every
+    index of the table again (the number is indexed, so the update cannot be HOT)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))")
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _existing_report(client_key: str, actor: Any) -> Case | None:
