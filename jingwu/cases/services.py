@@ -272,7 +272,7 @@ def report_case(
             audit.record(
                 "case.report",
                 "case",
-                case.number,
+                case.number or case.pk,
                 actor=actor,
                 role=role,
                 data={"state": state, "source": source, "grid": where.grid_code},
