@@ -338,6 +338,8 @@ EN = {
     "responsible unit and show its progress here.",
 }
 EN["处置"] = "Handled"
+EN["结案率"] = "Closure rate"
+EN["应结案"] = "Due to close:"
 
 
 def fill(po_path: str) -> list[str]:

@@ -161,3 +161,22 @@ def test_pwa_files(cast: Any) -> None:
     sw = c.get("/phone/sw.js")
     assert sw["Service-Worker-Allowed"] == "/phone/" and b"caches" in sw.content
     assert c.get("/phone/icon-192.png")["Content-Type"] == "image/png"
+
+
+def test_overview_rates_follow_the_national_formulas(cast: Any, at: Any) -> None:
+    from datetime import timedelta
+
+    from .flows import act
+
+    on_time = to_state(cast, "to_close")
+    act(on_time, "close", cast["shiftlead"])
+    late = to_state(cast, "handling")
+    parked = to_state(cast, "handling")
+    act(parked, "suspend", cast["leader"], reason="long_term")
+    at.move(at.now + timedelta(days=2))  # every handling deadline has now passed
+    from jingwu.web.overview import kpis, periods
+
+    year = kpis(periods(at.now)[2][2], at.now)
+    # 应结案 = 2 (the suspended one is excluded); closed 1 of them, on time 1 → 50% and 50%.
+    assert year["due"] == 2 and year["closure_rate"] == 50.0 and year["on_time_rate"] == 50.0
+    assert late.pk

@@ -40,10 +40,16 @@ def kpis(since: datetime, now: datetime) -> dict[str, Any]:
         filed=Count("id", filter=Q(action=Action.FILE)),
         closed=Count("id", filter=Q(action__in=[Action.CLOSE, Action.SELF_RESOLVE])),
     )
-    on_time = Case.objects.filter(closed_at__gte=since, closed_at__lte=now, status="closed").aggregate(
-        n=Count("id"), ok=Count("id", filter=Q(handled_on_time=True))
+    # 应结案: cases whose handling deadline falls in the period, less 挂账 (DOMAIN §5); 按期 = fed back in time.
+    due = Case.objects.filter(handling_deadline__gte=since, handling_deadline__lte=now).exclude(status="suspended")
+    counted = due.aggregate(
+        n=Count("id"),
+        closed=Count("id", filter=Q(status="closed")),
+        ok=Count("id", filter=Q(status="closed", handled_on_time=True)),
     )
-    steps["on_time_rate"] = round(100 * on_time["ok"] / on_time["n"], 1) if on_time["n"] else None
+    steps["due"] = counted["n"]
+    steps["closure_rate"] = round(100 * counted["closed"] / counted["n"], 1) if counted["n"] else None
+    steps["on_time_rate"] = round(100 * counted["ok"] / counted["n"], 1) if counted["n"] else None
     return steps
 
 
