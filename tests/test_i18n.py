@@ -50,3 +50,8 @@ def test_pages_follow_the_language_cookie(db: object) -> None:
         from jingwu.cases.choices import State
 
         assert str(State.HANDLING.label) == "Handling"
+
+
+def test_chinese_is_the_default_whatever_the_browser_says(db: object) -> None:
+    c = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "我要反映" in c.get("/public/").content.decode()

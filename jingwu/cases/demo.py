@@ -260,6 +260,13 @@ def load_town_from_db() -> Town:
     return t
 
 
+class _Stalled(Exception):
+    """The case stops here: nobody takes the next step (how overdue cases come about)."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+
 class Simulator:
     """Plays one case through the loop at plausible times."""
 
@@ -289,7 +296,7 @@ class Simulator:
         with clock.frozen_at(at):
             return services.perform(case.pk, action, actor=actor, version=case.version, data=services.ActionInput(**kw))
 
-    def play(self, reported: datetime, horizon: datetime, finish: bool = True) -> Case | None:
+    def play(self, reported: datetime, horizon: datetime, finish: bool = True, stop_after: str = "") -> Case | None:
         """One case from report to close (or as far as ``horizon`` allows when ``finish`` is false)."""
         rng, t = self.rng, self.t
         kind, code, _ = rng.choices(MIX, weights=self.weights)[0]
@@ -336,6 +343,8 @@ class Simulator:
                 return False
             at = nxt
             case = self.act(at, case, action, actor, **kw)
+            if action == stop_after:
+                raise _Stalled(case)
             return True
 
         def late(limit: float, p_late: float = 0.02) -> float:
@@ -441,17 +450,22 @@ def load_cases(
     count: int = 2570,
     end: datetime | None = None,
     open_today: int = 18,
+    overdue: int = 6,
     seed: int = 2570,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """``count`` cases reported over the year before ``end``, all finished; then a few still open."""
+    """``count`` cases reported over the year before ``end``; then a few reported today.
+
+    No step is dated after ``end``: a case whose handling would run past it (a petition's 60 working days)
+    is left where the clock stands, as it would be on a real platform on that day.
+    """
     rng = random.Random(seed)
     sim = Simulator(t, rng)
     end = end or clock.now()
     cal = sim.cal
     start = end - timedelta(days=365)
     # Reports cluster in daytime; patrols report in working hours, the public at any waking hour.
-    times = sorted(start + timedelta(days=rng.uniform(0, 358), hours=rng.uniform(0, 12)) for _ in range(count))
+    times = sorted(start + timedelta(days=rng.uniform(0, 355), hours=rng.uniform(0, 12)) for _ in range(count))
     times = [t0.astimezone(cal.tz).replace(hour=rng.randint(7, 19), minute=rng.randrange(60)) for t0 in times]
     times.sort()
     made = 0
@@ -459,18 +473,29 @@ def load_cases(
         with transaction.atomic():
             for at in times[i : i + 100]:
                 try:
-                    sim.play(at, end, finish=True)
+                    sim.play(at, end, finish=False)
                     made += 1
                 except ServiceError:
                     continue
         if progress:
             progress(made)
-    # Today's open work: reported during the last working day, stopped wherever the clock stands now.
+    # Today's open work: reported during the last working day, stopped wherever the clock stands now; and a
+    # few dispatched days ago that their departments let run past the deadline, so the overdue views show.
     with transaction.atomic():
         for _ in range(open_today):
             at = end - timedelta(minutes=rng.uniform(30, 60 * 30))
             try:
                 sim.play(at, end, finish=False)
+                made += 1
+            except _Stalled:
+                made += 1
+            except ServiceError:
+                continue
+        for i in range(overdue):
+            at = cal.add(end - timedelta(days=7), timedelta(hours=rng.uniform(0, 16)))
+            try:
+                sim.play(at, end, finish=False, stop_after="dispatch" if i % 3 else "send_to_verify")
+            except _Stalled:
                 made += 1
             except ServiceError:
                 continue
