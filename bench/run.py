@@ -168,11 +168,11 @@ def start_server(workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
-WRK_LUA = """
-local counter = 0
-local points = {POINTS}
+# Each wrk thread numbers its requests; with a per-run id that makes every idempotency key unique.
+LUA_PRELUDE = """
+counter = 0
 tid = 0
-local threads = {}
+local points = {POINTS}
 function setup(thread)
   tid = tid + 1
   thread:set("tid", tid)
@@ -180,6 +180,9 @@ end
 function request()
   counter = counter + 1
   local p = points[(counter % #points) + 1]
+"""
+
+WRK_LUA = LUA_PRELUDE + """
   local body = string.format(
     '{"lon": %.6f, "lat": %.6f, "description": "bench report %d", "category": "matter:06010", "client_key": "%s-%d-%d"}',
     p[1], p[2], counter, RUN, tid, counter)
@@ -220,17 +223,7 @@ def run_wrk(script: str, seconds: int, conns: int, path: str = "") -> dict[str, 
     return stats
 
 
-O311_POST_LUA = """
-counter = 0
-tid = 0
-local points = {POINTS}
-function setup(thread)
-  tid = tid + 1
-  thread:set("tid", tid)
-end
-function request()
-  counter = counter + 1
-  local p = points[(counter % #points) + 1]
+O311_POST_LUA = LUA_PRELUDE + """
   local body = string.format(
     "api_key=KEY&service_code=matter-06010&lat=%.6f&long=%.6f&description=bench+%d&idempotency_key=%s-%d-%d",
     p[2], p[1], counter, RUN, tid, counter)
