@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from jingwu.cases.errors import ServiceError
+from jingwu.lib.errors import ServiceError
 
 api = NinjaAPI(
     title="智慧精武 Jingwu API",

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 
 from jingwu.cases import services
-from jingwu.cases.errors import Conflict
+from jingwu.lib.errors import Conflict
 from jingwu.cases.models import Case, Transition
 
 from .conftest import IN_A

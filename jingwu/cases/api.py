@@ -15,17 +15,15 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from jingwu.lib import clock, coords
-from jingwu.lib.privacy import mask_name, mask_phone
+from jingwu.lib.errors import Invalid
 from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org.auth import current_user, require_user
 from jingwu.org.choices import SEE_ALL, Role
-from jingwu.org.services import role_of
+from jingwu.org.services import role_of, roles_of
 
-from . import selectors, services, workflow
+from . import engine, selectors, serializers, services, workflow
 from .choices import OPEN_STATES, Action, Source, State
-from .errors import Invalid
 from .models import Attachment, Case, Category
-from .refs import refs
 
 router = Router(tags=["cases"])
 
@@ -127,8 +125,8 @@ class CaseOut(Schema):
     kind: str
     category: CategoryRef | None
     source: str
-    lon: float
-    lat: float
+    lon: float | None
+    lat: float | None
     address: str
     grid: str | None
     region: str | None
@@ -212,49 +210,6 @@ def _is_staff(user: Any) -> bool:
     return role_of(user) not in (Role.PUBLIC, Role.SYSTEM)
 
 
-def case_dict(c: Case, at: datetime, staff: bool, merged_number: str | None = None) -> dict[str, Any]:
-    r = refs()
-    region = r.regions.get(c.region_id) if c.region_id else None
-    dept = r.departments.get(c.department_id) if c.department_id else None
-    d: dict[str, Any] = {
-        "number": c.number,
-        "status": c.status,
-        "status_label": str(State(c.status).label),
-        "kind": c.kind,
-        "category": r.category_ref(c.category_id),
-        "source": c.source,
-        "lon": c.lon if staff else round(c.lon, 4),
-        "lat": c.lat if staff else round(c.lat, 4),
-        "address": c.address,
-        "grid": r.grids.get(c.grid_id) if c.grid_id else None,
-        "region": region[0] if region else None,
-        "region_name": region[1] if region else None,
-        "description": c.description,
-        "department": dept[0] if dept else None,
-        "department_name": dept[1] if dept else None,
-        "reported_at": c.reported_at,
-        "updated_at": c.updated_at,
-        "due_at": c.due_at,
-        "handling_deadline": c.handling_deadline,
-        "overdue": c.is_overdue(at),
-        "version": c.version,
-    }
-    if staff:
-        d.update(
-            {
-                "reporter_name": mask_name(c.reporter_name),
-                "reporter_phone": mask_phone(c.reporter_phone),
-                "condition": r.conditions[c.condition_id][0] if c.condition_id else None,
-                "extension_count": c.extension_count,
-                "pending_extension": c.pending_extension,
-                "rework_count": c.rework_count,
-                "return_count": c.return_count,
-                "merged_into": merged_number or getattr(c, "merged_number", None),
-            }
-        )
-    return d
-
-
 def _list_qs(user: Any) -> Any:
     # One table: reference names come from the in-process cache (refs), not from joins.
     return Case.objects.visible_to(user).annotate(merged_number=F("merged_into__number"))
@@ -292,7 +247,7 @@ def report(request: HttpRequest) -> Any:
     )
     c = result.case
     payload = {
-        "case": case_dict(c, clock.now(), True),
+        "case": serializers.staff_case(c, clock.now()),
         "created": result.created,
         "tracking_code": c.tracking_code,
         "duplicates": [d.number for d in result.duplicates],
@@ -374,24 +329,8 @@ def list_cases(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]
     rows = rows[: params.limit]
     staff = _is_staff(user)
     return {
-        "items": [case_dict(c, now, staff) | _blank_staff(staff) for c in rows],
+        "items": [serializers.case_for(c, now, staff) for c in rows],
         "next_cursor": _encode_cursor(rows[-1].pk) if more and rows else None,
-    }
-
-
-def _blank_staff(staff: bool) -> dict[str, Any]:
-    # The public gets the same shape with personal and internal fields emptied.
-    if staff:
-        return {}
-    return {
-        "reporter_name": "",
-        "reporter_phone": "",
-        "condition": None,
-        "extension_count": 0,
-        "pending_extension": None,
-        "rework_count": 0,
-        "return_count": 0,
-        "merged_into": None,
     }
 
 
@@ -400,7 +339,7 @@ def my_tasks(request: HttpRequest, limit: int = 100) -> Any:
     user = require_user(request)
     now = clock.now()
     qs = selectors.tasks_for(user).annotate(merged_number=F("merged_into__number"))
-    return [case_dict(c, now, True) for c in qs.order_by("due_at", "pk")[: max(1, min(limit, 500))]]
+    return [serializers.staff_case(c, now) for c in qs.order_by("due_at", "pk")[: max(1, min(limit, 500))]]
 
 
 @router.get("/cases/{number}", response=CaseDetailOut, summary="One case with its timeline")
@@ -440,21 +379,19 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
         if staff
         else []
     )
-    role = role_of(user)
     actions = [
         {
-            "action": s.action.value,
+            "action": str(s.action),
             "outcome": s.outcome,
             "label": str(Action(s.action).label),
             "needs_reason": s.needs_reason,
             "needs_photo": s.needs_photo,
         }
-        for s in workflow.available(c.status, role)
+        for s in workflow.available(c.status, roles_of(user))
     ]
     dept = services.suggested_department(c) if staff and c.status in (State.TO_DISPATCH, State.RETURNED) else None
     return (
-        case_dict(c, now, staff)
-        | _blank_staff(staff)
+        serializers.case_for(c, now, staff)
         | {
             "timeline": timeline,
             "attachments": attachments,
@@ -496,11 +433,11 @@ def _make_action_endpoint(action: Action) -> None:
         )
         c = services.perform(number, action.value, actor=user, version=body.version, data=data)
         merged = c.merged_into.number if c.merged_into_id and c.merged_into else None
-        return case_dict(c, clock.now(), True, merged)
+        return serializers.staff_case(c, clock.now(), merged)
 
     endpoint.__name__ = f"case_{action.value}"
     steps = workflow.steps_for(action)
-    roles = sorted({r.value for s in steps for r in s.roles})
+    roles = sorted({str(r) for s in steps for r in s.roles})
     outcomes = [s.outcome for s in steps if s.outcome]
     description = f"{action.label}. Roles: {', '.join(roles)}." + (
         f" outcome: {' | '.join(outcomes)}." if outcomes else ""
@@ -587,16 +524,80 @@ def workflow_table(request: HttpRequest) -> dict[str, Any]:
         "states": [{"state": s.value, "label": str(s.label), "open": s in OPEN_STATES} for s in State],
         "steps": [
             {
-                "action": s.action.value,
+                "action": str(s.action),
                 "outcome": s.outcome,
                 "from": sorted(s.sources),
-                "to": s.target.value,
-                "roles": sorted(r.value for r in s.roles),
+                "to": s.target or None,
+                "roles": sorted(s.roles),
                 "needs_reason": s.needs_reason,
                 "needs_photo": s.needs_photo,
                 "scope": s.scope,
             }
             for s in workflow.STEPS
         ],
-        "report_roles": sorted(r.value for r in workflow.REPORT_ROLES),
+        "report_roles": sorted(workflow.REPORT_ROLES),
+        "start_roles": {state: sorted(roles) for state, roles in workflow.START_ROLES.items()},
+        "sources_by_role": workflow.SOURCES_BY_ROLE,
     }
+
+
+# --- every workflow, generically ------------------------------------------------------------------
+
+
+@router.get("/workflows", summary="Every registered workflow (the case loop and the domains' own)")
+def workflows(request: HttpRequest) -> list[dict[str, Any]]:
+    return [{"name": w.name, "label": str(w.label), "model": w.model._meta.label_lower} for w in engine.all_workflows()]
+
+
+@router.get("/workflows/{name}", summary="One workflow's table: states, steps, who may act, stage limits")
+def workflow_detail(request: HttpRequest, name: str) -> dict[str, Any]:
+    return engine.get(name).table()
+
+
+class StepIn(BaseModel):
+    version: int = Field(description="the version you saw; a stale one is refused with 409")
+    outcome: str = Field("", max_length=16)
+    note: str = Field("", max_length=2000)
+    reason: str = Field("", max_length=32)
+    public_note: str = Field("", max_length=500)
+    client_key: str | None = Field(None, max_length=64)
+
+
+def _visible_object(wf: engine.Workflow, user: Any, object_id: str) -> Any:
+    manager = wf.model._default_manager
+    if not hasattr(manager, "visible_to"):
+        raise HttpError(404, "未找到 / not found")
+    qs = manager.visible_to(user)
+    try:
+        return qs.get(**{wf.lookup_field: object_id})
+    except (wf.model.DoesNotExist, ValueError) as exc:  # type: ignore[attr-defined]
+        raise HttpError(404, "未找到 / not found") from exc
+
+
+@router.get("/workflows/{name}/{object_id}", summary="One object's state, timeline and the steps open to you")
+def workflow_object(request: HttpRequest, name: str, object_id: str) -> dict[str, Any]:
+    user = require_user(request)
+    wf = engine.get(name)
+    obj = _visible_object(wf, user, object_id)
+    return engine.describe(wf, obj, roles_of(user))
+
+
+@router.post(
+    "/workflows/{name}/{object_id}/{action}",
+    summary="Take a step of any workflow (the same lock, version check, transition, audit and event as a case)",
+)
+def workflow_step(request: HttpRequest, name: str, object_id: str, action: str, body: StepIn) -> dict[str, Any]:
+    user = require_user(request, write=True)
+    wf = engine.get(name)
+    obj = _visible_object(wf, user, object_id)
+    data = engine.StepInput(
+        outcome=body.outcome,
+        note=body.note,
+        reason=body.reason,
+        public_note=body.public_note,
+        client_key=body.client_key,
+    )
+    if wf.name == "case":
+        data = services.ActionInput(**vars(data))
+    obj = engine.perform(obj.pk, action, actor=user, version=body.version, data=data, workflow=wf)
+    return engine.describe(wf, obj, roles_of(user))

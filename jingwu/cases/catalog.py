@@ -145,6 +145,8 @@ def entries() -> list[dict[str, Any]]:
                 "case_kind": ck,
                 "is_local": True,
                 "is_public": public,
+                # A petition or a suggestion is about a matter, not a spot on the map.
+                "needs_location": ck not in ("petition", "suggestion"),
                 "conditions": conds,
             }
         )
@@ -154,8 +156,11 @@ def entries() -> list[dict[str, Any]]:
 def load(category_model: Any, condition_model: Any) -> int:
     """Create missing categories and their conditions; never overwrite an administrator's edits."""
     created = 0
+    # A data migration passes the model as it was then: leave out the fields it did not have yet.
+    known = {f.name for f in category_model._meta.get_fields()}
     for e in entries():
         conds = e.pop("conditions")
+        e = {k: v for k, v in e.items() if k in known}
         cat, new = category_model.objects.get_or_create(kind=e["kind"], code=e["code"], defaults=e)
         if new:
             created += 1

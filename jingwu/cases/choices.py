@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     RESUME = "resume", _("恢复处置")
     SELF_RESOLVE = "self_resolve", _("自行处置")
     MERGE = "merge", _("并案")
+    ESCALATE = "escalate", _("督办升级")
     # Not a workflow step: a remark on the timeline (staff, or a citizen's update through Open311).
     NOTE = "note", _("备注")
 

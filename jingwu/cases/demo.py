@@ -26,14 +26,15 @@ from jingwu.geo import town
 from jingwu.geo.models import Grid
 from jingwu.geo.services import import_geojson
 from jingwu.lib import clock
+from jingwu.lib.errors import ServiceError
 from jingwu.lib.worktime import Limit, LimitUnit
+from jingwu.org import actors
 from jingwu.org.choices import DepartmentKind, Role
 from jingwu.org.models import Department, GridAssignment, Person, RoutingRule
 from jingwu.workcal.services import get_calendar
 
 from . import services
 from .choices import Source, State
-from .errors import ServiceError
 from .models import Case, Category
 
 DEMO_PASSWORD = "jingwu-demo-2026"
@@ -307,7 +308,7 @@ class Simulator:
         worker = t.grid_worker[grid.pk]
         r = rng.random()
         if code in ("90002", "90003"):
-            source, reporter = Source.IOT, None
+            source, reporter = Source.IOT, actors.IOT
         elif code == "90005":
             source, reporter = Source.PETITION, t.users["operator"]
         elif r < 0.68:
@@ -317,7 +318,7 @@ class Simulator:
         elif r < 0.94:
             source, reporter = Source.HOTLINE, t.users["operator"]
         else:
-            source, reporter = Source.INSPECTION, worker
+            source, reporter = Source.INSPECTION, actors.INSPECTION
         with clock.frozen_at(reported):
             result = services.report_case(
                 actor=reporter,

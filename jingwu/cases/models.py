@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.geo.models import Grid, Region
 from jingwu.lib import worktime
-from jingwu.org.choices import SEE_ALL, Role
+from jingwu.org.choices import REPORTERS, SEE_ALL, Role
 from jingwu.org.models import Department
 
 from .choices import (
@@ -35,6 +35,8 @@ class Category(models.Model):
     case_kind = models.CharField(_("案件类别"), max_length=16, choices=CaseKind.choices, default=CaseKind.EVENT)
     is_local = models.BooleanField(_("地方扩展"), default=False)
     is_public = models.BooleanField(_("公众可见"), default=True)
+    # A petition or a deputy's suggestion has no place on the map; it belongs to a region or department.
+    needs_location = models.BooleanField(_("需要位置"), default=True)
     keywords = models.CharField(_("关键词"), max_length=200, blank=True)
     active = models.BooleanField(_("启用"), default=True)
 
@@ -76,6 +78,9 @@ class FilingCondition(models.Model):
         return worktime.Limit(self.limit_value, worktime.LimitUnit(self.limit_unit))
 
 
+_PUBLIC = Q(category__is_public=True) & ~Q(status=State.VOIDED)
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> CaseQuerySet:
         return self.filter(status__in=OPEN_STATES)
@@ -85,24 +90,38 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.filter(status__in=OPEN_STATES, due_at__lt=at)
 
     def visible_to(self, user: Any) -> CaseQuerySet:
-        """The one place that says who sees which cases (pages, API, exports and CLI use it)."""
-        from jingwu.org.services import person_of, role_of
+        """The one place that says who sees which cases (pages, API, exports and CLI use it). A person with
+        several roles sees what any of them shows."""
+        from jingwu.org.services import person_of, roles_of
 
-        role = role_of(user)
-        if role in SEE_ALL:
+        roles = roles_of(user)
+        if any(r in SEE_ALL for r in roles):
             return self
         person = person_of(user)
-        if role == Role.GRID_WORKER and person is not None:
-            # A subquery, not a join: no DISTINCT, and the planner walks the (grid, status) index.
-            from jingwu.org.models import GridAssignment
+        parts: list[Q] = []
+        for role in roles:
+            if role == Role.GRID_WORKER and person is not None:
+                # A subquery, not a join: no DISTINCT, and the planner walks the (grid, status) index.
+                from jingwu.org.models import GridAssignment
 
-            mine = GridAssignment.objects.filter(person=person).values("grid_id")
-            return self.filter(Q(grid_id__in=mine) | Q(reporter_user=user))
-        if role == Role.HANDLER and person is not None and person.department_id:
-            was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
-            return self.filter(Q(department_id=person.department_id) | Exists(was_sent))
-        # The public: public categories only; the API shows them through the public schema.
-        return self.filter(category__is_public=True).exclude(status__in=[State.VOIDED])
+                mine = GridAssignment.objects.filter(person=person).values("grid_id")
+                parts += [Q(grid_id__in=mine), Q(reporter_user=user)]
+            elif role == Role.HANDLER and person is not None and person.department_id:
+                was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
+                parts += [Q(department_id=person.department_id), Q(Exists(was_sent))]
+            elif role == Role.PETITION_CLERK:
+                parts += [Q(kind__in=[CaseKind.PETITION, CaseKind.SUGGESTION]), Q(reporter_user=user)]
+            elif role in REPORTERS or role == Role.SYSTEM:
+                parts.append(_PUBLIC)
+                if person is not None:
+                    parts.append(Q(reporter_user=user))
+        if not parts:
+            # The public: public categories only; the API shows them through the public schema.
+            return self.filter(_PUBLIC)
+        where = parts[0]
+        for q in parts[1:]:
+            where |= q
+        return self.filter(where)
 
 
 class Case(models.Model):
@@ -124,8 +143,9 @@ class Case(models.Model):
     )
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_detail = models.CharField(_("来源说明"), max_length=100, blank=True)
-    lon = models.FloatField(_("经度(WGS-84)"))
-    lat = models.FloatField(_("纬度(WGS-84)"))
+    # Empty only for categories that need no location (a petition, a suggestion).
+    lon = models.FloatField(_("经度(WGS-84)"), null=True, blank=True)
+    lat = models.FloatField(_("纬度(WGS-84)"), null=True, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     grid = models.ForeignKey(
         Grid,
@@ -193,7 +213,11 @@ class Case(models.Model):
     pending_extension = models.JSONField(_("待批延期"), null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
+    escalation_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # The domain object that raised this case (a hazard, an alarm, a patrol finding): "app_label.model" and pk.
+    origin_kind = models.CharField(_("来源对象类型"), max_length=48, blank=True)
+    origin_id = models.CharField(_("来源对象"), max_length=64, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -210,6 +234,10 @@ class Case(models.Model):
             models.Index(fields=["lat", "lon"]),
             # Duplicate suggestion: same category, a narrow latitude band.
             models.Index(fields=["category", "lat"], name="case_dup_idx"),
+            # "Which case did this hazard raise?" Partial on PostgreSQL: most cases have no origin.
+            models.Index(
+                fields=["origin_kind", "origin_id"], name="case_origin_idx", condition=~Q(origin_kind="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -287,3 +315,40 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.sha256[:8]}"
+
+
+class ObjectTransition(models.Model):
+    """One step of a domain object's own workflow (an alarm's 确认→解除, a supervision task's 督办): the same
+    row a case's Transition is, for any model registered with ``cases.engine``."""
+
+    workflow = models.CharField(_("流程"), max_length=32)
+    object_id = models.CharField(_("对象"), max_length=64)
+    seq = models.PositiveIntegerField()
+    action = models.CharField(_("动作"), max_length=24)
+    outcome = models.CharField(_("结果"), max_length=16, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=24, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
+    role = models.CharField(_("角色"), max_length=16)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    note = models.TextField(_("说明"), blank=True, max_length=2000)
+    reason = models.CharField(_("原因代码"), max_length=32, blank=True)
+    public_note = models.CharField(_("公开说明"), max_length=500, blank=True)
+    deadline_before = models.DateTimeField(null=True, blank=True)
+    deadline_after = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(null=True, blank=True)
+    client_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("对象流转记录")
+        verbose_name_plural = _("对象流转记录")
+        ordering = ["workflow", "object_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "object_id", "seq"], name="unique_object_transition_seq")
+        ]
+        indexes = [models.Index(fields=["workflow", "action", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.workflow}:{self.object_id}#{self.seq} {self.action} {self.from_state}→{self.to_state}"

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import Invalid
+from jingwu.lib.errors import Invalid
 
 ALLOWED = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 MAX_SIDE = 4096

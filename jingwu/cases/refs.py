@@ -28,6 +28,8 @@ class Refs:
     departments: dict[int, tuple[str, str]] = field(default_factory=dict)
     grids: dict[int, str] = field(default_factory=dict)
     regions: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Categories whose default 立案条件 counts in continuous hours (紧急): every stage runs in calendar time.
+    urgent: set[int] = field(default_factory=set)
 
     def find_category(self, value: Any) -> Category | None:
         """By id, ``kind:code`` or bare code (事项 before 部件 when a bare code is ambiguous)."""
@@ -50,6 +52,7 @@ class Refs:
 
 def _build() -> Refs:
     r = Refs()
+    seen: set[int] = set()
     for cat in Category.objects.all():
         r.categories[cat.pk] = (cat.kind, cat.code, cat.name, cat.is_public)
         r.category_by_code[(cat.kind, cat.code)] = cat.pk
@@ -58,6 +61,14 @@ def _build() -> Refs:
         pk: (name, v, u)
         for pk, name, v, u in FilingCondition.objects.values_list("pk", "name", "limit_value", "limit_unit")
     }
+    for cat_id, unit in FilingCondition.objects.order_by("category_id", "-is_default", "position", "id").values_list(
+        "category_id", "limit_unit"
+    ):
+        if cat_id not in r.category_objects or cat_id in seen:
+            continue
+        seen.add(cat_id)
+        if unit == "continuous_hours":
+            r.urgent.add(cat_id)
     r.departments = {pk: (code, name) for pk, code, name in Department.objects.values_list("pk", "code", "name")}
     r.grids = dict(Grid.objects.values_list("pk", "code"))
     r.regions = {pk: (code, name) for pk, code, name in Region.objects.values_list("pk", "code", "name")}

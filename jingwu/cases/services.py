@@ -1,9 +1,10 @@
-"""The only writers of workflow state.
+"""The only writers of a case's workflow state.
 
-Every function here runs in one transaction, locks the case row, checks the workflow table and the
-actor's role and scope, writes one Transition row and one audit row, bumps the version, and sends
-``case_changed`` after commit. Views, the API, the CLI, the demo loader and other domains all call
-these; nothing else saves workflow fields.
+``report_case`` starts a case; ``perform`` takes a step of the ``case`` workflow through the generic engine
+(``cases.engine``): one transaction, the case row locked, the workflow table and the actor's role and scope
+checked, one Transition row and one audit row written, the version bumped, and ``case_changed`` sent after
+commit. Views, the API, the CLI, the demo loader and other domains all call these; nothing else saves
+workflow fields.
 """
 
 from __future__ import annotations
@@ -19,22 +20,25 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from jingwu.audit import services as audit
+from jingwu.geo.models import Region
 from jingwu.geo.services import locate
 from jingwu.lib import clock, coords
+from jingwu.lib.errors import Conflict, Forbidden, Invalid, InvalidState, NotFound
 from jingwu.lib.worktime import Limit, LimitUnit
-
-__all__ = ["ActionInput", "Limit", "LimitUnit", "perform", "report_case"]
+from jingwu.org.actors import Acting, resolve
 from jingwu.org.choices import Role
 from jingwu.org.models import Department, GridAssignment
-from jingwu.org.services import person_of, role_of, suggest_department
+from jingwu.org.services import suggest_department
 from jingwu.workcal.services import get_calendar
 
+from . import engine
 from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Source, State
-from .errors import Conflict, Forbidden, Invalid, InvalidState, NotFound
+from .events import Change, send_after_commit
 from .models import Attachment, Case, Category, FilingCondition, Transition, attachment_path
-from .signals import case_changed
-from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, Step, find_step, steps_for
+from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, SOURCES_BY_ROLE, START_ROLES, STEPS
+
+__all__ = ["ActionInput", "Limit", "LimitUnit", "perform", "report_case"]
 
 MAX_DESCRIPTION = 4000
 MAX_EXTENSION_DAYS = 30
@@ -46,11 +50,6 @@ PHOTO_KIND = {
     Action.CHECK: AttachmentKind.CHECK,
 }
 
-DEFAULT_SOURCE = {
-    Role.GRID_WORKER: Source.GRID_WORKER,
-    Role.PUBLIC: Source.PUBLIC,
-    Role.OPERATOR: Source.HOTLINE,
-}
 
 
 @dataclass
@@ -60,30 +59,26 @@ class ReportResult:
     duplicates: list[Case] = field(default_factory=list)
 
 
-def _actor_label(actor: Any) -> str:
-    person = person_of(actor)
-    if person is not None:
-        return person.name
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())
-    return "system"
-
-
-def _acting_role(actor: Any) -> str:
-    return Role.SYSTEM if actor is None else role_of(actor)
-
-
-def stage_deadline(state: str, start: datetime) -> datetime | None:
+def stage_deadline(state: str, start: datetime, urgent: bool = False) -> datetime | None:
+    """When a stage (受理, 核实, 立案, 派遣, 核查, 结案) is due. For an urgent case (its 立案条件 counts in
+    continuous hours) every stage runs in continuous time too: a fire alarm at 02:00 on a Saturday is late
+    for acceptance at 02:30, not on Monday morning."""
     minutes = settings.JINGWU_STAGE_LIMITS.get(state)
     if minutes is None:
         return None
+    if urgent:
+        return start + timedelta(minutes=minutes)
     return get_calendar().add_limit(start, Limit(minutes, LimitUnit.WORK_MINUTES))
 
 
-def _due_for(case: Case, state: str, now: datetime) -> datetime | None:
-    if state == State.HANDLING:
-        return case.handling_deadline
-    return stage_deadline(state, now)
+def is_urgent(case: Case) -> bool:
+    from .refs import refs
+
+    if case.condition_id is not None:
+        cond = refs().conditions.get(case.condition_id)
+        if cond is not None:
+            return cond[2] == LimitUnit.CONTINUOUS_HOURS
+    return case.category_id is not None and case.category_id in refs().urgent
 
 
 def _resolve_category(value: Any) -> Category | None:
@@ -102,7 +97,12 @@ def _resolve_category(value: Any) -> Category | None:
 
 
 def _save_photos(
-    case: Case, transition: Transition | None, uploads: Sequence[Any], kinds: Sequence[str], actor: Any, now: datetime
+    case: Case,
+    transition: Transition | None,
+    uploads: Sequence[Any],
+    kinds: Sequence[str],
+    acting: Acting,
+    now: datetime,
 ) -> list[Attachment]:
     saved = []
     for upload, kind in zip(uploads, kinds, strict=True):
@@ -116,7 +116,7 @@ def _save_photos(
             width=photo.width,
             height=photo.height,
             sha256=photo.sha256,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            uploaded_by=acting.user if acting.user_id else None,
             at=now,
         )
         path = attachment_path(att, photo.name)
@@ -134,26 +134,23 @@ def _check_photos(uploads: Sequence[Any]) -> list[photo_lib.Photo]:
     return [photo_lib.process(u) for u in uploads]
 
 
-def _send_after_commit(case: Case, transition: Transition) -> None:
-    def send() -> None:
-        case_changed.send(
-            sender=Case,
-            case_id=case.pk,
-            transition_id=transition.pk,
-            action=transition.action,
-            to_state=transition.to_state,
-        )
-
-    transaction.on_commit(send)
+def _announce(case: Case, transition: Transition, change: Change) -> None:
+    legacy = {
+        "case_id": case.pk,
+        "transition_id": transition.pk,
+        "action": transition.action,
+        "to_state": transition.to_state,
+    }
+    send_after_commit("case_changed", Case, change, **legacy)
+    send_after_commit("workflow_changed", Case, change)
 
 
 def find_duplicates(case: Case, limit: int = 5) -> list[Case]:
     """Open cases of the same category near this one, reported within the window: candidates for 并案."""
-    if case.category_id is None:
+    if case.category_id is None or case.lat is None or case.lon is None:
         return []
     metres = settings.JINGWU_DUPLICATE_METRES
-    dlat = metres / 111_000
-    dlon = dlat * 1.4  # 1/cos(latitude) near 45°N covers all of China south of it
+    dlon, dlat = coords.degrees_around(metres, case.lat)
     since = case.reported_at - timedelta(hours=settings.JINGWU_DUPLICATE_HOURS)
     candidates = (
         Case.objects.filter(
@@ -167,69 +164,78 @@ def find_duplicates(case: Case, limit: int = 5) -> list[Case]:
         .only("id", "number", "lon", "lat", "reported_at")
         .order_by("-reported_at")[:50]
     )
-    near = [c for c in candidates if coords.distance_m(case.lon, case.lat, c.lon, c.lat) <= metres]
+    near = [c for c in candidates if coords.distance_m(case.lon, case.lat, c.lon or 0.0, c.lat or 0.0) <= metres]
     return near[:limit]
 
 
 def report_case(
     *,
     actor: Any,
-    lon: float,
-    lat: float,
     description: str,
+    lon: float | None = None,
+    lat: float | None = None,
     crs: str = "wgs84",
     category: Any = None,
     kind: str | None = None,
     source: str | None = None,
     source_detail: str = "",
     address: str = "",
+    region: Any = None,
     reporter_name: str = "",
     reporter_phone: str = "",
     client_key: str | None = None,
     photos: Sequence[Any] = (),
+    start: str | None = None,
+    start_reason: str = "",
+    condition: Any = None,
+    origin: Any = None,
 ) -> ReportResult:
-    """上报: a new case. A retry with the same ``client_key`` returns the first case, never a second."""
-    role = _acting_role(actor)
-    if role not in REPORT_ROLES:
-        raise Forbidden(f"角色 {role} 不能上报 / role {role} cannot report", code="forbidden_role")
-    client_key = (client_key or "").strip() or None
+    """上报: a new case. A retry with the same ``client_key`` (in the caller's namespace) returns the first
+    case, never a second.
+
+    ``source`` follows from who reports: a system actor reports as its own source, a citizen as the public,
+    a grid worker as a grid worker; staff who take reports in (受理员, 值班长) may name the channel. ``start``
+    begins the case further along where the rules allow (``workflow.START_ROLES``, or the system actor's
+    registration), with ``start_reason`` recorded. ``origin`` is the domain object that raised it (a model
+    instance, or a ``(kind, id)`` pair). ``lon``/``lat`` may be left out for categories that need no location.
+    """
+    acting = resolve(actor)
+    role = acting.role_for(REPORT_ROLES)
+    if role is None:
+        raise Forbidden(f"角色 {acting.role} 不能上报 / role {acting.role} cannot report", code="forbidden_role")
+    raw_key = (client_key or "").strip() or None
     # No look-up first: the unique index on client_key decides, and a retry takes the except path.
-    if client_key is not None and len(client_key) > 64:
+    if raw_key is not None and len(raw_key) > 64:
         raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
+    client_key = acting.key(raw_key)
     description = (description or "").strip()
     if not description:
         raise Invalid("请描述问题 / a description is required", code="description_required")
     if len(description) > MAX_DESCRIPTION:
         raise Invalid("问题描述不能超过4000字 / description over 4000 characters", code="description_too_long")
-    try:
-        wlon, wlat = coords.to_wgs84(float(lon), float(lat), crs)
-    except ValueError as exc:
-        raise Invalid(f"坐标无效 / invalid coordinates: {exc}", code="invalid_location") from exc
-    where = locate(wlon, wlat)
-    if where is None:
-        raise Invalid("位置不在辖区内 / the location is outside the territory", code="outside_territory")
     cat = _resolve_category(category)
-    if source is None:
-        source = DEFAULT_SOURCE.get(Role(role), Source.PUBLIC) if role != Role.SYSTEM else Source.IOT
-    if source not in Source.values:
-        raise Invalid(f"未知来源 / unknown source {source!r}", code="unknown_source")
-    checked = _check_photos(photos)
+    wlon, wlat, grid_id, region_id, grid_code = _place(lon, lat, crs, cat, region)
+    source = _source_for(acting, role, source)
+    origin_kind, origin_id = _origin(origin)
+    _check_photos(photos)
     for upload in photos:  # process() read them; rewind for the save below
         if hasattr(upload, "seek"):
             upload.seek(0)
-    del checked
     now = clock.now()
-    person = person_of(actor)
+    person = acting.person
     in_own_grid = (
-        role == Role.GRID_WORKER
+        Role.GRID_WORKER in acting.roles
         and person is not None
-        and GridAssignment.objects.filter(person=person, grid_id=where.grid_id).exists()
+        and grid_id is not None
+        and GridAssignment.objects.filter(person=person, grid_id=grid_id).exists()
     )
-    state = State.TO_FILE if in_own_grid else State.REPORTED
+    state = _start_state(acting, in_own_grid, start, start_reason)
+    cond = _start_condition(cat, condition) if state == State.TO_DISPATCH else None
+    reporter_user = acting.user if acting.user_id else None
     try:
         with transaction.atomic():
             pk = _next_case_id()
-            case = Case.objects.create(
+            case = Case(
                 id=pk,
                 number=_case_number(now, pk) if pk else None,
                 kind=kind or (cat.case_kind if cat else "event"),
@@ -239,54 +245,195 @@ def report_case(
                 lon=wlon,
                 lat=wlat,
                 address=address[:200],
-                grid_id=where.grid_id,
-                region_id=where.region_id,
+                grid_id=grid_id,
+                region_id=region_id,
                 description=description,
-                reporter_user=actor if getattr(actor, "is_authenticated", False) else None,
-                reporter_name=(reporter_name or (person.name if person else ""))[:64],
-                reporter_phone=(reporter_phone or (person.phone if person else ""))[:32],
+                reporter_user=reporter_user,
+                reporter_name=(reporter_name or (person.name if person and not acting.system else ""))[:64],
+                reporter_phone=(reporter_phone or (person.phone if person and not acting.system else ""))[:32],
                 tracking_code=secrets.token_hex(4),
                 client_key=client_key,
-                status=state,
+                status=State.TO_FILE if cond is not None else state,
                 reported_at=now,
                 updated_at=now,
-                due_at=stage_deadline(state, now),
+                origin_kind=origin_kind,
+                origin_id=origin_id,
             )
+            case.due_at = stage_deadline(case.status, now, is_urgent(case))
+            case.save(force_insert=True)
             if not pk:  # SQLite has no sequence to draw from: number the row once it has its id
                 case.number = _case_number(now, case.pk)
                 Case.objects.filter(pk=case.pk).update(number=case.number)
+            started_late = state not in (State.REPORTED,) and not (state == State.TO_FILE and in_own_grid)
             t = Transition.objects.create(
                 case=case,
                 seq=1,
                 action=Action.REPORT,
                 from_state="",
-                to_state=state,
-                actor=case.reporter_user,
-                actor_name=_actor_label(actor),
+                to_state=case.status,
+                actor=reporter_user,
+                actor_name=acting.name[:64],
                 role=role,
                 at=now,
                 deadline_after=case.due_at,
-                public_note="已受理上报" if state == State.REPORTED else "网格员上报",
+                public_note="已受理上报" if state == State.REPORTED else ("网格员上报" if in_own_grid else "已受理"),
+                note=start_reason.strip()[:2000] if started_late else "",
+                data={"start": str(state), "reason": start_reason.strip()[:200]} if started_late else {},
             )
-            _save_photos(case, t, photos, [AttachmentKind.REPORT] * len(photos), actor, now)
+            _save_photos(case, t, photos, [AttachmentKind.REPORT] * len(photos), acting, now)
             audit.record(
                 "case.report",
                 "case",
                 case.number or case.pk,
-                actor=actor,
+                actor=reporter_user,
                 role=role,
-                data={"state": state, "source": source, "grid": where.grid_code},
+                data={
+                    "state": str(state),
+                    "source": source,
+                    "grid": grid_code,
+                    **({"system": acting.system.key} if acting.system else {}),
+                    **({"origin": f"{origin_kind}:{origin_id}"} if origin_kind else {}),
+                },
             )
-            _send_after_commit(case, t)
+            _announce(case, t, engine.change_for(CASE, case, t, acting))
+            if cond is not None:
+                # Filed at once (a hazard an inspection verified, a task from above): the 立案 is its own
+                # step, so 立案数 and the handling limit count it like any other filing.
+                _file_at_start(case, cond, acting, role, now, start_reason)
     except IntegrityError:
         # A retry (or two racing retries): the unique key already names a case; return that one.
         if client_key is None:
             raise
-        existing = _existing_report(client_key, actor)
+        existing = _existing_report(client_key, acting)
         if existing is None:
             raise
         return ReportResult(existing, created=False)
     return ReportResult(case, created=True, duplicates=find_duplicates(case))
+
+
+def _place(
+    lon: float | None, lat: float | None, crs: str, cat: Category | None, region: Any
+) -> tuple[float | None, float | None, int | None, int | None, str | None]:
+    """(lon, lat, grid, region, grid code) in WGS-84, from a position or, where none is needed, a region."""
+    if lon is None or lat is None:
+        if lon is not None or lat is not None:
+            raise Invalid("经纬度须同时提供 / give both lon and lat", code="invalid_location")
+        if cat is None or cat.needs_location:
+            raise Invalid("请提供位置 / a location is required for this category", code="location_required")
+        reg = _resolve_region(region)
+        return None, None, None, reg.pk if reg else None, None
+    try:
+        wlon, wlat = coords.to_wgs84(float(lon), float(lat), crs)
+    except (ValueError, OverflowError) as exc:
+        raise Invalid(f"坐标无效 / invalid coordinates: {exc}", code="invalid_location") from exc
+    where = locate(wlon, wlat)
+    if where is None:
+        raise Invalid("位置不在辖区内 / the location is outside the territory", code="outside_territory")
+    return wlon, wlat, where.grid_id, where.region_id, where.grid_code
+
+
+def _resolve_region(value: Any) -> Region | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Region):
+        return value
+    found = Region.objects.filter(code=str(value)).first()
+    if found is None:
+        raise Invalid(f"未知的村/社区 / unknown region {value!r}", code="unknown_region")
+    return found
+
+
+def _source_for(acting: Acting, role: str, asked: str | None) -> str:
+    """The source of a report, from the caller's identity; a caller may name only a channel its role takes."""
+    if acting.system is not None:
+        allowed: tuple[str, ...] = (acting.system.source,) if acting.system.source else ()
+    else:
+        allowed = SOURCES_BY_ROLE.get(role, ())
+    if not allowed:
+        raise Forbidden(f"{acting.name} 不能上报 / {acting.name} does not report cases", code="forbidden_role")
+    if asked in (None, ""):
+        return allowed[0]
+    if asked not in Source.values:
+        raise Invalid(f"未知来源 / unknown source {asked!r}", code="unknown_source")
+    if asked not in allowed:
+        raise Forbidden(
+            f"来源由上报人身份决定，{role} 不能以 {asked} 上报 / the source follows from who reports; "
+            f"{role} may report as {', '.join(allowed)}",
+            code="source_not_allowed",
+        )
+    return asked
+
+
+def _origin(origin: Any) -> tuple[str, str]:
+    if origin is None:
+        return "", ""
+    if isinstance(origin, tuple):
+        kind, pk = origin
+        return str(kind)[:48], str(pk)[:64]
+    meta = getattr(origin, "_meta", None)
+    if meta is None or origin.pk is None:
+        raise TypeError("origin must be a saved model instance or a (kind, id) pair")
+    return meta.label_lower, str(origin.pk)
+
+
+def _start_state(acting: Acting, in_own_grid: bool, start: str | None, reason: str) -> str:
+    natural = State.TO_FILE if in_own_grid else State.REPORTED
+    if start in (None, "", natural):
+        return natural
+    if start not in START_ROLES:
+        raise Invalid(f"案件不能从 {start} 开始 / a case cannot start in {start}", code="invalid_start")
+    allowed = (acting.system is not None and start in acting.system.start_states) or (
+        acting.system is None and acting.role_for(START_ROLES[start]) is not None
+    )
+    if not allowed:
+        raise Forbidden(
+            f"{acting.name} 不能从 {start} 开始案件 / {acting.name} may not start a case in {start}",
+            code="forbidden_start",
+        )
+    if not reason.strip():
+        raise Invalid("请说明跳过受理的依据 / say why the case starts further along", code="reason_required")
+    return str(start)
+
+
+def _start_condition(cat: Category | None, condition: Any) -> FilingCondition:
+    if cat is None:
+        raise Invalid("直接立案需要类别 / filing at once needs a category", code="category_required")
+    if condition not in (None, ""):
+        cond = FilingCondition.objects.filter(pk=condition, category=cat).first()
+    else:
+        cond = cat.conditions.order_by("-is_default", "position", "id").first()
+    if cond is None:
+        raise Invalid("立案条件不属于该类别 / the filing condition is not of this category", code="unknown_condition")
+    return cond
+
+
+def _file_at_start(case: Case, cond: FilingCondition, acting: Acting, role: str, now: datetime, reason: str) -> None:
+    assert case.category is not None
+    before = case.due_at
+    case.condition = cond
+    case.status = State.TO_DISPATCH
+    case.due_at = stage_deadline(State.TO_DISPATCH, now, is_urgent(case))
+    case.version += 1
+    case.save(update_fields=["condition", "status", "due_at", "version"])
+    t = Transition.objects.create(
+        case=case,
+        seq=2,
+        action=Action.FILE,
+        from_state=State.TO_FILE,
+        to_state=State.TO_DISPATCH,
+        actor=acting.user if acting.user_id else None,
+        actor_name=acting.name[:64],
+        role=role,
+        at=now,
+        note=reason.strip()[:2000],
+        public_note="已立案",
+        deadline_before=before,
+        deadline_after=case.due_at,
+        on_time=True,
+        data={"category": f"{case.category.kind}:{case.category.code}", "condition": cond.pk, "at_start": True},
+    )
+    audit.record("case.file", "case", case.number or case.pk, actor=acting.user, role=role, data={"at_start": True})
+    _announce(case, t, engine.change_for(CASE, case, t, acting))
 
 
 def _case_number(at: datetime, pk: int) -> str:
@@ -304,11 +451,11 @@ def _next_case_id() -> int | None:
     return int(row[0]) if row else None
 
 
-def _existing_report(client_key: str, actor: Any) -> Case | None:
+def _existing_report(client_key: str, acting: Acting) -> Case | None:
     existing = Case.objects.filter(client_key=client_key).first()
     if existing is None:
         return None
-    mine = existing.reporter_user_id == (actor.pk if getattr(actor, "is_authenticated", False) else None)
+    mine = existing.reporter_user_id == acting.user_id
     if not mine:
         raise Conflict("该幂等键已被使用 / this idempotency key was used by another report", code="key_reused")
     return existing
@@ -318,18 +465,12 @@ def _existing_report(client_key: str, actor: Any) -> Case | None:
 
 
 @dataclass
-class ActionInput:
-    outcome: str = ""
-    note: str = ""
-    reason: str = ""
-    public_note: str = ""
-    photos: Sequence[Any] = ()
+class ActionInput(engine.StepInput):
     department: Any = None
     category: Any = None
     condition: Any = None
     extension: Limit | None = None
     merge_into: Any = None
-    client_key: str | None = None
 
 
 def get_case(ref: Any, *, for_update: bool = False) -> Case:
@@ -343,130 +484,45 @@ def get_case(ref: Any, *, for_update: bool = False) -> Case:
         raise NotFound(f"案件不存在 / no case {ref}") from exc
 
 
-def _check_scope(step: Step, case: Case, actor: Any) -> None:
-    person = person_of(actor)
-    if step.scope == "grid":
-        ok = (
-            person is not None
-            and case.grid_id is not None
-            and GridAssignment.objects.filter(person=person, grid_id=case.grid_id).exists()
-        )
-        if not ok:
-            raise Forbidden("只有本网格的网格员可以操作 / only a worker of this grid may do this", code="not_your_grid")
-    elif step.scope == "department":
-        if person is None or person.department_id is None or person.department_id != case.department_id:
-            raise Forbidden(
-                "案件不在本单位 / the case is not dispatched to your department", code="not_your_department"
-            )
-    elif step.scope == "reporter" and (actor is None or case.reporter_user_id != actor.pk):
+def _scope_grid(case: Case, acting: Acting) -> None:
+    ok = (
+        acting.person is not None
+        and case.grid_id is not None
+        and GridAssignment.objects.filter(person=acting.person, grid_id=case.grid_id).exists()
+    )
+    if not ok:
+        raise Forbidden("只有本网格的网格员可以操作 / only a worker of this grid may do this", code="not_your_grid")
+
+
+def _scope_department(case: Case, acting: Acting) -> None:
+    person = acting.person
+    if person is None or person.department_id is None or person.department_id != case.department_id:
+        raise Forbidden("案件不在本单位 / the case is not dispatched to your department", code="not_your_department")
+
+
+def _scope_reporter(case: Case, acting: Acting) -> None:
+    if acting.user_id is None or case.reporter_user_id != acting.user_id:
         raise Forbidden("只有上报人可以自行处置 / only the reporter may self-resolve", code="not_reporter")
 
 
 def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInput | None = None) -> Case:
     """Take one workflow action on a case."""
-    data = data or ActionInput()
-    if action not in Action.values or action in (Action.REPORT, Action.NOTE):
-        raise Invalid(f"未知动作 / unknown action {action!r}", code="unknown_action")
-    role = _acting_role(actor)
-    if action in ACTIONS_WITH_OUTCOME and data.outcome not in ACTIONS_WITH_OUTCOME[Action(action)]:
-        raise Invalid(f"outcome 必须是 {'/'.join(ACTIONS_WITH_OUTCOME[Action(action)])}", code="invalid_outcome")
-    client_key = (data.client_key or "").strip() or None
-    if client_key is not None and len(client_key) > 64:
-        raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
-    if data.photos:
-        _check_photos(data.photos)
-        for upload in data.photos:
-            if hasattr(upload, "seek"):
-                upload.seek(0)
-    with transaction.atomic():
-        case = get_case(ref, for_update=True)
-        if client_key is not None:
-            done = Transition.objects.filter(client_key=client_key).first()
-            if done is not None:
-                if done.case_id != case.pk or done.action != action:
-                    raise Conflict("该幂等键已被使用 / this idempotency key was used already", code="key_reused")
-                return case  # a retry of an action that already happened
-        if not any(role in s.roles for s in steps_for(action)):
-            raise Forbidden(f"角色 {role} 不能执行 {action} / role {role} may not {action}", code="forbidden_role")
-        if case.version != version:
-            raise Conflict(
-                "案件已被他人处理，请刷新后重试 / someone else changed this case first; reload and try again",
-                details={"current_version": case.version, "status": case.status},
-            )
-        step = find_step(case.status, action, data.outcome)
-        if step is None:
-            raise InvalidState(
-                f"案件状态 {case.status} 不能执行 {action} / {action} is not allowed in state {case.status}",
-                details={"status": case.status},
-            )
-        if role not in step.roles:
-            raise Forbidden(f"角色 {role} 不能执行 {action} / role {role} may not {action}", code="forbidden_role")
-        _check_scope(step, case, actor)
-        if step.needs_reason and not (data.reason.strip() or data.note.strip()):
-            raise Invalid("请填写原因 / a reason is required", code="reason_required")
-        min_photos = 2 if action == Action.SELF_RESOLVE else 1
-        if step.needs_photo and len(data.photos) < min_photos:
-            raise Invalid(
-                f"需要至少{min_photos}张照片 / at least {min_photos} photo(s) required", code="photo_required"
-            )
-        if len(data.note) > 2000:
-            raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
-
-        now = clock.now()
-        before = case.due_at
-        from_state = case.status
-        t = Transition(
-            case=case,
-            action=action,
-            outcome=data.outcome,
-            from_state=from_state,
-            to_state=step.target,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_name=_actor_label(actor),
-            role=role,
-            at=now,
-            note=data.note.strip(),
-            reason=data.reason.strip()[:32],
-            public_note=data.public_note.strip()[:500],
-            deadline_before=before,
-            client_key=client_key,
-        )
-        if step.target != from_state and before is not None:
-            t.on_time = now <= before
-        HOOKS[Action(action)](case, data, now, actor, role, t)
-        case.status = step.target
-        case.due_at = _due_for(case, step.target, now) if step.target in OPEN_STATES else None
-        case.version += 1
-        case.updated_at = now
-        case.save()
-        t.deadline_after = case.due_at
-        t.seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
-        t.save()
-        if data.photos:
-            if action == Action.SELF_RESOLVE:
-                kinds = [AttachmentKind.BEFORE] + [AttachmentKind.AFTER] * (len(data.photos) - 1)
-            else:
-                kinds = [PHOTO_KIND.get(Action(action), AttachmentKind.OTHER)] * len(data.photos)
-            _save_photos(case, t, data.photos, kinds, actor, now)
-        audit.record(
-            f"case.{action}",
-            "case",
-            case.number or case.pk,
-            actor=actor,
-            role=role,
-            data={
-                "from": from_state,
-                "to": step.target,
-                "version": case.version,
-                **({"outcome": data.outcome} if data.outcome else {}),
-            },
-        )
-        _send_after_commit(case, t)
+    case: Case = engine.perform(ref, action, actor=actor, version=version, data=data or ActionInput(), workflow=CASE)
     return case
 
 
 NOTE_ROLES = frozenset(
-    {Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.HANDLER, Role.GRID_WORKER, Role.SYSTEM}
+    {
+        Role.OPERATOR,
+        Role.SHIFT_LEAD,
+        Role.DISPATCHER,
+        Role.LEADER,
+        Role.HANDLER,
+        Role.GRID_WORKER,
+        Role.SYSTEM,
+        Role.PETITION_CLERK,
+        Role.SUPERVISOR,
+    }
 )
 
 
@@ -480,15 +536,21 @@ def add_note(
     data: dict[str, Any] | None = None,
 ) -> Transition:
     """A remark on the timeline. It changes no state and no version, so it never conflicts with an action."""
-    role = _acting_role(actor)
-    if role not in NOTE_ROLES:
-        raise Forbidden(f"角色 {role} 不能添加备注 / role {role} may not add notes", code="forbidden_role")
+    acting = resolve(actor)
+    role = acting.role_for(NOTE_ROLES)
+    if role is None or (role == Role.SYSTEM and not (acting.system and acting.system.may("case", "note"))):
+        raise Forbidden(
+            f"角色 {acting.role} 不能添加备注 / role {acting.role} may not add notes", code="forbidden_role"
+        )
     text = (text or "").strip()
     if not text:
         raise Invalid("备注不能为空 / a note needs text", code="note_required")
     if len(text) > 2000:
         raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
-    client_key = (client_key or "").strip() or None
+    raw_key = (client_key or "").strip() or None
+    if raw_key is not None and len(raw_key) > 64:
+        raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
+    client_key = acting.key(raw_key)
     with transaction.atomic():
         case = get_case(ref, for_update=True)
         if client_key is not None:
@@ -505,8 +567,8 @@ def add_note(
             action=Action.NOTE,
             from_state=case.status,
             to_state=case.status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_name=_actor_label(actor),
+            actor=acting.user if acting.user_id else None,
+            actor_name=acting.name[:64],
             role=role,
             at=now,
             note=text,
@@ -517,19 +579,21 @@ def add_note(
             data=data or {},
         )
         Case.objects.filter(pk=case.pk).update(updated_at=now)
-        audit.record("case.note", "case", case.number or case.pk, actor=actor, role=role, data={"public": public})
-        _send_after_commit(case, t)
+        audit.record(
+            "case.note", "case", case.number or case.pk, actor=acting.user, role=role, data={"public": public}
+        )
+        _announce(case, t, engine.change_for(CASE, case, t, acting))
     return t
 
 
 # Each hook adjusts the case for its action before the state changes; it may raise a ServiceError.
 
 
-def _h_noop(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_noop(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     return None
 
 
-def _h_void(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_void(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if role == Role.OPERATOR and (case.status != State.REPORTED or d.reason != "spam"):
         raise Forbidden(
             "受理员只能作废明显的无效信息(reason=spam) / operators may void only spam", code="forbidden_role"
@@ -537,7 +601,7 @@ def _h_void(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t:
     t.public_note = t.public_note or "不予立案"
 
 
-def _h_file(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_file(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     cat = _resolve_category(d.category) or case.category
     if cat is None:
         raise Invalid("立案需要选择类别 / filing needs a category", code="category_required")
@@ -557,7 +621,7 @@ def _h_file(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t:
     t.public_note = t.public_note or "已立案"
 
 
-def _h_dispatch(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if case.condition is None:
         raise InvalidState("案件未立案 / the case has not been filed")
     dept: Department | None
@@ -581,14 +645,14 @@ def _h_dispatch(case: Case, d: ActionInput, now: datetime, actor: Any, role: str
     t.public_note = t.public_note or f"已派遣至{dept.name}"
 
 
-def _h_return(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_return(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     t.department = case.department
     case.department = None
     case.return_count += 1
     case.pending_extension = None
 
 
-def _h_request_extension(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_request_extension(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if case.pending_extension:
         raise InvalidState("已有待审批的延期申请 / an extension request is already pending")
     ext = d.extension
@@ -612,7 +676,7 @@ def _h_request_extension(case: Case, d: ActionInput, now: datetime, actor: Any, 
     t.data = {"value": ext.value, "unit": ext.unit.value}
 
 
-def _h_approve_extension(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_approve_extension(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if not case.pending_extension:
         raise InvalidState("没有待审批的延期申请 / no extension request is pending")
     if role == Role.SHIFT_LEAD and case.extension_count >= 1:
@@ -626,13 +690,13 @@ def _h_approve_extension(case: Case, d: ActionInput, now: datetime, actor: Any, 
     t.public_note = t.public_note or "处置期限已延长"
 
 
-def _h_deny_extension(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_deny_extension(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if not case.pending_extension:
         raise InvalidState("没有待审批的延期申请 / no extension request is pending")
     case.pending_extension = None
 
 
-def _h_feedback(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_feedback(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     case.feedback_at = now
     case.handled_on_time = case.handling_deadline is not None and now <= case.handling_deadline
     case.pending_extension = None
@@ -641,7 +705,7 @@ def _h_feedback(case: Case, d: ActionInput, now: datetime, actor: Any, role: str
     t.public_note = t.public_note or "已处置，待核查"
 
 
-def _h_check(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_check(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if d.outcome == "fail":
         # 返工: back to the same department; the original deadline stands.
         case.rework_count += 1
@@ -653,17 +717,17 @@ def _h_check(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t
         t.public_note = t.public_note or "核查通过"
 
 
-def _h_close(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_close(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     case.closed_at = now
     t.public_note = t.public_note or "已结案"
 
 
-def _h_resume(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_resume(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     assert case.condition is not None
     case.handling_deadline = get_calendar().add_limit(now, case.condition.limit)
 
 
-def _h_self_resolve(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_self_resolve(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     cat = _resolve_category(d.category) or case.category
     if cat is None:
         raise Invalid("自行处置需要选择类别 / self-resolving needs a category", code="category_required")
@@ -673,7 +737,7 @@ def _h_self_resolve(case: Case, d: ActionInput, now: datetime, actor: Any, role:
     t.public_note = t.public_note or "网格员已现场处置"
 
 
-def _h_merge(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t: Transition) -> None:
+def _h_merge(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if d.merge_into in (None, ""):
         raise Invalid("请指定并入的案件 / name the case to merge into", code="merge_target_required")
     target = get_case(d.merge_into)
@@ -686,7 +750,13 @@ def _h_merge(case: Case, d: ActionInput, now: datetime, actor: Any, role: str, t
     t.public_note = t.public_note or f"与案件{target.number}合并办理"
 
 
-HOOKS = {
+def _h_escalate(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
+    case.escalation_count += 1
+    t.department = case.department
+    t.data = {"level": case.escalation_count, "due_at": case.due_at.isoformat() if case.due_at else None}
+
+
+HOOKS: dict[str, engine.Hook] = {
     Action.ACCEPT: _h_noop,
     Action.SEND_TO_VERIFY: _h_noop,
     Action.VERIFY: _h_noop,
@@ -704,7 +774,96 @@ HOOKS = {
     Action.RESUME: _h_resume,
     Action.SELF_RESOLVE: _h_self_resolve,
     Action.MERGE: _h_merge,
+    Action.ESCALATE: _h_escalate,
 }
+
+
+class CaseWorkflow(engine.Workflow):
+    """The case loop on the generic engine: Transition rows, photos, stage and handling deadlines."""
+
+    transition_model = Transition
+
+    def lock(self, ref: Any) -> Case:
+        return get_case(ref, for_update=True)
+
+    def ref(self, obj: Any) -> str:
+        return str(obj.number or obj.pk)
+
+    def precheck(self, data: Any) -> None:
+        if data.photos:
+            _check_photos(data.photos)
+            for upload in data.photos:
+                if hasattr(upload, "seek"):
+                    upload.seek(0)
+
+    def check(self, step: engine.Step, obj: Any, data: Any, acting: Acting, role: str) -> None:
+        if step.needs_reason and not (data.reason.strip() or data.note.strip()):
+            raise Invalid("请填写原因 / a reason is required", code="reason_required")
+        min_photos = 2 if step.action == Action.SELF_RESOLVE else 1
+        if step.needs_photo and len(data.photos) < min_photos:
+            raise Invalid(
+                f"需要至少{min_photos}张照片 / at least {min_photos} photo(s) required", code="photo_required"
+            )
+        if len(data.note) > 2000:
+            raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
+
+    def due(self, obj: Any, state: str, now: datetime) -> datetime | None:
+        if state == State.HANDLING:
+            return obj.handling_deadline
+        return stage_deadline(state, now, is_urgent(obj))
+
+    def due_on_stay(self, obj: Any, state: str, before: datetime | None) -> datetime | None:
+        return obj.handling_deadline if state == State.HANDLING else before
+
+    def new_record(self, obj: Any, **fields: Any) -> Transition:
+        return Transition(case=obj, **fields)
+
+    def records(self, obj: Any) -> Any:
+        return Transition.objects.filter(case=obj)
+
+    def is_same_object(self, record: Any, obj: Any) -> bool:
+        return bool(record.case_id == obj.pk)
+
+    def after_step(self, obj: Any, record: Any, data: Any, acting: Acting, now: datetime) -> None:
+        if not data.photos:
+            return
+        if record.action == Action.SELF_RESOLVE:
+            kinds = [AttachmentKind.BEFORE] + [AttachmentKind.AFTER] * (len(data.photos) - 1)
+        else:
+            kinds = [PHOTO_KIND.get(Action(record.action), AttachmentKind.OTHER)] * len(data.photos)
+        _save_photos(obj, record, data.photos, kinds, acting, now)
+
+    def change_extra(self, obj: Any) -> dict[str, Any]:
+        return {
+            "origin_kind": obj.origin_kind,
+            "origin_id": obj.origin_id,
+            "case_kind": obj.kind,
+            "category": obj.category_id,
+            "department": obj.department_id,
+        }
+
+    def announce(self, obj: Any, record: Any, change: Change) -> None:
+        _announce(obj, record, change)
+
+
+CASE = engine.register(
+    CaseWorkflow(
+        name="case",
+        label="案件闭环",
+        model=Case,
+        states=State,
+        actions=Action,
+        steps=STEPS,
+        open_states=frozenset(OPEN_STATES),
+        initial=State.REPORTED,
+        hooks=HOOKS,
+        scopes={"grid": _scope_grid, "department": _scope_department, "reporter": _scope_reporter},
+        outcomes=ACTIONS_WITH_OUTCOME,
+        not_steps=frozenset({Action.REPORT, Action.NOTE}),
+        raised_by=lambda case: case.reporter_user_id,
+        lookup_field="number",
+    )
+)
 
 
 def suggested_department(case: Case) -> Department | None:

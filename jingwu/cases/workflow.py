@@ -1,42 +1,27 @@
 """The loop as one table: (state, action[, outcome]) → state, who may take it, what it needs.
 
-This table is the only statement of the workflow. Services check it, the API publishes it
-(``GET /api/workflow``) and ``jingwu workflow-diagram`` draws it for ``docs/``.
+This table is the only statement of the case workflow. ``cases.services`` makes it the ``case`` workflow of
+the generic engine (``cases.engine``), the API publishes it (``GET /api/workflow`` and
+``/api/workflows/case``) and ``jingwu workflow-diagram`` draws it for ``docs/``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from jingwu.org.choices import Role
 
 from .choices import OPEN_STATES, Action, State
+from .engine import Step
 
 R = Role
 S = State
 A = Action
 
 
-@dataclass(frozen=True)
-class Step:
-    action: Action
-    sources: frozenset[State]
-    target: State
-    roles: frozenset[Role]
-    outcome: str = ""
-    needs_reason: bool = False
-    needs_photo: bool = False
-    # Who among the allowed roles: "grid" (a worker of the case's grid), "department" (staff of the
-    # department the case is dispatched to), "reporter" (whoever reported it).
-    scope: str = ""
-    counts_as: str = ""
-
-
-def _s(*states: State) -> frozenset[State]:
+def _s(*states: State) -> frozenset[str]:
     return frozenset(states)
 
 
-def _r(*roles: Role) -> frozenset[Role]:
+def _r(*roles: Role) -> frozenset[str]:
     return frozenset(roles)
 
 
@@ -63,9 +48,15 @@ STEPS: tuple[Step, ...] = (
         scope="grid",
         counts_as="按时核实",
     ),
-    # An operator may void obvious spam only; the service enforces reason == "spam" for operators.
+    # An operator may void obvious spam only; the service enforces reason == "spam" for operators. A system
+    # actor allowed to void (an alarm that clears) voids only the cases it raised.
     Step(
-        A.VOID, _s(S.REPORTED, S.TO_FILE), S.VOIDED, _r(R.SHIFT_LEAD, R.OPERATOR), needs_reason=True, counts_as="作废数"
+        A.VOID,
+        _s(S.REPORTED, S.TO_FILE),
+        S.VOIDED,
+        _r(R.SHIFT_LEAD, R.OPERATOR, R.SYSTEM),
+        needs_reason=True,
+        counts_as="作废数",
     ),
     Step(A.FILE, _s(S.TO_FILE), S.TO_DISPATCH, _r(R.SHIFT_LEAD), counts_as="立案数"),
     Step(A.DISPATCH, _s(S.TO_DISPATCH, S.RETURNED), S.HANDLING, _r(R.DISPATCHER), counts_as="派遣数"),
@@ -118,12 +109,45 @@ STEPS: tuple[Step, ...] = (
         counts_as="结案数",
     ),
     Step(A.MERGE, frozenset(OPEN_STATES), S.MERGED, _r(R.OPERATOR, R.SHIFT_LEAD), needs_reason=False),
+    # 督办: the scheduler (or a leader) escalates a late case; the state and its deadline stay as they are.
+    Step(A.ESCALATE, frozenset(OPEN_STATES), "", _r(R.SYSTEM, R.LEADER), needs_reason=True, counts_as="督办数"),
 )
 
 # Who may report, and the state a report starts in (a grid worker in their own grid skips 受理/核实).
-REPORT_ROLES = _r(R.GRID_WORKER, R.PUBLIC, R.OPERATOR, R.SYSTEM)
+REPORT_ROLES = _r(
+    R.GRID_WORKER,
+    R.PUBLIC,
+    R.OPERATOR,
+    R.SHIFT_LEAD,
+    R.SYSTEM,
+    R.INSPECTOR,
+    R.RIVER_CHIEF,
+    R.PETITION_CLERK,
+    R.DEPUTY,
+)
 
-ACTIONS_WITH_OUTCOME = {A.VERIFY: ("confirmed", "not_found"), A.CHECK: ("pass", "fail")}
+# Where a case may start other than 待受理, and who may start it there (the reason is recorded):
+# a grid worker in their own grid, or a verified inspection finding → 待立案; a task from above (上级交办)
+# entered by the shift lead, or a hazard an inspection files at once → 待派遣. System actors may start where
+# their registration says (``SystemActor.start_states``).
+START_ROLES: dict[str, frozenset[str]] = {
+    S.TO_FILE: _r(R.SHIFT_LEAD, R.INSPECTOR, R.RIVER_CHIEF),
+    S.TO_DISPATCH: _r(R.SHIFT_LEAD),
+}
+
+# The source of a report follows from who reports it; these roles may name the channel it came in by.
+SOURCES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    R.GRID_WORKER: ("grid_worker",),
+    R.PUBLIC: ("public",),
+    R.OPERATOR: ("hotline", "superior", "media", "petition", "public"),
+    R.SHIFT_LEAD: ("superior", "hotline", "media", "petition", "public"),
+    R.INSPECTOR: ("inspection",),
+    R.RIVER_CHIEF: ("inspection",),
+    R.PETITION_CLERK: ("petition",),
+    R.DEPUTY: ("petition",),
+}
+
+ACTIONS_WITH_OUTCOME: dict[str, tuple[str, ...]] = {A.VERIFY: ("confirmed", "not_found"), A.CHECK: ("pass", "fail")}
 
 
 def find_step(state: str, action: str, outcome: str = "") -> Step | None:
@@ -137,21 +161,23 @@ def steps_for(action: str) -> list[Step]:
     return [s for s in STEPS if s.action == action]
 
 
-def available(state: str, role: str) -> list[Step]:
-    return [s for s in STEPS if state in s.sources and role in s.roles]
+def available(state: str, roles: str | tuple[str, ...]) -> list[Step]:
+    wanted = {roles} if isinstance(roles, str) else set(roles)
+    return [s for s in STEPS if state in s.sources and s.roles & wanted]
 
 
 def mermaid() -> str:
     """The table as a Mermaid state diagram, for docs/workflow.md."""
     lines = ["stateDiagram-v2", "    [*] --> reported: report", "    [*] --> to_file: report (grid worker)"]
     for step in STEPS:
-        label = step.action.value + (f" ({step.outcome})" if step.outcome else "")
-        roles = "/".join(sorted(r.value for r in step.roles))
+        label = step.action + (f" ({step.outcome})" if step.outcome else "")
+        roles = "/".join(sorted(step.roles))
+        every_open = step.sources == OPEN_STATES
         for src in sorted(step.sources):
-            if step.action == A.MERGE and src != S.REPORTED:
+            if every_open and src != S.REPORTED:
                 continue
-            source = "open" if step.action == A.MERGE else src
-            lines.append(f"    {source} --> {step.target.value}: {label} [{roles}]")
+            source = "open" if every_open else src
+            lines.append(f"    {source} --> {step.target_from(source)}: {label} [{roles}]")
     lines += ["    closed --> [*]", "    voided --> [*]", "    merged --> [*]"]
     return "\n".join(lines)
 
@@ -162,15 +188,17 @@ def markdown() -> str:
         "| From | Action | Outcome | To | Who | Needs | Counts as |",
         "|---|---|---|---|---|---|---|",
         "| — | report | | reported, or to_file for a grid worker in own grid | "
-        + ", ".join(sorted(r.value for r in REPORT_ROLES))
+        + ", ".join(sorted(REPORT_ROLES))
         + " | idempotency key | 上报数 |",
+        "| — | report (start further along) | | "
+        + "; ".join(f"{state}: {', '.join(sorted(roles))}" for state, roles in START_ROLES.items())
+        + "; system actors as registered | reason | |",
     ]
     for s in STEPS:
         needs = ", ".join(n for n, on in (("reason", s.needs_reason), ("photo", s.needs_photo)) if on)
         scope = f" ({s.scope})" if s.scope else ""
-        sources = "any open" if s.action == A.MERGE else ", ".join(sorted(s.sources))
-        who = ", ".join(sorted(r.value for r in s.roles)) + scope
-        lines.append(
-            f"| {sources} | {s.action.value} | {s.outcome} | {s.target.value} | {who} | {needs} | {s.counts_as} |"
-        )
+        sources = "any open" if s.sources == OPEN_STATES else ", ".join(sorted(s.sources))
+        who = ", ".join(sorted(s.roles)) + scope
+        target = s.target or "(unchanged)"
+        lines.append(f"| {sources} | {s.action} | {s.outcome} | {target} | {who} | {needs} | {s.counts_as} |")
     return "\n".join(lines) + "\n\n```mermaid\n" + mermaid() + "\n```\n"

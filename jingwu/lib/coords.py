@@ -114,3 +114,13 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+def degrees_around(metres: float, lat: float) -> tuple[float, float]:
+    """(Δlon, Δlat) in degrees that cover ``metres`` around a point at ``lat``: the box a range query
+    uses before the exact ``distance_m`` test. A degree of longitude shrinks with cos(latitude); near the
+    poles the box is capped at the whole circle rather than dividing by zero."""
+    dlat = math.degrees(metres / 6371008.8)
+    c = math.cos(math.radians(lat))
+    dlon = 180.0 if c < 1e-6 else min(180.0, dlat / c)
+    return dlon, dlat

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import urllib.request
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Max, Q
@@ -20,11 +20,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jingwu.cases import services
 from jingwu.cases.choices import AttachmentKind, State
-from jingwu.cases.errors import ServiceError
 from jingwu.cases.models import Attachment, Case, Category, Transition
 from jingwu.cases.refs import refs
+from jingwu.cases.serializers import public_point
 from jingwu.geo.services import place_from_text
 from jingwu.lib import clock, coords
+from jingwu.lib.errors import ServiceError
+from jingwu.org import actors
 
 from . import render
 from .mapping import STATUS, extended_status
@@ -293,7 +295,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     client_key = f"o311:{key.pk}:{hashlib.sha256(idem.encode()).hexdigest()[:40]}" if idem else None
     with transaction.atomic():
         result = services.report_case(
-            actor=None,
+            actor=actors.OPEN311,
             lon=lon,
             lat=lat,
             crs=coords.CRS.WGS84,
@@ -378,8 +380,9 @@ def request_row(case: Case, public: list[Step], photo_id: int | None, extensions
         "address": case.address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": round(case.lat, 6),
-        "long": round(case.lon, 6),
+        # The same rounding as every public output (serializers.public_point).
+        "lat": public_point(case.lon, case.lat)[1],
+        "long": public_point(case.lon, case.lat)[0],
         "media_url": f"{base}media/{photo_id}" if photo_id else None,
     }
     if extensions:
@@ -407,7 +410,7 @@ def _tz() -> Any:
 
 
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
-    qs = Case.objects.filter(category__is_public=True).exclude(status=State.VOIDED)
+    qs = Case.objects.visible_to(AnonymousUser())
     ids = [i for i in param(request, "service_request_id").split(",") if i.strip()]
     if ids:
         qs = qs.filter(number__in=[i.strip() for i in ids])
@@ -485,8 +488,7 @@ def _geo_filters(request: HttpRequest, qs: Any) -> Any:
             raise bad("lat, long and radius must be numbers") from exc
         if not 0 < metres <= 50_000:
             raise bad("radius must be between 0 and 50000 metres")
-        dlat = metres / 111_000
-        dlon = dlat / max(0.1, abs(math.cos(math.radians(flat))))
+        dlon, dlat = coords.degrees_around(metres, flat)
         near = qs.filter(lat__range=(flat - dlat, flat + dlat), lon__range=(flon - dlon, flon + dlon))
         keep = [c.pk for c in near.only("id", "lon", "lat") if coords.distance_m(flon, flat, c.lon, c.lat) <= metres]
         qs = qs.filter(pk__in=keep)
@@ -502,7 +504,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint(("GET",))
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    case = Case.objects.filter(number=request_id, category__is_public=True).exclude(status=State.VOIDED).first()
+    case = Case.objects.visible_to(AnonymousUser()).filter(number=request_id).first()
     if case is None:
         raise Open311Error(404, f"no service request {request_id}")
     extensions = param(request, "extensions").lower() == "true"
@@ -526,10 +528,8 @@ def media(request: HttpRequest, attachment_id: int) -> HttpResponse | FileRespon
         Attachment.objects.filter(
             pk=attachment_id,
             kind=AttachmentKind.REPORT,
-            case__category__is_public=True,
-        )
-        .exclude(case__status=State.VOIDED)
-        .first()
+            case__in=Case.objects.visible_to(AnonymousUser()),
+        ).first()
     )
     if att is None:
         return render.error("json", 404, "no such media")
@@ -562,7 +562,7 @@ def updates_view(request: HttpRequest, fmt: str) -> HttpResponse:
             raise bad("description is required")
         if len(description) > 2000:
             raise bad("description is longer than 2000 characters")
-        case = Case.objects.filter(number=number, category__is_public=True).exclude(status=State.VOIDED).first()
+        case = Case.objects.visible_to(AnonymousUser()).filter(number=number).first()
         if case is None:
             raise Open311Error(404, f"no service request {number}")
         status = param(request, "status").lower()
@@ -587,7 +587,7 @@ def updates_view(request: HttpRequest, fmt: str) -> HttpResponse:
         who = " ".join(p for p in (param(request, "first_name"), param(request, "last_name")) if p)
         t = services.add_note(
             case.pk,
-            actor=None,
+            actor=actors.OPEN311,
             text=f"[{key.name}] {description}",
             public=True,
             client_key=client_key,
@@ -602,8 +602,7 @@ def updates_view(request: HttpRequest, fmt: str) -> HttpResponse:
         raise bad("start_date and end_date may be at most 90 days apart")
     qs = (
         Transition.objects.exclude(public_note="")
-        .filter(at__gte=start, at__lte=end, case__category__is_public=True)
-        .exclude(case__status=State.VOIDED)
+        .filter(at__gte=start, at__lte=end, case__in=Case.objects.visible_to(AnonymousUser()))
         .select_related("case")
         .order_by("at", "id")
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, Department, GridAssignment, Person, RoutingRule
+from .models import ApiToken, Department, GridAssignment, Person, PersonRole, RoutingRule
 
 
 @admin.register(Department)
@@ -16,12 +16,17 @@ class GridAssignmentInline(admin.TabularInline):
     autocomplete_fields = ["grid"]
 
 
+class PersonRoleInline(admin.TabularInline):
+    model = PersonRole
+    extra = 0
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "role", "department"]
     list_filter = ["role", "department"]
     search_fields = ["name", "user__username"]
-    inlines = [GridAssignmentInline]
+    inlines = [PersonRoleInline, GridAssignmentInline]
     list_select_related = ["user", "department"]
 
 

@@ -11,6 +11,11 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导")
     ADMIN = "admin", _("系统管理员")
     AUDITOR = "auditor", _("审计员")
+    INSPECTOR = "inspector", _("第三方检查员")
+    RIVER_CHIEF = "river_chief", _("河长")
+    PETITION_CLERK = "petition_clerk", _("信访专员")
+    DEPUTY = "deputy", _("人大代表")
+    SUPERVISOR = "supervisor", _("督查员")
     PUBLIC = "public", _("公众")
     SYSTEM = "system", _("系统")
 
@@ -25,4 +30,8 @@ class DepartmentKind(models.TextChoices):
 
 
 # Roles that see every case (the command centre and leadership).
-SEE_ALL = frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.AUDITOR, Role.ADMIN})
+SEE_ALL = frozenset(
+    {Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.AUDITOR, Role.ADMIN, Role.SUPERVISOR}
+)
+# Roles whose holders see, besides what any other role of theirs shows, the cases they reported themselves.
+REPORTERS = frozenset({Role.PUBLIC, Role.INSPECTOR, Role.RIVER_CHIEF, Role.DEPUTY, Role.PETITION_CLERK})

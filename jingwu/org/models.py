@@ -28,7 +28,8 @@ class Department(models.Model):
 
 
 class Person(models.Model):
-    """A user's place in the organisation: one role, a department for handlers, grids for grid workers."""
+    """A user's place in the organisation: a primary role (more in ``PersonRole``), a department for
+    handlers, grids for grid workers."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
     name = models.CharField(_("姓名"), max_length=32)
@@ -53,6 +54,23 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
+
+
+class PersonRole(models.Model):
+    """A further role a person holds besides ``Person.role`` (a village cadre who is also 河长; a department
+    head who is also 包案领导). The person acts in whichever of their roles a step allows."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="extra_roles", verbose_name=_("人员"))
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, db_index=True)
+
+    class Meta:
+        verbose_name = _("兼任角色")
+        verbose_name_plural = _("兼任角色")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["person", "role"], name="unique_person_role")]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}: {self.get_role_display()}"
 
 
 class GridAssignment(models.Model):

@@ -30,6 +30,24 @@ def role_of(user: Any) -> str:
     return Role.PUBLIC
 
 
+def roles_of(user: Any) -> tuple[str, ...]:
+    """Every role a user may act in, the primary one first. Kept on the Person object, which lives as long
+    as the request (or the token cache, which is dropped when a role changes)."""
+    person = person_of(user)
+    if person is None:
+        return (role_of(user),)
+    cached = getattr(person, "_jw_roles", None)
+    if cached is None:
+        extra = [r for r in person.extra_roles.order_by("id").values_list("role", flat=True) if r != person.role]
+        cached = (person.role, *extra)
+        person._jw_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def has_role(user: Any, *wanted: str) -> bool:
+    return any(r in wanted for r in roles_of(user))
+
+
 def suggest_department(category: Any, region_id: int | None, grid_id: int | None) -> Department | None:
     """First matching routing rule (权责清单) for a category at a place."""
     for rule in RoutingRule.objects.select_related("department").order_by("priority", "id"):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from jingwu.lib import clock
 from jingwu.org.choices import Role
-from jingwu.org.services import role_of
+from jingwu.org.services import has_role
 from jingwu.workcal.services import get_calendar
 
 COMMAND_CENTRE = (Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER)
@@ -33,7 +33,7 @@ def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Calla
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if role_of(request.user) not in roles:
+            if not has_role(request.user, *roles):
                 return render(request, "web/forbidden.html", {"needed": roles}, status=403)
             return view(request, *args, **kwargs)
 

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,11 +15,12 @@ from django.utils.translation import gettext_noop
 
 from jingwu.cases import services
 from jingwu.cases.choices import Action, State
-from jingwu.cases.errors import ServiceError
 from jingwu.cases.models import Case, Category
 from jingwu.cases.refs import refs
+from jingwu.cases.serializers import public_point
 from jingwu.geo.services import place_from_text
 from jingwu.lib import clock
+from jingwu.lib.errors import ServiceError
 from jingwu.org.choices import Role
 from jingwu.org.services import role_of
 
@@ -80,8 +82,6 @@ def report(request: HttpRequest) -> HttpResponse:
     if error is None:
         assert lon is not None and lat is not None
         try:
-            from django.contrib.auth.models import AnonymousUser
-
             result = services.report_case(
                 actor=actor or AnonymousUser(),
                 lon=lon,
@@ -163,8 +163,8 @@ def public_map_data(request: HttpRequest) -> JsonResponse:
     since = clock.now() - timedelta(days=90)
     r = refs()
     rows = (
-        Case.objects.filter(category__is_public=True, reported_at__gte=since)
-        .exclude(status=State.VOIDED)
+        Case.objects.visible_to(AnonymousUser())
+        .filter(reported_at__gte=since, lon__isnull=False)
         .order_by("-id")
         .values_list("number", "category_id", "status", "lon", "lat", "reported_at")[:3000]
     )
@@ -174,8 +174,8 @@ def public_map_data(request: HttpRequest) -> JsonResponse:
             "c": r.categories[c][2] if c else "",
             "s": _(PUBLIC_STATUS[State(s)]),
             "closed": s in (State.CLOSED, State.MERGED),
-            "lon": round(lon, 4),
-            "lat": round(lat, 4),
+            "lon": public_point(lon, lat)[0],
+            "lat": public_point(lon, lat)[1],
             "at": at.isoformat(),
         }
         for n, c, s, lon, lat, at in rows

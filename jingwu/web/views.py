@@ -15,16 +15,16 @@ from django.utils.translation import gettext_noop
 
 from jingwu.cases import selectors, services, workflow
 from jingwu.cases.choices import OPEN_STATES, Action, Source, State
-from jingwu.cases.errors import Conflict, ServiceError
 from jingwu.cases.models import Case, FilingCondition
 from jingwu.cases.refs import refs
 from jingwu.geo.models import Grid
 from jingwu.lib import clock
+from jingwu.lib.errors import Conflict, ServiceError
 from jingwu.lib.privacy import mask_name, mask_phone
 from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org.choices import Role
 from jingwu.org.models import Department
-from jingwu.org.services import person_of, role_of
+from jingwu.org.services import person_of, role_of, roles_of
 
 from .common import COMMAND_CENTRE, STAFF, countdown, is_htmx, roles_required
 
@@ -217,7 +217,7 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
     now = clock.now()
     role = role_of(request.user)
     r = refs()
-    steps = workflow.available(case.status, role)
+    steps = workflow.available(case.status, roles_of(request.user))
     transitions = list(case.transitions.select_related("department").prefetch_related("attachments").order_by("seq"))
     cat = r.categories.get(case.category_id) if case.category_id else None
     region = r.regions.get(case.region_id) if case.region_id else None
