@@ -12,7 +12,7 @@ import sys
 COMMANDS = {
     "demo": ("demo", "load the demo town and a year of cases, print the accounts, serve on :8000"),
     "serve": ("serve", "serve with gunicorn (migrates and collects static files first)"),
-    "worker": ("db_worker", "run the background task worker (Django Tasks, database backend)"),
+    "worker": ("worker", "run the background task worker and the scheduler (warnings, escalation, rollups)"),
     "import-grids": ("import_grids", "import regions and grids from a GeoJSON file"),
     "export-grids": ("export_grids", "export regions and grids as GeoJSON"),
     "createsuperuser": ("createsuperuser", "create an administrator account"),

@@ -208,3 +208,5 @@ JINGWU_CASE_PREFIX = env("JINGWU_CASE_PREFIX", "JW")
 JINGWU_TILE_URL = env("JINGWU_TILE_URL", "")
 JINGWU_TILE_ATTRIBUTION = env("JINGWU_TILE_ATTRIBUTION", "")
 JINGWU_TILE_SUBDOMAINS = env("JINGWU_TILE_SUBDOMAINS", "01234567")
+# The scheduler's warning before a deadline (working or continuous, as the case runs).
+JINGWU_WARN_BEFORE_MIN = envint("JINGWU_WARN_BEFORE_MIN", 30)

@@ -352,3 +352,43 @@ class ObjectTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow}:{self.object_id}#{self.seq} {self.action} {self.from_state}→{self.to_state}"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job's slot, claimed once: with several worker nodes, the unique row decides which one
+    enqueues the job for that slot."""
+
+    job = models.CharField(_("任务"), max_length=32)
+    slot = models.DateTimeField(_("时段"))
+    enqueued_at = models.DateTimeField(_("入队时间"))
+
+    class Meta:
+        verbose_name = _("定时任务记录")
+        verbose_name_plural = _("定时任务记录")
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="unique_scheduled_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class DailyCount(models.Model):
+    """The nightly rollup: one day's flow per village/community, counted from the transitions."""
+
+    day = models.DateField(_("日期"))
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("村/社区"))
+    reported = models.PositiveIntegerField(_("上报数"), default=0)
+    filed = models.PositiveIntegerField(_("立案数"), default=0)
+    dispatched = models.PositiveIntegerField(_("派遣数"), default=0)
+    handled = models.PositiveIntegerField(_("处置数"), default=0)
+    closed = models.PositiveIntegerField(_("结案数"), default=0)
+    escalated = models.PositiveIntegerField(_("督办数"), default=0)
+    open_overdue = models.PositiveIntegerField(_("日终超时在办"), default=0)
+
+    class Meta:
+        verbose_name = _("每日统计")
+        verbose_name_plural = _("每日统计")
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["day", "region"], name="unique_daily_count")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -36,6 +38,12 @@ class Command(BaseCommand):
             self.stdout.write(f"loaded {made} cases in {time.monotonic() - started:.1f} s")
         self.print_accounts()
         if not opts["no_serve"]:
+            # The task worker and scheduler beside the web server; it stops when the server does.
+            subprocess.Popen(
+                [sys.executable, "-c", "from jingwu.cli import main; main(['worker', '--exit-with-parent'])"],
+                start_new_session=False,
+            )
+            self.stdout.write("task worker and scheduler started (warnings, escalation, nightly rollup)")
             call_command("serve", bind=opts["bind"])
 
     def print_accounts(self) -> None:

@@ -1,0 +1,172 @@
+"""Background jobs the task worker runs on a schedule: warnings before deadlines, escalation (督办) when
+late, and the nightly rollup. Each job is idempotent for its slot, so a retried or doubled run does no harm,
+and each reads the one clock (``lib.clock``), so tests drive them under a pinned time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django_tasks import task
+
+from jingwu.lib import clock
+from jingwu.lib.errors import ServiceError
+from jingwu.org import actors
+
+from .choices import OPEN_STATES, Action
+from .models import Case, DailyCount, ScheduledRun, Transition
+
+BATCH = 500
+
+
+def warn_due_soon(now: datetime | None = None) -> int:
+    """A timeline note on every open case whose deadline falls within the warning window: once per deadline."""
+    from . import services
+
+    now = now or clock.now()
+    window = timedelta(minutes=settings.JINGWU_WARN_BEFORE_MIN)
+    soon = Case.objects.filter(status__in=OPEN_STATES, due_at__gt=now, due_at__lte=now + window).order_by("due_at")
+    made = 0
+    for case in soon.only("id", "due_at", "status")[:BATCH]:
+        assert case.due_at is not None
+        minutes = int((case.due_at - now).total_seconds() // 60)
+        key = f"warn:{case.pk}:{int(case.due_at.timestamp())}"
+        before = Transition.objects.filter(case_id=case.pk).count()
+        services.add_note(
+            case.pk,
+            actor=actors.SCHEDULER,
+            text=f"即将超时：距当前时限还有{minutes}分钟 / due in {minutes} min",
+            client_key=key,
+            data={"warning": "due_soon", "due_at": case.due_at.isoformat()},
+        )
+        made += Transition.objects.filter(case_id=case.pk).count() - before
+    return made
+
+
+def escalate_overdue(now: datetime | None = None) -> int:
+    """督办: one escalation step on every open case past its deadline, once per deadline."""
+    from . import services
+
+    now = now or clock.now()
+    late = Case.objects.overdue(now).order_by("due_at").only("id", "version", "due_at", "status")[:BATCH]
+    made = 0
+    for case in late:
+        assert case.due_at is not None
+        key = f"esc:{case.pk}:{int(case.due_at.timestamp())}"
+        try:
+            services.perform(
+                case.pk,
+                Action.ESCALATE,
+                actor=actors.SCHEDULER,
+                version=case.version,
+                data=services.ActionInput(
+                    reason="overdue", note=f"超过时限 {case.due_at:%Y-%m-%d %H:%M}", client_key=key
+                ),
+            )
+        except ServiceError:
+            continue  # someone acted first; the next run sees the new state
+        made += 1
+    return made
+
+
+def rollup_day(day: date) -> int:
+    """The day's counts per region, from the transitions (rewritten whole: the job is idempotent)."""
+    from jingwu.workcal.services import get_calendar
+
+    tz = get_calendar().tz
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = start + timedelta(days=1)
+    counts = (
+        Transition.objects.filter(at__gte=start, at__lt=end)
+        .values("case__region_id")
+        .annotate(
+            reported=Count("id", filter=Q(action=Action.REPORT)),
+            filed=Count("id", filter=Q(action=Action.FILE)),
+            dispatched=Count("id", filter=Q(action=Action.DISPATCH)),
+            handled=Count("id", filter=Q(action=Action.FEEDBACK)),
+            closed=Count("id", filter=Q(action__in=[Action.CLOSE, Action.SELF_RESOLVE])),
+            escalated=Count("id", filter=Q(action=Action.ESCALATE)),
+        )
+    )
+    overdue = dict(
+        Case.objects.filter(status__in=OPEN_STATES, due_at__lt=end, reported_at__lt=end)
+        .values_list("region_id")
+        .annotate(n=Count("id"))
+    )
+    rows: dict[Any, dict[str, Any]] = {}
+    for row in counts:
+        values: dict[str, Any] = dict(row)
+        rows[values.pop("case__region_id")] = values
+    for region, n in overdue.items():
+        rows.setdefault(region, {})["open_overdue"] = n
+    with transaction.atomic():
+        DailyCount.objects.filter(day=day).delete()
+        DailyCount.objects.bulk_create([DailyCount(day=day, region_id=region, **vals) for region, vals in rows.items()])
+    return len(rows)
+
+
+@task()
+def warn_task() -> int:
+    return warn_due_soon()
+
+
+@task()
+def escalate_task() -> int:
+    return escalate_overdue()
+
+
+@task()
+def rollup_task() -> int:
+    from jingwu.workcal.services import get_calendar
+
+    return rollup_day(clock.now().astimezone(get_calendar().tz).date() - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: Any
+    every: timedelta | None = None  # run every so often, in slots aligned to the hour
+    at: time | None = None  # or once a day at this local time
+
+    def slot(self, now: datetime, tz: Any) -> datetime:
+        local = now.astimezone(tz)
+        if self.every is not None:
+            step = int(self.every.total_seconds())
+            midnight = datetime.combine(local.date(), time.min, tzinfo=tz)
+            seconds = int((local - midnight).total_seconds())
+            return midnight + timedelta(seconds=seconds - seconds % step)
+        assert self.at is not None
+        today = datetime.combine(local.date(), self.at, tzinfo=tz)
+        return today if local >= today else today - timedelta(days=1)
+
+
+JOBS = (
+    Job("warn_due_soon", warn_task, every=timedelta(minutes=5)),
+    Job("escalate_overdue", escalate_task, every=timedelta(minutes=5)),
+    Job("daily_rollup", rollup_task, at=time(1, 0)),
+)
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    """Enqueue each job whose current slot no node has claimed yet. Called by every worker every few seconds."""
+    from jingwu.workcal.services import get_calendar
+
+    now = now or clock.now()
+    tz = get_calendar().tz
+    queued = []
+    for job in JOBS:
+        slot = job.slot(now, tz)
+        try:
+            with transaction.atomic():
+                ScheduledRun.objects.create(job=job.name, slot=slot, enqueued_at=now)
+                job.task.enqueue()
+        except IntegrityError:
+            continue  # already claimed for this slot, here or on another node
+        queued.append(job.name)
+    return queued
