@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, connections
 
 from jingwu.cases import services
-from jingwu.lib.errors import Conflict
 from jingwu.cases.models import Case, Transition
+from jingwu.lib.errors import Conflict
 
 from .conftest import IN_A
 from .flows import to_state

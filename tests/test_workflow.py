@@ -9,10 +9,10 @@ import pytest
 
 from jingwu.audit.models import AuditEvent
 from jingwu.cases import services
-from jingwu.lib.errors import Conflict, Forbidden, Invalid, InvalidState
 from jingwu.cases.models import Attachment, Case, Transition
 from jingwu.cases.signals import case_changed
 from jingwu.cases.workflow import STEPS, find_step, mermaid
+from jingwu.lib.errors import Conflict, Forbidden, Invalid, InvalidState
 
 from .conftest import IN_A, IN_B, OUTSIDE, TZ, jpeg
 from .flows import act, public_report, to_state, worker_report

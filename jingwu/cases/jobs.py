@@ -59,7 +59,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
         assert case.due_at is not None
         key = f"esc:{case.pk}:{int(case.due_at.timestamp())}"
         try:
-            services.perform(
+            after = services.perform(
                 case.pk,
                 Action.ESCALATE,
                 actor=actors.SCHEDULER,
@@ -70,7 +70,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
             )
         except ServiceError:
             continue  # someone acted first; the next run sees the new state
-        made += 1
+        made += after.version != case.version  # the same version back: escalated already for this deadline
     return made
 
 

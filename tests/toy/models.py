@@ -38,3 +38,6 @@ class Beacon(models.Model):
     case_state = models.CharField(max_length=16, blank=True)
 
     objects = BeaconQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
