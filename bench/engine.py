@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from run import django_setup, line, reset_db  # noqa: E402
+from run import django_setup, line, reset_db
 
 
 def main() -> None:
