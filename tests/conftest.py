@@ -20,10 +20,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from jingwu.cases.models import RoutingRule
 from jingwu.geo.services import import_geojson
 from jingwu.lib import clock
 from jingwu.org.choices import DepartmentKind, Role
-from jingwu.org.models import Department, GridAssignment, Person, RoutingRule
+from jingwu.org.models import Department, GridAssignment, Person
 
 TZ = ZoneInfo("Asia/Shanghai")
 # Monday 2026-03-02 09:00, an ordinary working day.

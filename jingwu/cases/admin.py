@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Attachment, Case, Category, FilingCondition, Transition
+from .models import Attachment, Case, Category, FilingCondition, RoutingRule, Transition
 
 
 class FilingConditionInline(admin.TabularInline):
@@ -61,3 +61,11 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["priority", "category", "category_kind", "category_major", "region", "grid", "department"]
+    list_display_links = ["department"]
+    list_editable = ["priority"]
+    list_select_related = ["category", "region", "grid", "department"]

@@ -22,6 +22,7 @@ from django.db import transaction
 from PIL import Image
 from shapely.geometry import Point, shape
 
+from jingwu.cases.models import RoutingRule
 from jingwu.geo import town
 from jingwu.geo.models import Grid
 from jingwu.geo.services import import_geojson
@@ -30,7 +31,7 @@ from jingwu.lib.errors import ServiceError
 from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org import actors
 from jingwu.org.choices import DepartmentKind, Role
-from jingwu.org.models import Department, GridAssignment, Person, RoutingRule
+from jingwu.org.models import Department, GridAssignment, Person
 from jingwu.workcal.services import get_calendar
 
 from . import services

@@ -78,6 +78,30 @@ class FilingCondition(models.Model):
         return worktime.Limit(self.limit_value, worktime.LimitUnit(self.limit_unit))
 
 
+class RoutingRule(models.Model):
+    """Category (or 大类) + territory → responsible department (权责清单). Lowest priority number that
+    matches wins. It lives with the categories it routes: org knows departments, cases knows what goes where."""
+
+    priority = models.PositiveIntegerField(_("优先级"), default=100, db_index=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("小类"))
+    category_kind = models.CharField(_("大类类型"), max_length=16, blank=True)
+    category_major = models.CharField(
+        _("大类代码"), max_length=2, blank=True, help_text=_("两位大类代码，与类型一起匹配整个大类")
+    )
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("区域"))
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("网格"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, verbose_name=_("责任单位"))
+    note = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("权责清单条目"))
+
+    class Meta:
+        verbose_name = _("派遣规则")
+        verbose_name_plural = _("派遣规则")
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.priority} → {self.department}"
+
+
 _PUBLIC = Q(category__is_public=True) & ~Q(status=State.VOIDED)
 
 

@@ -28,7 +28,6 @@ from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org.actors import Acting, resolve
 from jingwu.org.choices import Role
 from jingwu.org.models import Department, GridAssignment
-from jingwu.org.services import suggest_department
 from jingwu.workcal.services import get_calendar
 
 from . import engine
@@ -36,6 +35,7 @@ from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Source, State
 from .events import Change, send_after_commit
 from .models import Attachment, Case, Category, FilingCondition, Transition, attachment_path
+from .routing import suggest_department
 from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, SOURCES_BY_ROLE, START_ROLES, STEPS
 
 __all__ = ["ActionInput", "Limit", "LimitUnit", "perform", "report_case"]

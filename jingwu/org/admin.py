@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, Department, GridAssignment, Person, PersonRole, RoutingRule
+from .models import ApiToken, Department, GridAssignment, Person, PersonRole
 
 
 @admin.register(Department)
@@ -28,14 +28,6 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username"]
     inlines = [PersonRoleInline, GridAssignmentInline]
     list_select_related = ["user", "department"]
-
-
-@admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ["priority", "category", "category_kind", "category_major", "region", "grid", "department"]
-    list_display_links = ["department"]
-    list_editable = ["priority"]
-    list_select_related = ["category", "region", "grid", "department"]
 
 
 @admin.register(ApiToken)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jingwu.geo.models import Grid, Region
+from jingwu.geo.models import Grid
 
 from .choices import DepartmentKind, Role
 
@@ -84,31 +84,6 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name} → {self.grid.code}"
-
-
-class RoutingRule(models.Model):
-    """Category (or 大类) + territory → responsible department. Lowest priority number that matches wins."""
-
-    priority = models.PositiveIntegerField(_("优先级"), default=100, db_index=True)
-    category = models.ForeignKey(
-        "cases.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("小类")
-    )
-    category_kind = models.CharField(_("大类类型"), max_length=16, blank=True)
-    category_major = models.CharField(
-        _("大类代码"), max_length=2, blank=True, help_text=_("两位大类代码，与类型一起匹配整个大类")
-    )
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("区域"))
-    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("网格"))
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, verbose_name=_("责任单位"))
-    note = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("权责清单条目"))
-
-    class Meta:
-        verbose_name = _("派遣规则")
-        verbose_name_plural = _("派遣规则")
-        ordering = ["priority", "id"]
-
-    def __str__(self) -> str:
-        return f"#{self.priority} → {self.department}"
 
 
 class ApiToken(models.Model):

@@ -10,7 +10,6 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
         ('geo', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -81,25 +80,6 @@ class Migration(migrations.Migration):
             model_name='gridassignment',
             name='person',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='org.person', verbose_name='网格员'),
-        ),
-        migrations.CreateModel(
-            name='RoutingRule',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.PositiveIntegerField(db_index=True, default=100, verbose_name='优先级')),
-                ('category_kind', models.CharField(blank=True, max_length=16, verbose_name='大类类型')),
-                ('category_major', models.CharField(blank=True, help_text='两位大类代码，与类型一起匹配整个大类', max_length=2, verbose_name='大类代码')),
-                ('note', models.CharField(blank=True, help_text='权责清单条目', max_length=200, verbose_name='依据')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='cases.category', verbose_name='小类')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.department', verbose_name='责任单位')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='geo.grid', verbose_name='网格')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='geo.region', verbose_name='区域')),
-            ],
-            options={
-                'verbose_name': '派遣规则',
-                'verbose_name_plural': '派遣规则',
-                'ordering': ['priority', 'id'],
-            },
         ),
         migrations.AddConstraint(
             model_name='gridassignment',
