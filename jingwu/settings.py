@@ -130,12 +130,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+_REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
 CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
-        if env("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    "default": _REDIS if env("REDIS_URL") else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # What every process must see alike (version stamps of per-process copies): Redis, or else the database,
+    # never per-process memory. The table is made by a migration (audit/0002).
+    "shared": _REDIS
+    if env("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jingwu_shared_cache"},
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -49,11 +49,10 @@ def _fresh_caches() -> None:
     """Per-process caches start empty: a flushed test database sends no signals to drop them."""
     from jingwu.cases.refs import refs_cache
     from jingwu.geo.services import index_cache
-    from jingwu.org.services import token_users
     from jingwu.workcal.services import calendar_cache
 
-    for cache in (refs_cache, index_cache, token_users, calendar_cache):
-        cache.invalidate()
+    for cache in (refs_cache, index_cache, calendar_cache):
+        cache.drop_local()
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> dict[str, Any]:

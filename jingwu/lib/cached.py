@@ -1,8 +1,11 @@
 """A value built from the database, kept in each process, rebuilt when any process changes its source.
 
 Each process keeps its own copy (a grid index or a working calendar is too costly to rebuild per
-request). A change bumps a version stamp in the shared Django cache (Redis in a cluster) and drops the
-local copy at once; other processes notice the new stamp within ``check_seconds``.
+request). A change drops the local copy at once and, when its transaction commits, bumps a version stamp in
+the ``shared`` cache, which every process reads: Redis when ``REDIS_URL`` is set, else a table in the
+database (never a per-process memory cache, which would leave every other worker stale for good). Other
+processes notice the new stamp within ``check_seconds``. Bumping after commit matters: a process that
+rebuilt on an early stamp would read the old rows and keep them under the new version.
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.db import transaction
 
 T = TypeVar("T")
+
+
+def shared_cache() -> Any:
+    return caches["shared"]
 
 
 class SharedVersioned(Generic[T]):
@@ -29,6 +37,7 @@ class SharedVersioned(Generic[T]):
         self._lock = threading.Lock()
 
     def _shared_version(self) -> str:
+        cache = shared_cache()
         version = cache.get(self.key)
         if version is None:
             version = uuid.uuid4().hex
@@ -61,7 +70,19 @@ class SharedVersioned(Generic[T]):
             self._checked_at = now
             return True
 
+    def drop_local(self) -> None:
+        """Forget this process's copy (a test whose database was just flushed)."""
+        with self._lock:
+            self._value = None
+            self._version = None
+
     def invalidate(self) -> None:
-        cache.set(self.key, uuid.uuid4().hex, timeout=None)
+        """Drop this process's copy now, and every process's once the current transaction commits."""
+        with self._lock:
+            self._value = None
+        transaction.on_commit(self._bump)
+
+    def _bump(self) -> None:
+        shared_cache().set(self.key, uuid.uuid4().hex, timeout=None)
         with self._lock:
             self._value = None
