@@ -223,15 +223,27 @@ def test_address_string_naming_a_village_locates_it(o311: Any, at: Any) -> None:
     assert case.region.name == "乙村" and case.address == "乙村村委会东侧"
 
 
-def test_photo_by_multipart_media_and_by_media_url(o311: Any, at: Any) -> None:
+def test_photo_by_multipart_media_and_by_media_url(o311: Any, at: Any, monkeypatch: Any) -> None:
+    from django.test import TestCase
+    from django_tasks_db.models import DBTaskResult
+
+    from jingwu.open311 import media
+
     r = post(good(media=jpeg()))
     assert r.status_code == 201
     case = Case.objects.get(number=r.json()[0]["service_request_id"])
     assert Attachment.objects.filter(case=case, kind="report").count() == 1
     photo = jpeg((1, 200, 1)).read()
+    hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            hits.append(self.path)
+            if self.path == "/hop":
+                self.send_response(302)
+                self.send_header("Location", "/p.jpg")
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "image/jpeg")
             self.end_headers()
@@ -242,17 +254,40 @@ def test_photo_by_multipart_media_and_by_media_url(o311: Any, at: Any) -> None:
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+
+    def run_queued() -> list[str]:
+        done = [t.task.call(*t.args_kwargs["args"]) for t in DBTaskResult.objects.order_by("enqueued_at")]
+        DBTaskResult.objects.all().delete()
+        return done
+
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/p.jpg"
-        r = post(good(media_url=url))
-        assert r.status_code == 201
+        DBTaskResult.objects.all().delete()
+        # The request only records the URL: nothing is fetched while the client waits.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            r = post(good(media_url=f"http://127.0.0.1:{port}/p.jpg"))
+        assert r.status_code == 201 and hits == []
         case = Case.objects.get(number=r.json()[0]["service_request_id"])
-        assert Attachment.objects.filter(case=case).count() == 1
+        # The worker refuses an internal address (loopback here; private ranges and metadata alike).
+        assert run_queued() == ["refused: 127.0.0.1 resolves to a non-public address 127.0.0.1"]
+        assert hits == [] and not case.attachments.exists()
+        for internal in ("10.0.0.1", "169.254.169.254", "192.168.1.1", "::1", "::ffff:127.0.0.1", "224.0.0.1"):
+            assert not media.is_public(internal)
+        assert media.is_public("8.8.8.8")
+        # A public address is fetched and attached (the local listener stands for one here).
+        monkeypatch.setattr(media, "is_public", lambda address: True)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            r = post(good(media_url=f"http://localhost:{port}/hop"))
+        assert run_queued() == ["attached"] and hits == ["/hop", "/p.jpg"]
+        case = Case.objects.get(number=r.json()[0]["service_request_id"])
+        assert Attachment.objects.filter(case=case, kind="report").count() == 1
         # An unreachable media_url keeps the report and the URL.
-        r = post(good(media_url="http://127.0.0.1:9/nothing.jpg"))
-        assert r.status_code == 201
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            r = post(good(media_url="http://127.0.0.1:9/nothing.jpg"))
+        assert r.status_code == 201 and run_queued()[0].startswith("refused: could not fetch")
         info = ServiceRequest.objects.get(case__number=r.json()[0]["service_request_id"])
         assert info.media_url.endswith("nothing.jpg") and not info.case.attachments.exists()
+        assert post(good(media_url="file:///etc/passwd")).status_code == 400
     finally:
         server.shutdown()
     listing = Client().get(f"{BASE}/requests.json").json()
@@ -260,6 +295,39 @@ def test_photo_by_multipart_media_and_by_media_url(o311: Any, at: Any) -> None:
     assert len(with_media) == 2
     got = Client().get(with_media[0]["media_url"].replace("http://testserver", ""))
     assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
+
+
+def test_media_fetch_limits(monkeypatch: Any) -> None:
+    from jingwu.open311 import media
+
+    big = b"x" * (media.MAX_BYTES + 1)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/loop"):
+                n = int(self.path[5:] or 0)
+                self.send_response(302)
+                self.send_header("Location", f"/loop{n + 1}")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(big)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(media, "is_public", lambda address: True)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(media.Refused, match="10 MB"):
+            media.fetch(f"{base}/big")
+        with pytest.raises(media.Refused, match="could not fetch"):
+            media.fetch(f"{base}/loop0")  # more than 3 redirects
+    finally:
+        server.shutdown()
 
 
 def test_a_retry_with_an_idempotency_key_makes_one_case(o311: Any, at: Any) -> None:

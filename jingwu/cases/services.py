@@ -51,7 +51,6 @@ PHOTO_KIND = {
 }
 
 
-
 @dataclass
 class ReportResult:
     case: Case
@@ -511,6 +510,32 @@ def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInpu
     return case
 
 
+def add_photos(ref: Any, *, actor: Any, photos: Sequence[Any], kind: str = AttachmentKind.REPORT) -> list[Attachment]:
+    """Photos that arrive after the report (an Open311 media_url fetched by the worker): attached to the
+    report step, with an audit row. The reporter (or a system actor that raised the case) only."""
+    acting = resolve(actor)
+    _check_photos(photos)
+    for upload in photos:
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+    with transaction.atomic():
+        case = get_case(ref, for_update=True)
+        if case.reporter_user_id is not None and case.reporter_user_id != acting.user_id:
+            raise Forbidden("只有上报人可以补充照片 / only the reporter may add photos", code="not_reporter")
+        report = Transition.objects.filter(case=case, seq=1).first()
+        now = clock.now()
+        saved = _save_photos(case, report, photos, [kind] * len(photos), acting, now)
+        audit.record(
+            "case.add_photos",
+            "case",
+            case.number or case.pk,
+            actor=acting.user,
+            role=acting.role,
+            data={"count": len(saved)},
+        )
+    return saved
+
+
 NOTE_ROLES = frozenset(
     {
         Role.OPERATOR,
@@ -579,9 +604,7 @@ def add_note(
             data=data or {},
         )
         Case.objects.filter(pk=case.pk).update(updated_at=now)
-        audit.record(
-            "case.note", "case", case.number or case.pk, actor=acting.user, role=role, data={"public": public}
-        )
+        audit.record("case.note", "case", case.number or case.pk, actor=acting.user, role=role, data={"public": public})
         _announce(case, t, engine.change_for(CASE, case, t, acting))
     return t
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -30,12 +29,12 @@ from jingwu.org import actors
 
 from . import render
 from .mapping import STATUS, extended_status
+from .media import fetch_media
 from .models import ApiKey, Datatype, ServiceAttribute, ServiceRequest
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
-MAX_MEDIA_BYTES = 10 * 1024 * 1024
 
 
 class Open311Error(Exception):
@@ -258,19 +257,6 @@ def _location(request: HttpRequest) -> tuple[float, float, str]:
     raise bad("a location is required: lat and long, address_string or address_id")
 
 
-def _fetch_media(url: str) -> SimpleUploadedFile | None:
-    if not url.startswith(("http://", "https://")):
-        raise bad("media_url must be an http(s) URL")
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:  # the scheme is checked above
-            data = resp.read(MAX_MEDIA_BYTES + 1)
-    except OSError:
-        return None  # an unreachable photo does not lose the report; the URL is kept
-    if len(data) > MAX_MEDIA_BYTES:
-        raise bad("media_url points to a file over 10 MB")
-    return SimpleUploadedFile("media", data)
-
-
 def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     key = authenticate(request)
     code = param(request, "service_code")
@@ -286,10 +272,8 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     answers = _attributes(request, category)
     photos: list[Any] = list(request.FILES.getlist("media"))
     media_url = param(request, "media_url")
-    if media_url and not photos:
-        fetched = _fetch_media(media_url)
-        if fetched is not None:
-            photos.append(fetched)
+    if media_url and (urlsplit(media_url).scheme not in ("http", "https") or len(media_url) > 1000):
+        raise bad("media_url must be an http(s) URL of at most 1000 characters")
     name = " ".join(p for p in (param(request, "first_name"), param(request, "last_name")) if p)
     idem = param(request, "idempotency_key") or request.headers.get("Idempotency-Key", "")
     client_key = f"o311:{key.pk}:{hashlib.sha256(idem.encode()).hexdigest()[:40]}" if idem else None
@@ -320,6 +304,10 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         }
         if result.created:
             info = ServiceRequest.objects.create(case=result.case, **details)
+            if media_url and not photos:
+                # Fetched later by the task worker, under limits (open311/media.py); never during the request.
+                case_id = result.case.pk
+                transaction.on_commit(lambda: fetch_media.enqueue(case_id, media_url))
         else:
             info, _ = ServiceRequest.objects.get_or_create(case=result.case, defaults=details)
     row = {
