@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser as NinjaParser
 
 from jingwu.lib.errors import ServiceError
 
+
+class Parser(NinjaParser):
+    """Ninja's JSON parser, with a body nested too deep for Python's json module refused as bad input."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return super().parse_body(request)
+        except RecursionError as exc:
+            raise HttpError(400, "请求体嵌套过深 / the JSON body is nested too deeply") from exc
+
+
+log = logging.getLogger("jingwu.api")
+
 api = NinjaAPI(
+    parser=Parser(),
     title="智慧精武 Jingwu API",
     version="1",
     description="Cases over grids: report, follow and handle every problem through one closed loop. "
@@ -44,6 +60,13 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "not_found", "未找到 / not found")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Whatever went wrong, an API client gets the API's error shape (the details stay in the log)."""
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error(request, 500, "server_error", "服务器内部错误，请稍后重试 / internal error; please try again later")
 
 
 @api.exception_handler(HttpError)

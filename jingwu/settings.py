@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jingwu.middleware.RejectNul",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jingwu.web.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +205,9 @@ JINGWU_STAGE_LIMITS = {
 JINGWU_DUPLICATE_METRES = envint("JINGWU_DUPLICATE_METRES", 100)
 JINGWU_DUPLICATE_HOURS = envint("JINGWU_DUPLICATE_HOURS", 72)
 JINGWU_MAX_PHOTO_BYTES = envint("JINGWU_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+# Decoded size limit: 50 megapixels takes any phone's full-resolution photo (8160×6120) and stops
+# decompression bombs; Pillow's own guard (an error at twice its limit) is set to the same figure.
+JINGWU_MAX_PHOTO_PIXELS = envint("JINGWU_MAX_PHOTO_PIXELS", 50_000_000)
 JINGWU_CASE_PREFIX = env("JINGWU_CASE_PREFIX", "JW")
 # Map tiles: a Leaflet URL template such as https://t{s}.tianditu.gov.cn/…&tk=KEY; empty = no tiles (grids
 # and cases are still drawn on a plain background, as on an intranet without a tile server).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -76,7 +77,7 @@ def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list
     if content_type.startswith("application/json"):
         try:
             raw = json.loads(request.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise Invalid("请求体不是有效的JSON / body is not valid JSON", code="invalid_json") from exc
         if not isinstance(raw, dict):
             raise Invalid("请求体必须是JSON对象 / body must be a JSON object", code="invalid_json")
@@ -298,7 +299,7 @@ def build_filter(params: ListQuery) -> selectors.CaseFilter:
             parts = [float(x) for x in params.bbox.split(",")]
         except ValueError as exc:
             raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox") from exc
-        if len(parts) != 4:
+        if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
             raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox")
         bbox = (parts[0], parts[1], parts[2], parts[3])
     return selectors.CaseFilter(

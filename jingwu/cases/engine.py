@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from jingwu.audit import services as audit
 from jingwu.lib import clock
+from jingwu.lib import text as textlib
 from jingwu.lib.errors import Conflict, Forbidden, Invalid, InvalidState, NotFound
 from jingwu.lib.worktime import Limit
 from jingwu.org.actors import Acting, resolve
@@ -268,6 +269,8 @@ def perform(
     if raw_key is not None and len(raw_key) > 64:
         raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
     client_key = acting.key(raw_key)
+    for name in ("note", "reason", "public_note", "outcome"):
+        textlib.check(getattr(data, name, "") or "", name)
     wf.precheck(data)
     with transaction.atomic():
         obj = wf.lock(ref)

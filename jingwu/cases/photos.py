@@ -13,6 +13,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from jingwu.lib.errors import Invalid
 
+# Pillow's own guard raises DecompressionBombError at twice this; our check in process() comes first.
+Image.MAX_IMAGE_PIXELS = settings.JINGWU_MAX_PHOTO_PIXELS
+
 ALLOWED = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 MAX_SIDE = 4096
 
@@ -35,8 +38,18 @@ def process(upload: IO[bytes] | Any) -> Photo:
     raw = upload.read()
     if len(raw) > limit:
         raise Invalid("照片过大 / photo larger than the limit", code="photo_too_large")
+    max_pixels = settings.JINGWU_MAX_PHOTO_PIXELS
     try:
         with Image.open(io.BytesIO(raw)) as probe:
+            # The header alone says how big the picture unpacks; refuse before a single pixel is decoded
+            # (a 420 KB PNG can unpack to 180 megapixels and gigabytes of memory).
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise Invalid(
+                    f"图片像素过多（{width}×{height}）/ the image has too many pixels ({width}×{height}; "
+                    f"at most {max_pixels // 1_000_000} megapixels)",
+                    code="photo_too_many_pixels",
+                )
             probe.verify()
         opened = Image.open(io.BytesIO(raw))
         fmt = opened.format or ""
@@ -51,7 +64,12 @@ def process(upload: IO[bytes] | Any) -> Photo:
             image.save(out, fmt)
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise Invalid(
+            f"图片像素过多 / the image has too many pixels (at most {max_pixels // 1_000_000} megapixels)",
+            code="photo_too_many_pixels",
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise Invalid("文件不是有效的图片 / the file is not a valid image", code="photo_invalid") from exc
     data = out.getvalue()
     content_type, ext = ALLOWED[fmt]

@@ -9,6 +9,7 @@ workflow fields.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from jingwu.audit import services as audit
 from jingwu.geo.models import Region
 from jingwu.geo.services import locate
 from jingwu.lib import clock, coords
+from jingwu.lib import text as textlib
 from jingwu.lib.errors import Conflict, Forbidden, Invalid, InvalidState, NotFound
 from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org.actors import Acting, resolve
@@ -210,6 +212,15 @@ def report_case(
     description = (description or "").strip()
     if not description:
         raise Invalid("请描述问题 / a description is required", code="description_required")
+    for name, value in (
+        ("description", description),
+        ("address", address),
+        ("reporter_name", reporter_name),
+        ("reporter_phone", reporter_phone),
+        ("source_detail", source_detail),
+        ("start_reason", start_reason),
+    ):
+        textlib.check(value or "", name)
     if len(description) > MAX_DESCRIPTION:
         raise Invalid("问题描述不能超过4000字 / description over 4000 characters", code="description_too_long")
     cat = _resolve_category(category)
@@ -322,7 +333,10 @@ def _place(
         reg = _resolve_region(region)
         return None, None, None, reg.pk if reg else None, None
     try:
-        wlon, wlat = coords.to_wgs84(float(lon), float(lat), crs)
+        flon, flat = float(lon), float(lat)
+        if not (math.isfinite(flon) and math.isfinite(flat)):
+            raise ValueError("not a finite number")
+        wlon, wlat = coords.to_wgs84(flon, flat, crs)
     except (ValueError, OverflowError) as exc:
         raise Invalid(f"坐标无效 / invalid coordinates: {exc}", code="invalid_location") from exc
     where = locate(wlon, wlat)
@@ -567,7 +581,7 @@ def add_note(
         raise Forbidden(
             f"角色 {acting.role} 不能添加备注 / role {acting.role} may not add notes", code="forbidden_role"
         )
-    text = (text or "").strip()
+    text = textlib.check((text or "").strip(), "text")
     if not text:
         raise Invalid("备注不能为空 / a note needs text", code="note_required")
     if len(text) > 2000:

@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 
+from jingwu.lib import text
 from jingwu.lib.jsonutil import default as json_default
 
 # A list under one of these keys is written in XML as <key><singular>…</singular>…</key>.
@@ -23,7 +24,8 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat()
-    return str(value)
+    # Refused at input; stripped here too, so that no stored row can break the feed.
+    return text.strip(str(value))
 
 
 def _fill(parent: ET.Element, data: dict[str, Any]) -> None:

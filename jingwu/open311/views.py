@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from jingwu.cases.models import Attachment, Case, Category, Transition
 from jingwu.cases.refs import refs
 from jingwu.cases.serializers import public_point
 from jingwu.geo.services import place_from_text
-from jingwu.lib import clock, coords
+from jingwu.lib import clock, coords, text
 from jingwu.lib.errors import ServiceError
 from jingwu.org import actors
 
@@ -76,7 +77,10 @@ def param(request: HttpRequest, name: str) -> str:
     value = request.POST.get(name) if request.method == "POST" else None
     if value in (None, ""):
         value = request.GET.get(name, "")
-    return (value or "").strip()
+    value = (value or "").strip()
+    if text.ILLEGAL.search(value):
+        raise bad(f"{name} contains control characters")
+    return value
 
 
 def parse_dt(name: str, value: str) -> datetime | None:
@@ -88,6 +92,8 @@ def parse_dt(name: str, value: str) -> datetime | None:
         raise bad(f"{name} is not an ISO-8601 datetime: {value!r}") from exc
     if dt.tzinfo is None:
         raise bad(f"{name} needs a time zone (e.g. 2026-11-27T09:00:00+08:00)")
+    if not 1970 <= dt.year <= 2999:
+        raise bad(f"{name} must fall between the years 1970 and 2999")
     return dt
 
 
@@ -466,6 +472,8 @@ def _geo_filters(request: HttpRequest, qs: Any) -> Any:
             lon1, lat1, lon2, lat2 = (float(x) for x in bbox.split(","))
         except ValueError as exc:
             raise bad("bbox must be lon1,lat1,lon2,lat2") from exc
+        if not all(math.isfinite(v) for v in (lon1, lat1, lon2, lat2)):
+            raise bad("bbox must be four finite numbers")
         qs = qs.filter(lon__range=(min(lon1, lon2), max(lon1, lon2)), lat__range=(min(lat1, lat2), max(lat1, lat2)))
     lat, lon, radius = param(request, "lat"), param(request, "long"), param(request, "radius")
     if lat or lon or radius:
@@ -474,6 +482,8 @@ def _geo_filters(request: HttpRequest, qs: Any) -> Any:
             metres = float(radius or 1000)
         except ValueError as exc:
             raise bad("lat, long and radius must be numbers") from exc
+        if not (-90 <= flat <= 90 and -180 <= flon <= 180):
+            raise bad("lat or long out of range")
         if not 0 < metres <= 50_000:
             raise bad("radius must be between 0 and 50000 metres")
         dlon, dlat = coords.degrees_around(metres, flat)
