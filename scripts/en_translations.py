@@ -342,6 +342,43 @@ EN["结案率"] = "Closure rate"
 EN["应结案"] = "Due to close:"
 
 
+EN.update(
+    {
+        "督办升级": "Escalate",
+        "需要位置": "Needs a location",
+        "督办次数": "Escalations",
+        "来源对象类型": "Origin type",
+        "来源对象": "Origin",
+        "流程": "Workflow",
+        "对象流转记录": "Object transition",
+        "任务": "Job",
+        "时段": "Slot",
+        "入队时间": "Queued at",
+        "定时任务记录": "Scheduled run",
+        "上报数": "Reported",
+        "立案数": "Filed",
+        "派遣数": "Dispatched",
+        "处置数": "Handled",
+        "结案数": "Closed",
+        "督办数": "Escalated",
+        "日终超时在办": "Open and overdue at day end",
+        "每日统计": "Daily count",
+        "第三方检查员": "Inspector (third party)",
+        "河长": "River chief",
+        "信访专员": "Petition clerk",
+        "人大代表": "Deputy",
+        "督查员": "Supervisor",
+        "兼任角色": "Further role",
+        "查询过于频繁，请稍后再试": "Too many lookups; please try again later",
+        "账号已锁定": "Account locked",
+        "登录失败次数过多，为保护账号安全已暂时锁定。请 %(minutes)s 分钟后再试，或联系系统管理员解锁。": "Too many failed "
+        "sign-ins: the account is locked for its protection. Try again in %(minutes)s minutes, or ask the administrator "
+        "to unlock it.",
+        "返回登录": "Back to sign-in",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

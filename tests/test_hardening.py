@@ -244,3 +244,76 @@ def test_an_unexpected_error_in_the_api_keeps_the_api_shape(cast: Any, monkeypat
     monkeypatch.setattr(cases_api.selectors, "apply_filter", boom)
     r = Api(cast["operator"]).get("/cases")
     assert r.status_code == 500 and r.json()["error"]["code"] == "server_error"
+
+
+# --- sign-in throttling and passwords -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/login/", "/api/auth/token", "/admin/login/"])
+def test_fifty_wrong_passwords_lock_the_account_everywhere(cast: Any, path: str) -> None:
+    import json
+
+    import time_machine
+    from django.test import Client
+    from django.utils import timezone
+
+    def attempt(password: str) -> Any:
+        c = Client()
+        if path.startswith("/api/"):
+            body = json.dumps({"username": "operator", "password": password})
+            return c.post(path, body, content_type="application/json")
+        return c.post(path, {"username": "operator", "password": password})
+
+    statuses = {attempt(f"guess-{i}").status_code for i in range(50)}
+    assert 429 in statuses
+    right = attempt("pw-operator")
+    assert right.status_code == 429, (path, right.status_code)
+    if path.startswith("/api/"):
+        assert right.json()["error"]["code"] == "locked_out"
+    else:
+        assert "账号已锁定" in right.content.decode() and "_auth_user_id" not in Client().session
+    # The lock is on the account, on every sign-in path.
+    other = Client().post(
+        "/api/auth/token",
+        json.dumps({"username": "operator", "password": "pw-operator"}),
+        content_type="application/json",
+    )
+    assert other.status_code == 429
+    # Another account is not affected, and after the cool-off the right password works again.
+    ok = Client().post(
+        "/api/auth/token", json.dumps({"username": "leader", "password": "pw-leader"}), content_type="application/json"
+    )
+    assert ok.status_code == 200
+    with time_machine.travel(timezone.now() + __import__("datetime").timedelta(minutes=31)):
+        assert attempt("pw-operator").status_code in (200, 302)
+
+
+def test_the_password_policy_refuses_weak_passwords() -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("12345678901", "abcdefgh", "password1", "jingwudemo"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("jingwu-demo-2026")
+    validate_password("Grid-Worker-7")
+
+
+@pytest.mark.django_db
+def test_guessing_tracking_codes_is_throttled(cast: Any, at: Any) -> None:
+    from django.test import Client
+
+    from jingwu.cases import services
+
+    from .conftest import IN_A
+
+    case = services.report_case(
+        actor=cast["citizen"], lon=IN_A[0], lat=IN_A[1], description="垃圾", category="matter:06010"
+    ).case
+    c = Client()
+    codes = [c.get("/public/track/", {"number": case.number, "code": f"{i:08x}"}).status_code for i in range(25)]
+    assert codes[:20] == [404] * 20 and set(codes[20:]) == {429}
+    # Blocked for that number even with the right code, from any address, until the window passes.
+    right = Client(REMOTE_ADDR="10.9.9.9").get("/public/track/", {"number": case.number, "code": case.tracking_code})
+    assert right.status_code == 429

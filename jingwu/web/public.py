@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from jingwu.audit.middleware import client_ip
 from jingwu.cases import services
 from jingwu.cases.choices import Action, State
 from jingwu.cases.models import Case, Category
 from jingwu.cases.refs import refs
 from jingwu.cases.serializers import public_point
 from jingwu.geo.services import place_from_text
-from jingwu.lib import clock
+from jingwu.lib import clock, throttle
 from jingwu.lib.errors import ServiceError
 from jingwu.org.choices import Role
 from jingwu.org.services import role_of
@@ -130,12 +131,22 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "web/receipt.html", {"case": case})
 
 
+# Wrong tracking codes allowed per client address and per case number before lookups are refused.
+TRACK_FAILURES, TRACK_WINDOW = 20, 15 * 60
+
+
 def track(request: HttpRequest) -> HttpResponse:
-    number, code = request.GET.get("number", ""), request.GET.get("code", "")
+    number, code = request.GET.get("number", "")[:32], request.GET.get("code", "")[:32]
     if not number:
         return render(request, "web/track.html", {})
+    keys = [f"track-ip:{client_ip(request)}", f"track-number:{number}"]
+    if any(throttle.blocked(k, TRACK_FAILURES) for k in keys):
+        error = _("查询过于频繁，请稍后再试")
+        return render(request, "web/track.html", {"error": error, "number": number}, status=429)
     case = _case_for(number, code)
     if case is None:
+        for k in keys:
+            throttle.fail(k, TRACK_WINDOW)
         return render(request, "web/track.html", {"error": _("编号或查询码不正确"), "number": number}, status=404)
     r = refs()
     cat = r.categories.get(case.category_id) if case.category_id else None

@@ -90,6 +90,12 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
         errors: list[str] = []
         dialogs: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        page.csp_violations = violations
 
         def on_dialog(d: Any) -> None:
             dialogs.append(d.message)
@@ -108,4 +114,7 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
 
     yield make
     for ctx in contexts:
+        for page in ctx.pages:
+            # Every page keeps to its Content-Security-Policy: no inline script without the nonce.
+            assert page.csp_violations == [], page.csp_violations
         ctx.close()

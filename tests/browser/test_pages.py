@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from jingwu.cases.models import Case
 
@@ -18,7 +19,7 @@ def test_a_report_made_without_signal_is_sent_once_when_it_returns(cast: Any, ne
     page = new_page("gw_a", mobile=True)
     page.goto("/phone/")
     page.wait_for_selector("#report-map[data-grids]")
-    page.wait_for_function("document.getElementById('lon').value !== ''")  # the phone's GPS position
+    expect(page.locator("#lon")).not_to_have_value("")  # the phone's GPS position
     page.context.set_offline(True)
     page.wait_for_selector("#net.offline")
     page.fill("#cat-search", "暴露垃圾")
@@ -32,7 +33,7 @@ def test_a_report_made_without_signal_is_sent_once_when_it_returns(cast: Any, ne
     assert not Case.objects.filter(description="桥下暴露垃圾（离线上报）").exists()
     # Signal returns: the outbox empties and exactly one case exists, even if the page sends again.
     page.context.set_offline(False)
-    page.wait_for_function("document.body.dataset.sent === '1'")
+    page.wait_for_selector("body[data-sent='1']", state="attached")  # no eval: the pages' CSP forbids it
     page.evaluate("window.JingwuPhone.flush()")
     page.wait_for_timeout(300)
     cases = Case.objects.filter(description="桥下暴露垃圾（离线上报）")
