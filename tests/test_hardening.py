@@ -317,3 +317,21 @@ def test_guessing_tracking_codes_is_throttled(cast: Any, at: Any) -> None:
     # Blocked for that number even with the right code, from any address, until the window passes.
     right = Client(REMOTE_ADDR="10.9.9.9").get("/public/track/", {"number": case.number, "code": case.tracking_code})
     assert right.status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_department_speaks_only_on_cases_it_holds_and_ids_are_not_numbers(cast: Any, at: Any) -> None:
+    from .flows import act, to_state
+    from .test_api import Api
+
+    case = to_state(cast, "handling")  # with 环卫公司 (h_env)
+    case = act(case, "return", cast["h_env"], reason="not_ours")
+    case = act(case, "dispatch", cast["dispatcher"], department="B05")
+    env = Api(cast["h_env"])
+    assert env.get(f"/cases/{case.number}").status_code == 200  # it may still read what it once had
+    r = env.post(f"/cases/{case.number}/notes", {"text": "我们已经处理", "public": True})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_your_department"
+    assert Api(cast["h_city"]).post(f"/cases/{case.number}/notes", {"text": "已到现场"}).status_code == 200
+    # The command centre addresses cases by number, never by internal id.
+    r = Api(cast["dispatcher"]).post(f"/cases/{case.pk}/return", {"version": case.version, "reason": "x"})
+    assert r.status_code == 404

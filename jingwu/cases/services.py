@@ -592,6 +592,11 @@ def add_note(
     client_key = acting.key(raw_key)
     with transaction.atomic():
         case = get_case(ref, for_update=True)
+        if role == Role.HANDLER and (acting.person is None or acting.person.department_id != case.department_id):
+            # A department that once had the case may still read it, but speaks on it only while it holds it.
+            raise Forbidden(
+                "案件不在本单位 / the case is not dispatched to your department", code="not_your_department"
+            )
         if client_key is not None:
             done = Transition.objects.filter(client_key=client_key).first()
             if done is not None:
