@@ -25,7 +25,47 @@ class Parser(NinjaParser):
 
 log = logging.getLogger("jingwu.api")
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, machine-readable"},
+                "message": {"type": "string", "description": "Chinese / English"},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
+
+
+class JingwuAPI(NinjaAPI):
+    """The generated document, completed: the one error shape for every status an operation may answer
+    besides its own (401, 403, 404, 409, 429, 500 …), and the bearer-token scheme."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a token from POST /api/auth/token",
+        }
+        error = {
+            "description": "an error, in the one shape",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for item in schema["paths"].values():
+            for operation in item.values():
+                operation.setdefault("responses", {})["default"] = error
+        return schema
+
+
+api = JingwuAPI(
     parser=Parser(),
     title="智慧精武 Jingwu API",
     version="1",

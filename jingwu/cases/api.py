@@ -25,6 +25,7 @@ from jingwu.org.services import role_of, roles_of
 from . import engine, selectors, serializers, services, workflow
 from .choices import OPEN_STATES, Action, Source, State
 from .models import Attachment, Case, Category
+from .photos import content_types as photo_types
 
 router = Router(tags=["cases"])
 
@@ -92,9 +93,21 @@ def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list
         raise Invalid("请求参数无效 / invalid request", details={"fields": fields}) from exc
 
 
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its local $refs replaced by their definitions (the document has no $defs)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
 def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    schema = model.model_json_schema()
+    schema = _inline_refs(schema, schema.pop("$defs", {}))
     form = {
         **schema,
         "properties": {
@@ -257,18 +270,18 @@ def report(request: HttpRequest) -> Any:
 
 
 class ListQuery(Schema):
-    status: str | None = Field(None, description="comma-separated states")
-    category: str | None = None
-    source: str | None = None
-    region: str | None = None
-    grid: str | None = None
-    department: str | None = None
+    status: str | None = Field(None, description="comma-separated states", max_length=200)
+    category: str | None = Field(None, max_length=32)
+    source: Source | None = None
+    region: str | None = Field(None, max_length=32)
+    grid: str | None = Field(None, max_length=32)
+    department: str | None = Field(None, max_length=32)
     overdue: bool | None = None
     reported_after: datetime | None = None
     reported_before: datetime | None = None
-    bbox: str | None = Field(None, description="lon1,lat1,lon2,lat2 (WGS-84)")
+    bbox: str | None = Field(None, description="lon1,lat1,lon2,lat2 (WGS-84)", max_length=100)
     q: str | None = Field(None, max_length=100)
-    cursor: str | None = None
+    cursor: str | None = Field(None, max_length=64)
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
@@ -403,7 +416,18 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     )
 
 
-@router.get("/attachments/{attachment_id}", summary="A photo, if you may see its case")
+@router.get(
+    "/attachments/{attachment_id}",
+    summary="A photo, if you may see its case",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "the photo",
+                "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in photo_types()},
+            }
+        }
+    },
+)
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     user = require_user(request)
     att = get_object_or_404(Attachment, pk=attachment_id)

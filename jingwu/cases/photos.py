@@ -20,6 +20,10 @@ ALLOWED = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP":
 MAX_SIDE = 4096
 
 
+def content_types() -> list[str]:
+    return sorted({t for t, _ in ALLOWED.values()})
+
+
 @dataclass
 class Photo:
     content: ContentFile[bytes]
