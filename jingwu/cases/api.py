@@ -272,7 +272,8 @@ def report(request: HttpRequest) -> Any:
 class ListQuery(Schema):
     status: str | None = Field(None, description="comma-separated states", max_length=200)
     category: str | None = Field(None, max_length=32)
-    source: Source | None = None
+    # A string, checked by build_filter (error code unknown_source); the document lists its values.
+    source: str | None = Field(None, max_length=16, json_schema_extra={"enum": list(Source.values)})
     region: str | None = Field(None, max_length=32)
     grid: str | None = Field(None, max_length=32)
     department: str | None = Field(None, max_length=32)
