@@ -18,6 +18,10 @@ COMMANDS = {
     "createsuperuser": ("createsuperuser", "create an administrator account"),
     "workflow-diagram": ("workflow_diagram", "print the workflow table as a Mermaid diagram"),
     "migrate": ("migrate", "create or update the database tables"),
+    "open311-key": ("open311_key", "Open311 client keys: create NAME | list | revoke NAME"),
+    "token": ("token", "API tokens: create USERNAME [--name N] | list [USERNAME] | revoke PREFIX"),
+    "audit-verify": ("audit_verify", "check the audit trail against its seals (exits non-zero if altered)"),
+    "audit-export": ("audit_export", "audit rows as JSON lines [--since DATE] [--until DATE]"),
 }
 
 

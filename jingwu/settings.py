@@ -6,6 +6,7 @@ variable that is neither true nor false is an error, not a silent default.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -243,6 +244,9 @@ JINGWU_CASE_PREFIX = env("JINGWU_CASE_PREFIX", "JW")
 JINGWU_TILE_URL = env("JINGWU_TILE_URL", "")
 JINGWU_TILE_ATTRIBUTION = env("JINGWU_TILE_ATTRIBUTION", "")
 JINGWU_TILE_SUBDOMAINS = env("JINGWU_TILE_SUBDOMAINS", "01234567")
+# The key of the audit trail's seals (audit/seal.py). Keep it from the database's administrators; by default
+# it is derived from the secret key.
+JINGWU_AUDIT_KEY = env("JINGWU_AUDIT_KEY") or hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()
 # The scheduler's warning before a deadline (working or continuous, as the case runs).
 JINGWU_WARN_BEFORE_MIN = envint("JINGWU_WARN_BEFORE_MIN", 30)
 

@@ -335,3 +335,83 @@ def test_a_department_speaks_only_on_cases_it_holds_and_ids_are_not_numbers(cast
     # The command centre addresses cases by number, never by internal id.
     r = Api(cast["dispatcher"]).post(f"/cases/{case.pk}/return", {"version": case.version, "reason": "x"})
     assert r.status_code == 404
+
+
+# --- tamper-evident audit ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_proves_it_was_not_altered(cast: Any, at: Any) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.db import connection as conn
+
+    from jingwu.audit import seal
+    from jingwu.audit.models import AuditEvent, AuditSeal
+
+    from .flows import to_state
+
+    to_state(cast, "to_close")
+    assert seal.seal() is None  # nothing has settled yet: an open transaction could still add a row
+    at.move(at.now + timedelta(minutes=2))
+    first = seal.seal()
+    assert first is not None and first.count == AuditEvent.objects.count() and first.previous == ""
+    to_state(cast, "handling")
+    at.move(at.now + timedelta(minutes=2))
+    second = seal.seal()
+    assert second is not None and second.previous == first.digest and second.first_id == first.last_id + 1
+    report = seal.verify()
+    assert report.ok and report.seals == 2 and report.rows == AuditEvent.objects.count() and report.unsealed == 0
+    call_command("audit_verify")
+
+    # Someone with database access rewrites history: every kind of change is found.
+    row = AuditEvent.objects.filter(action="case.dispatch").order_by("id").first()
+    assert row is not None
+    AuditEvent.objects.filter(pk=row.pk).update(actor_name="someone_else")
+    assert [p for p in seal.verify().problems if "altered" in p]
+    with pytest.raises(CommandError):
+        call_command("audit_verify")
+    AuditEvent.objects.filter(pk=row.pk).update(actor_name=row.actor_name)
+    assert seal.verify().ok
+    with conn.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [row.pk])
+    assert any("rows, sealed" in p for p in seal.verify().problems)
+    # A forged seal over the forged history does not chain without the key.
+    digest, count = seal.chain(first.previous, [])
+    AuditSeal.objects.filter(pk=first.pk).update(digest=digest, count=count)
+    assert len(seal.verify().problems) >= 2
+
+
+@pytest.mark.django_db
+def test_keys_and_tokens_from_the_command_line(cast: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.test import Client
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("open311_key", "create", "随手拍App", contact="12345", stdout=out, stderr=err)
+    raw = out.getvalue().strip()
+    assert raw.startswith("o311_") and "shown once" in err.getvalue()
+    body = {"api_key": raw, "service_code": "matter-06010", "lat": 39.045, "long": 117.105, "description": "垃圾"}
+    assert Client().post("/open311/v2/requests.json", body).status_code == 201
+    call_command("open311_key", "revoke", "随手拍App", stdout=io.StringIO())
+    assert Client().post("/open311/v2/requests.json", body).status_code == 403
+    with pytest.raises(CommandError):
+        call_command("open311_key", "revoke", "nobody", stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command("token", "create", "operator", name="12345 bridge", stdout=out, stderr=io.StringIO())
+    token = out.getvalue().strip()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert Client().get("/api/tasks", **auth).status_code == 200
+    listing = io.StringIO()
+    call_command("token", "list", "operator", stdout=listing)
+    assert "12345 bridge" in listing.getvalue() and token[:8] in listing.getvalue()
+    call_command("token", "revoke", token[:8], stdout=io.StringIO())
+    assert Client().get("/api/tasks", **auth).status_code == 401
+    with pytest.raises(CommandError):
+        call_command("token", "create", "nobody", stdout=io.StringIO())

@@ -38,3 +38,27 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit records cannot be deleted")
+
+
+class AuditSeal(models.Model):
+    """An HMAC over a run of audit rows, chained to the seal before it (see ``audit.seal``)."""
+
+    first_id = models.BigIntegerField(_("起始记录"))
+    last_id = models.BigIntegerField(_("截止记录"), unique=True)
+    count = models.PositiveIntegerField(_("记录数"))
+    previous = models.CharField(_("上一封签"), max_length=64, blank=True)
+    digest = models.CharField(_("封签"), max_length=64)
+    sealed_at = models.DateTimeField(_("封签时间"))
+
+    class Meta:
+        verbose_name = _("审计封签")
+        verbose_name_plural = _("审计封签")
+        ordering = ["-last_id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_id}–{self.last_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit seals cannot be changed")
+        super().save(*args, **kwargs)

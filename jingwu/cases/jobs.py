@@ -127,6 +127,16 @@ def rollup_task() -> int:
     return rollup_day(clock.now().astimezone(get_calendar().tz).date() - timedelta(days=1))
 
 
+@task()
+def seal_task() -> int:
+    from jingwu.audit import seal
+
+    sealed = 0
+    while (made := seal.seal()) is not None:
+        sealed += made.count
+    return sealed
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -150,6 +160,7 @@ JOBS = (
     Job("warn_due_soon", warn_task, every=timedelta(minutes=5)),
     Job("escalate_overdue", escalate_task, every=timedelta(minutes=5)),
     Job("daily_rollup", rollup_task, at=time(1, 0)),
+    Job("audit_seal", seal_task, every=timedelta(minutes=5)),
 )
 
 

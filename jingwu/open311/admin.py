@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from .models import ApiKey, ServiceAttribute, ServiceRequest
+from .services import create_key
 
 
 @admin.register(ApiKey)
@@ -19,10 +18,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if not change:
-            raw = "o311_" + secrets.token_urlsafe(24)
-            obj.digest = hashlib.sha256(raw.encode()).hexdigest()
-            obj.prefix = raw[:8]
-            super().save_model(request, obj, form, change)
+            key, raw = create_key(obj.name, obj.contact, actor=request.user)
+            obj.pk, obj.digest, obj.prefix = key.pk, key.digest, key.prefix
             messages.warning(request, f"API key for {obj.name} (shown once, store it now): {raw}")
             return
         super().save_model(request, obj, form, change)

@@ -32,8 +32,8 @@ class Command(BaseCommand):
             self.stdout.write(raw)
             self.stderr.write(f"the key for {name} is shown once: store it now")
             return
-        key = ApiKey.objects.filter(name=name).first()
-        if key is None:
+        found = ApiKey.objects.filter(name=name).first()
+        if found is None:
             raise CommandError(f"no key named {name!r}")
-        revoke_key(key)
-        self.stdout.write(f"revoked {key.prefix}… ({name})")
+        revoke_key(found)
+        self.stdout.write(f"revoked {found.prefix}… ({name})")
