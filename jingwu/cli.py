@@ -20,6 +20,8 @@ COMMANDS = {
     "migrate": ("migrate", "create or update the database tables"),
     "open311-key": ("open311_key", "Open311 client keys: create NAME | list | revoke NAME"),
     "token": ("token", "API tokens: create USERNAME [--name N] | list [USERNAME] | revoke PREFIX"),
+    "backup": ("backup", "back up the database and the photos into one file [FILE]"),
+    "restore": ("restore", "restore the database and the photos from a backup FILE [--yes]"),
     "audit-verify": ("audit_verify", "check the audit trail against its seals (exits non-zero if altered)"),
     "audit-export": ("audit_export", "audit rows as JSON lines [--since DATE] [--until DATE]"),
 }

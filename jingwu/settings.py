@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jingwu.cases",
     "jingwu.open311",
     "jingwu.web",
+    "jingwu.ops",
 ]
 
 MIDDLEWARE = [

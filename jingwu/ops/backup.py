@@ -1,0 +1,149 @@
+"""Backup and restore of the whole installation: the database and the photos, in one file.
+
+A backup is a ``.tar.gz`` holding ``manifest.json``, the database (SQLite: a consistent copy made with
+SQLite's online backup API while the site runs; PostgreSQL: ``pg_dump`` in its custom format) and
+``media/`` (the photos). A restore puts both back as they were: the database through the same tools
+(``pg_restore --clean`` in one transaction), and the photo folder replaced, the previous one kept beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from jingwu.lib import clock
+
+FORMAT = 1
+
+
+class BackupError(Exception):
+    pass
+
+
+def _pg_env() -> tuple[dict[str, str], list[str]]:
+    cfg = connection.settings_dict
+    env = dict(os.environ)
+    if cfg.get("PASSWORD"):
+        env["PGPASSWORD"] = str(cfg["PASSWORD"])
+    args = ["-h", str(cfg.get("HOST") or "127.0.0.1"), "-p", str(cfg.get("PORT") or 5432)]
+    if cfg.get("USER"):
+        args += ["-U", str(cfg["USER"])]
+    return env, args
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    if shutil.which(cmd[0]) is None:
+        raise BackupError(f"{cmd[0]} is not installed (Debian: apt-get install postgresql-client)")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"{cmd[0]} failed: {done.stderr.strip()[:2000]}")
+
+
+def backup(out: Path) -> dict[str, Any]:
+    media = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if connection.vendor == "sqlite":
+            db_file = "db.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(work / db_file)
+            with target:
+                connection.connection.backup(target)  # consistent while others write (WAL)
+            target.close()
+        elif connection.vendor == "postgresql":
+            db_file = "db.pgdump"
+            env, args = _pg_env()
+            name = str(connection.settings_dict["NAME"])
+            _run(["pg_dump", *args, "-Fc", "--no-owner", "--no-privileges", "-f", str(work / db_file), name], env)
+        else:
+            raise BackupError(f"no backup for the {connection.vendor} database")
+        files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+        manifest = {
+            "format": FORMAT,
+            "vendor": connection.vendor,
+            "database": db_file,
+            "created_at": clock.now().isoformat(),
+            "media_files": len(files),
+            "media_bytes": sum(p.stat().st_size for p in files),
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            tar.add(work / "manifest.json", "manifest.json")
+            tar.add(work / db_file, db_file)
+            for p in files:
+                tar.add(p, f"media/{p.relative_to(media).as_posix()}")
+        partial.replace(out)  # a backup file is either whole or absent
+    return manifest
+
+
+def _extract_safely(tar: tarfile.TarFile, dest: Path) -> None:
+    """Regular files and folders inside ``dest`` only: no absolute paths, no '..', no links or devices."""
+    for member in tar.getmembers():
+        path = (dest / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not path.is_relative_to(dest.resolve()):
+            raise BackupError(f"the backup holds an unsafe entry: {member.name}")
+    tar.extractall(dest)
+
+
+def restore(src: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with tarfile.open(src, "r:gz") as tar:
+            _extract_safely(tar, work)
+        manifest = json.loads((work / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"unknown backup format {manifest.get('format')!r}")
+        if manifest["vendor"] != connection.vendor:
+            raise BackupError(f"this backup is of a {manifest['vendor']} database, not {connection.vendor}")
+        db_file = work / manifest["database"]
+        if connection.vendor == "sqlite":
+            connection.close()
+            source = sqlite3.connect(db_file)
+            target = sqlite3.connect(str(connection.settings_dict["NAME"]))
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        else:
+            connection.close()
+            env, args = _pg_env()
+            name = str(connection.settings_dict["NAME"])
+            _run(
+                [
+                    "pg_restore",
+                    *args,
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--single-transaction",
+                    "-d",
+                    name,
+                    str(db_file),
+                ],
+                env,
+            )
+        media = Path(settings.MEDIA_ROOT)
+        restored = work / "media"
+        restored.mkdir(exist_ok=True)
+        if media.exists() and any(media.iterdir()):
+            keep = media.with_name(f"{media.name}.before-restore-{clock.now():%Y%m%d%H%M%S}")
+            media.rename(keep)
+            manifest["previous_media"] = str(keep)
+        elif media.exists():
+            media.rmdir()
+        media.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(restored), str(media))
+    return manifest
