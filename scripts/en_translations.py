@@ -375,6 +375,21 @@ EN.update(
         "sign-ins: the account is locked for its protection. Try again in %(minutes)s minutes, or ask the administrator "
         "to unlock it.",
         "返回登录": "Back to sign-in",
+        "起始记录": "First row",
+        "截止记录": "Last row",
+        "记录数": "Rows",
+        "上一封签": "Previous seal",
+        "封签": "Seal",
+        "封签时间": "Sealed at",
+        "审计封签": "Audit seal",
+        "运维": "Operations",
+        "须修改初始密码": "Must change the initial password",
+        "修改密码": "Change password",
+        "这是初始密码。请设置只有您自己知道的新密码后继续使用。": "This is an initial password. Choose a new one "
+        "that only you know before you go on.",
+        "至少8位，包含小写字母、大写字母、数字、符号中的至少三种，不能全是数字，不能是常见密码。": "At least 8 characters "
+        "with three of: lower case, upper case, digits, symbols; not all digits; not a common password.",
+        "保存新密码": "Save the new password",
     }
 )
 

@@ -415,3 +415,58 @@ def test_keys_and_tokens_from_the_command_line(cast: Any) -> None:
     assert Client().get("/api/tasks", **auth).status_code == 401
     with pytest.raises(CommandError):
         call_command("token", "create", "nobody", stdout=io.StringIO())
+
+
+# --- sessions and first passwords -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_idle_session_ends_even_while_the_page_polls(cast: Any) -> None:
+    import time_machine
+    from django.test import Client
+    from django.utils import timezone
+
+    c = Client()
+    assert c.post("/login/", {"username": "operator", "password": "pw-operator"}).status_code == 302
+    start = timezone.now()
+    assert c.get("/centre/").status_code == 200
+    # The queues poll every 10 s (here every 3 min of a travelling clock) for 40 minutes; nobody clicks.
+    answers = []
+    for minutes in range(1, 41, 3):
+        with time_machine.travel(start + __import__("datetime").timedelta(minutes=minutes)):
+            r = c.get("/centre/queues", HTTP_HX_REQUEST="true", HTTP_X_JINGWU_POLL="1")
+            answers.append((minutes, r.status_code, r.get("HX-Redirect", "")))
+    assert [a[1] for a in answers if a[0] <= 28] == [200] * 10
+    assert answers[10][:2] == (31, 204) and answers[10][2].startswith("/login/")
+    assert c.get("/centre/").status_code == 302  # signed out
+
+
+@pytest.mark.django_db
+def test_a_first_password_must_be_changed_before_anything_else(cast: Any) -> None:
+    import json
+
+    from django.test import Client
+
+    person = cast["dispatcher"].person
+    person.must_change_password = True
+    person.save()
+    c = Client()
+    c.post("/login/", {"username": "dispatcher", "password": "pw-dispatcher"})
+    r = c.get("/centre/")
+    assert r.status_code == 302 and r["Location"] == "/password/"
+    token = Client().post(
+        "/api/auth/token",
+        json.dumps({"username": "dispatcher", "password": "pw-dispatcher"}),
+        content_type="application/json",
+    )
+    assert token.status_code == 403 and token.json()["error"]["code"] == "password_change_required"
+    weak = c.post(
+        "/password/", {"old_password": "pw-dispatcher", "new_password1": "12345678", "new_password2": "12345678"}
+    )
+    assert weak.status_code == 200  # refused, with the reasons on the page
+    good = "Dispatch-2026!"
+    r = c.post("/password/", {"old_password": "pw-dispatcher", "new_password1": good, "new_password2": good})
+    assert r.status_code == 302
+    person.refresh_from_db()
+    assert person.must_change_password is False
+    assert c.get("/centre/").status_code == 200

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from .models import ApiToken, Department, GridAssignment, Person, PersonRole
@@ -28,6 +30,11 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username"]
     inlines = [PersonRoleInline, GridAssignmentInline]
     list_select_related = ["user", "department"]
+
+    def save_model(self, request: Any, obj: Person, form: Any, change: bool) -> None:
+        if not change:
+            obj.must_change_password = True  # whoever set the first password, only the person may know the next
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from jingwu.audit.models import AuditEvent
+from jingwu.lib.errors import Forbidden
 
 from .auth import require_user
 from .choices import Role
@@ -34,6 +35,12 @@ def create_token(request: HttpRequest, body: TokenIn) -> dict[str, Any]:
     user = authenticate(request, username=body.username, password=body.password)
     if user is None or not user.is_active:
         raise HttpError(401, "用户名或密码错误 / wrong username or password")
+    person = person_of(user)
+    if person is not None and person.must_change_password:
+        raise Forbidden(
+            "请先在网页上修改初始密码 / change the initial password on the web first",
+            code="password_change_required",
+        ) from None
     return {"token": issue_token(user, body.name or "api"), "username": user.get_username(), "role": role_of(user)}
 
 

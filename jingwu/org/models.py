@@ -46,6 +46,8 @@ class Person(models.Model):
     grids = models.ManyToManyField(
         Grid, through="GridAssignment", related_name="workers", blank=True, verbose_name=_("负责网格")
     )
+    # An initial or reset password: the person must choose their own before anything else (等保 2.0).
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 
     class Meta:
         verbose_name = _("人员")

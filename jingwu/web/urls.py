@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChange.as_view(), name="password_change"),
     path("centre/", views.centre, name="centre"),
     path("centre/queues", views.centre_queues, name="queues"),
     path("centre/list", views.centre_list, name="list"),

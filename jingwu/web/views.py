@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -334,3 +335,20 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "web/forbidden.html", status=403)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """The person's own new password (Django's validators: length, common, all-digit, three classes)."""
+
+    template_name = "web/password.html"
+    success_url = "/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        from jingwu.audit import services as audit
+        from jingwu.org.models import Person
+
+        response = super().form_valid(form)
+        user = form.user
+        Person.objects.filter(user_id=user.pk).update(must_change_password=False)
+        audit.record("user.password_change", "user", user.pk, actor=user)
+        return response
