@@ -1,0 +1,138 @@
+"""Every URL of the site, for every role, against a declared matrix (STYLE.md: a check that walks every
+endpoint for every role). A new URL fails this test until its row is declared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from jingwu.cases.models import Attachment
+
+from .flows import to_state
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "citizen", "gw_a", "h_env", "operator", "shiftlead", "dispatcher", "leader", "auditor", "admin"]
+
+# Shorthands: a page that sends strangers to the login page and others to a 403 page; an API endpoint
+# that answers 401 to the anonymous.
+EVERYONE = dict.fromkeys(ROLES, 200)
+
+
+def page(*allowed: str) -> dict[str, int]:
+    return {r: 200 if r in allowed else (302 if r == "anonymous" else 403) for r in ROLES}
+
+
+def api(*allowed: str, others: int = 403) -> dict[str, int]:
+    return {r: 200 if r in allowed else (401 if r == "anonymous" else others) for r in ROLES}
+
+
+SIGNED_IN = [r for r in ROLES if r != "anonymous"]
+STAFF = ["gw_a", "h_env", "operator", "shiftlead", "dispatcher", "leader", "auditor", "admin"]
+CENTRE = ["operator", "shiftlead", "dispatcher", "leader", "admin"]
+
+# pattern → (path, expected status per role); "{n}" is a case in grid A1 handled by 环卫 (h_env),
+# "{a}" its first photo. POST-only endpoints are walked role by role in test_permissions.py.
+MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
+    "": ("/", dict.fromkeys(ROLES, 302)),  # everyone is sent on: to their own page, or to sign in
+    "login/": ("/login/", EVERYONE),
+    "logout/": None,  # POST only
+    "password/": ("/password/", {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
+    "centre/": ("/centre/", page(*CENTRE)),
+    "centre/queues": ("/centre/queues", page(*CENTRE)),
+    "centre/list": ("/centre/list", page(*CENTRE)),
+    "map/data.json": ("/map/data.json", page(*STAFF)),
+    "cases/<str:number>/": ("/cases/{n}/", page(*STAFF)),
+    "cases/<str:number>/act/<str:action>": None,  # POST only
+    "desk/": ("/desk/", page("h_env")),
+    "overview/": ("/overview/", page("leader", "admin", "shiftlead")),
+    "phone/": ("/phone/", page("gw_a")),
+    "phone/manifest.webmanifest": ("/phone/manifest.webmanifest", EVERYONE),
+    "phone/sw.js": ("/phone/sw.js", EVERYONE),
+    "phone/icon-<int:size>.png": ("/phone/icon-192.png", EVERYONE),
+    "favicon.ico": ("/favicon.ico", EVERYONE),
+    "public/": ("/public/", EVERYONE),
+    "public/report": None,  # POST only (GET redirects to the form)
+    "public/receipt/<str:number>": ("/public/receipt/{n}?code={c}", EVERYONE),
+    "public/track/": ("/public/track/", EVERYONE),
+    "public/map/": ("/public/map/", EVERYONE),
+    "public/map/data.json": ("/public/map/data.json", EVERYONE),
+    "i18n/setlang/": None,  # POST only
+    "api/": None,  # the API root has no page of its own
+    "api/openapi.json": ("/api/openapi.json", EVERYONE),
+    "api/docs": ("/api/docs", EVERYONE),
+    "api/auth/token": None,  # POST only
+    "api/me": ("/api/me", api(*SIGNED_IN)),
+    "api/departments": ("/api/departments", api(*SIGNED_IN)),
+    "api/audit": ("/api/audit", api("auditor", "admin")),
+    "api/grids": ("/api/grids", EVERYONE),
+    "api/regions": ("/api/regions", EVERYONE),
+    "api/locate": ("/api/locate?lon=117.105&lat=39.045", EVERYONE),
+    "api/cases": ("/api/cases", EVERYONE),  # each sees what visible_to gives them (test_api)
+    "api/tasks": ("/api/tasks", api(*SIGNED_IN)),
+    "api/cases/<number>": ("/api/cases/{n}", EVERYONE),  # a public category: the public see its public view
+    "api/attachments/<attachment_id>": ("/api/attachments/{a}", api(*STAFF, others=404)),
+    "api/categories": ("/api/categories", EVERYONE),
+    "api/workflow": ("/api/workflow", EVERYONE),
+    "api/workflows": ("/api/workflows", EVERYONE),
+    "api/workflows/<name>": ("/api/workflows/case", EVERYONE),
+    "api/workflows/<name>/<object_id>": ("/api/workflows/case/{n}", api(*SIGNED_IN)),
+    "api/workflows/<name>/<object_id>/<action>": None,  # POST only
+    "open311/v2/^discovery\\.(?P<fmt>[A-Za-z0-9]+)$": ("/open311/v2/discovery.json", EVERYONE),
+    "open311/v2/^services\\.(?P<fmt>[A-Za-z0-9]+)$": ("/open311/v2/services.json", EVERYONE),
+    "open311/v2/^services/(?P<code>[^/]+?)\\.(?P<fmt>[A-Za-z0-9]+)$": (
+        "/open311/v2/services/matter-06010.json",
+        EVERYONE,
+    ),
+    "open311/v2/^service/(?P<code>[^/]+?)\\.(?P<fmt>[A-Za-z0-9]+)$": (
+        "/open311/v2/service/matter-06010.json",
+        EVERYONE,
+    ),
+    "open311/v2/^requests\\.(?P<fmt>[A-Za-z0-9]+)$": ("/open311/v2/requests.json", EVERYONE),
+    "open311/v2/^requests/(?P<request_id>[^/]+?)\\.(?P<fmt>[A-Za-z0-9]+)$": ("/open311/v2/requests/{n}.json", EVERYONE),
+    "open311/v2/^tokens/(?P<token>[^/]+?)\\.(?P<fmt>[A-Za-z0-9]+)$": (
+        "/open311/v2/tokens/none.json",
+        dict.fromkeys(ROLES, 404),
+    ),
+    "open311/v2/^servicerequestupdates\\.(?P<fmt>[A-Za-z0-9]+)$": ("/open311/v2/servicerequestupdates.json", EVERYONE),
+    "open311/v2/media/<int:attachment_id>": ("/open311/v2/media/{a}", EVERYONE),
+    "open311/v2/^(?P<rest>.*)$": ("/open311/v2/nothing.json", dict.fromkeys(ROLES, 404)),
+}
+
+
+def _patterns(patterns: Any, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            out += _patterns(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            out.append(prefix + str(p.pattern))
+    return out
+
+
+def test_every_url_has_a_declared_row() -> None:
+    found = {p for p in _patterns(get_resolver().url_patterns) if not p.startswith(("admin/", "api/cases/<number>/"))}
+    found |= {"api/cases/<number>"}
+    assert found - set(MATRIX) == set(), "declare these URLs in MATRIX"
+    assert set(MATRIX) - found == set(), "these rows name URLs that no longer exist"
+
+
+@pytest.mark.parametrize("pattern", [p for p, row in MATRIX.items() if row is not None])
+def test_every_role_on_every_url(cast: Any, at: Any, pattern: str) -> None:
+    case = to_state(cast, "handling")
+    photo = Attachment.objects.filter(case=case).order_by("id").first()
+    assert photo is not None
+    row = MATRIX[pattern]
+    assert row is not None
+    path, expected = row
+    path = path.format(n=case.number, a=photo.pk, c=case.tracking_code)
+    got = {}
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(cast[role])
+        got[role] = client.get(path).status_code
+    assert got == expected, (path, {r: (got[r], expected[r]) for r in ROLES if got[r] != expected[r]})
