@@ -390,6 +390,8 @@ EN.update(
         "至少8位，包含小写字母、大写字母、数字、符号中的至少三种，不能全是数字，不能是常见密码。": "At least 8 characters "
         "with three of: lower case, upper case, digits, symbols; not all digits; not a common password.",
         "保存新密码": "Save the new password",
+        "显示联系方式": "Show contact",
+        "（已记录查看）": "(this look is recorded)",
     }
 )
 

@@ -470,3 +470,28 @@ def test_a_first_password_must_be_changed_before_anything_else(cast: Any) -> Non
     person.refresh_from_db()
     assert person.must_change_password is False
     assert c.get("/centre/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_reporter_contact_is_masked_and_each_look_at_it_is_audited(cast: Any, at: Any) -> None:
+    from jingwu.audit.models import AuditEvent
+    from jingwu.cases import services
+
+    from .conftest import IN_A
+    from .test_api import Api
+
+    case = services.report_case(
+        actor=cast["citizen"],
+        lon=IN_A[0],
+        lat=IN_A[1],
+        description="噪声",
+        reporter_name="张三丰",
+        reporter_phone="13800138000",
+    ).case
+    detail = Api(cast["dispatcher"]).get(f"/cases/{case.number}").json()
+    assert (detail["reporter_name"], detail["reporter_phone"]) == ("张**", "138****8000")
+    assert Api(cast["dispatcher"]).get(f"/cases/{case.number}/reporter").status_code == 403
+    full = Api(cast["operator"]).get(f"/cases/{case.number}/reporter")
+    assert full.json() == {"name": "张三丰", "phone": "13800138000"}
+    looks = AuditEvent.objects.filter(action="case.reveal_reporter", object_id=case.number)
+    assert list(looks.values_list("actor__username", flat=True)) == ["operator"]

@@ -47,6 +47,10 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "map/data.json": ("/map/data.json", page(*STAFF)),
     "cases/<str:number>/": ("/cases/{n}/", page(*STAFF)),
     "cases/<str:number>/act/<str:action>": None,  # POST only
+    "cases/<str:number>/reporter": (
+        "/cases/{n}/reporter",
+        {**page(*STAFF), "gw_a": 403, "h_env": 403, "dispatcher": 403, "auditor": 403, "admin": 403},
+    ),
     "desk/": ("/desk/", page("h_env")),
     "overview/": ("/overview/", page("leader", "admin", "shiftlead")),
     "phone/": ("/phone/", page("gw_a")),
@@ -75,6 +79,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/tasks": ("/api/tasks", api(*SIGNED_IN)),
     "api/cases/<number>": ("/api/cases/{n}", EVERYONE),  # a public category: the public see its public view
     "api/attachments/<attachment_id>": ("/api/attachments/{a}", api(*STAFF, others=404)),
+    "api/cases/<number>/reporter": ("/api/cases/{n}/reporter", api("operator", "shiftlead", "leader")),
     "api/categories": ("/api/categories", EVERYONE),
     "api/workflow": ("/api/workflow", EVERYONE),
     "api/workflows": ("/api/workflows", EVERYONE),
@@ -115,7 +120,7 @@ def _patterns(patterns: Any, prefix: str = "") -> list[str]:
 
 def test_every_url_has_a_declared_row() -> None:
     found = {p for p in _patterns(get_resolver().url_patterns) if not p.startswith(("admin/", "api/cases/<number>/"))}
-    found |= {"api/cases/<number>"}
+    found |= {"api/cases/<number>", "api/cases/<number>/reporter"}
     assert found - set(MATRIX) == set(), "declare these URLs in MATRIX"
     assert set(MATRIX) - found == set(), "these rows name URLs that no longer exist"
 

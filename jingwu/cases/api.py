@@ -417,6 +417,21 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     )
 
 
+class ReporterOut(Schema):
+    name: str
+    phone: str
+
+
+@router.get(
+    "/cases/{number}/reporter",
+    response=ReporterOut,
+    summary="The reporter's full name and phone (operators, shift leads, leaders; audited)",
+)
+def case_reporter(request: HttpRequest, number: str) -> dict[str, str]:
+    user = require_user(request)
+    return services.reveal_reporter(_load(user, number), actor=user)
+
+
 @router.get(
     "/attachments/{attachment_id}",
     summary="A photo, if you may see its case",

@@ -550,6 +550,36 @@ def add_photos(ref: Any, *, actor: Any, photos: Sequence[Any], kind: str = Attac
     return saved
 
 
+# Who may see a reporter's full name and phone (to call them back: 回访), and for which kinds of case.
+REVEAL_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.LEADER, Role.PETITION_CLERK})
+
+
+def may_reveal_reporter(case: Case, actor: Any) -> bool:
+    from jingwu.org.services import roles_of
+
+    roles = set(roles_of(actor))
+    if roles & {Role.OPERATOR, Role.SHIFT_LEAD, Role.LEADER}:
+        return True
+    return Role.PETITION_CLERK in roles and case.kind in ("petition", "suggestion")
+
+
+def reveal_reporter(case: Case, *, actor: Any) -> dict[str, str]:
+    """The reporter's name and phone in full, for staff whose work needs them; every look is audited
+    (PIPL: personal data shown only where needed, and each access by staff recorded)."""
+    if not may_reveal_reporter(case, actor):
+        raise Forbidden("无权查看上报人联系方式 / you may not see the reporter's contact", code="forbidden_role")
+    acting = resolve(actor)
+    audit.record(
+        "case.reveal_reporter",
+        "case",
+        case.number or case.pk,
+        actor=acting.user,
+        role=acting.role,
+        data={"fields": ["reporter_name", "reporter_phone"]},
+    )
+    return {"name": case.reporter_name, "phone": case.reporter_phone}
+
+
 NOTE_ROLES = frozenset(
     {
         Role.OPERATOR,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("map/data.json", views.map_data, name="map_data"),
     path("cases/<str:number>/", views.case_page, name="case"),
     path("cases/<str:number>/act/<str:action>", views.case_act, name="act"),
+    path("cases/<str:number>/reporter", views.case_reporter, name="reporter"),
     path("desk/", views.desk, name="desk"),
     path("overview/", overview.overview, name="overview"),
     path("phone/", phone.phone, name="phone"),

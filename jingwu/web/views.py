@@ -244,10 +244,22 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "conditions": conditions,
         "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
         "reporter": {"name": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone)},
+        "may_reveal": services.may_reveal_reporter(case, request.user) and bool(case.reporter_phone),
         "photos": [a for t in transitions for a in t.attachments.all()],
         "tiles": tile_settings(),
         **extra,
     }
+
+
+@roles_required(*STAFF)
+def case_reporter(request: HttpRequest, number: str) -> HttpResponse:
+    """The reporter's contact in full, for a call back; each look is in the audit trail."""
+    case = load_case(request, number)
+    try:
+        who = services.reveal_reporter(case, actor=request.user)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    return render(request, "web/_reporter.html", {"who": who})
 
 
 @roles_required(*STAFF)
