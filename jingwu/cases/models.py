@@ -271,20 +271,15 @@ class Case(models.Model):
         return self.status in OPEN_STATES and self.due_at is not None and self.due_at < at
 
 
-class Transition(models.Model):
-    """One step of the loop: the audit trail, the public timeline and the input of every statistic."""
+class StepRecord(models.Model):
+    """What every step of every workflow records (a case's Transition, a domain object's ObjectTransition)."""
 
-    # (case, seq) is unique, and that index serves every look-up by case.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     seq = models.PositiveIntegerField()
     action = models.CharField(_("动作"), max_length=24)
     outcome = models.CharField(_("结果"), max_length=16, blank=True)
-    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
-    to_state = models.CharField(_("新状态"), max_length=16)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
     role = models.CharField(_("角色"), max_length=16)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
     at = models.DateTimeField(_("时间"), db_index=True)
     note = models.TextField(_("说明"), blank=True, max_length=2000)
     reason = models.CharField(_("原因代码"), max_length=32, blank=True)
@@ -295,6 +290,19 @@ class Transition(models.Model):
     on_time = models.BooleanField(null=True, blank=True)
     client_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Transition(StepRecord):
+    """One step of the loop: the audit trail, the public timeline and the input of every statistic."""
+
+    # (case, seq) is unique, and that index serves every look-up by case.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions", db_index=False)
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:
         verbose_name = _("流转记录")
@@ -341,29 +349,14 @@ class Attachment(models.Model):
         return f"{self.case_id} {self.kind} {self.sha256[:8]}"
 
 
-class ObjectTransition(models.Model):
+class ObjectTransition(StepRecord):
     """One step of a domain object's own workflow (an alarm's 确认→解除, a supervision task's 督办): the same
     row a case's Transition is, for any model registered with ``cases.engine``."""
 
     workflow = models.CharField(_("流程"), max_length=32)
     object_id = models.CharField(_("对象"), max_length=64)
-    seq = models.PositiveIntegerField()
-    action = models.CharField(_("动作"), max_length=24)
-    outcome = models.CharField(_("结果"), max_length=16, blank=True)
     from_state = models.CharField(_("原状态"), max_length=24, blank=True)
     to_state = models.CharField(_("新状态"), max_length=24)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    actor_name = models.CharField(_("操作人"), max_length=64, blank=True)
-    role = models.CharField(_("角色"), max_length=16)
-    at = models.DateTimeField(_("时间"), db_index=True)
-    note = models.TextField(_("说明"), blank=True, max_length=2000)
-    reason = models.CharField(_("原因代码"), max_length=32, blank=True)
-    public_note = models.CharField(_("公开说明"), max_length=500, blank=True)
-    deadline_before = models.DateTimeField(null=True, blank=True)
-    deadline_after = models.DateTimeField(null=True, blank=True)
-    on_time = models.BooleanField(null=True, blank=True)
-    client_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("对象流转记录")
