@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -121,6 +121,3 @@ def redeliver(
         return "gave up"
     return "delivered"
 
-
-def now_iso(at: datetime) -> str:
-    return at.isoformat()

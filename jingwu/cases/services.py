@@ -550,11 +550,9 @@ def add_photos(ref: Any, *, actor: Any, photos: Sequence[Any], kind: str = Attac
     return saved
 
 
-# Who may see a reporter's full name and phone (to call them back: 回访), and for which kinds of case.
-REVEAL_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.LEADER, Role.PETITION_CLERK})
-
-
 def may_reveal_reporter(case: Case, actor: Any) -> bool:
+    """Who may see a reporter's full name and phone: those who call reporters back (回访), and a petition
+    clerk for petitions and suggestions."""
     from jingwu.org.services import roles_of
 
     roles = set(roles_of(actor))

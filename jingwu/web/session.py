@@ -16,6 +16,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from jingwu.org.services import person_of
+
 POLL_HEADER = "X-Jingwu-Poll"
 EXEMPT_PREFIXES = ("/static/", "/api/", "/open311/", "/logout/", "/password/", "/favicon.ico")
 
@@ -43,7 +45,7 @@ class SessionRules:
             return _redirect(request, f"{reverse('web:login')}?timeout=1")
         if not request.headers.get(POLL_HEADER):
             request.session["jw_active"] = now
-        person = getattr(user, "person", None) if hasattr(user, "person") else None
+        person = person_of(user)
         if (
             person is not None
             and person.must_change_password
