@@ -99,3 +99,17 @@ def test_backup_and_restore_round_trip(scratch: dict[str, str], tmp_path: Path) 
     assert sorted(p.relative_to(media) for p in media.rglob("*") if p.is_file()) == photos
     # The site works on the restored data: the audit trail still verifies against its seals.
     _jingwu(env, "audit-verify", "--seal")
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path, db: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from jingwu.cases.models import Category
+
+    bogus = tmp_path / "photo.tar.gz"
+    bogus.write_bytes(b"\x89PNG not a backup")
+    before = Category.objects.count()
+    with pytest.raises(CommandError, match="not a Jingwu backup"):
+        call_command("restore", str(bogus), "--yes")
+    assert Category.objects.count() == before

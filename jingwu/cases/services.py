@@ -130,9 +130,13 @@ def _save_photos(
     return saved
 
 
-def _check_photos(uploads: Sequence[Any]) -> list[photo_lib.Photo]:
-    # Validate every photo before any row is written, so a bad photo loses nothing else.
-    return [photo_lib.process(u) for u in uploads]
+def _check_photos(uploads: Sequence[Any]) -> None:
+    """Validate every photo before any row is written, so a bad photo loses nothing else; then rewind each
+    upload for the save that follows."""
+    for upload in uploads:
+        photo_lib.process(upload)
+        if hasattr(upload, "seek"):
+            upload.seek(0)
 
 
 def _announce(case: Case, transition: Transition, change: Change) -> None:
@@ -228,9 +232,6 @@ def report_case(
     source = _source_for(acting, role, source)
     origin_kind, origin_id = _origin(origin)
     _check_photos(photos)
-    for upload in photos:  # process() read them; rewind for the save below
-        if hasattr(upload, "seek"):
-            upload.seek(0)
     now = clock.now()
     person = acting.person
     in_own_grid = (
@@ -529,9 +530,6 @@ def add_photos(ref: Any, *, actor: Any, photos: Sequence[Any], kind: str = Attac
     report step, with an audit row. The reporter (or a system actor that raised the case) only."""
     acting = resolve(actor)
     _check_photos(photos)
-    for upload in photos:
-        if hasattr(upload, "seek"):
-            upload.seek(0)
     with transaction.atomic():
         case = get_case(ref, for_update=True)
         if case.reporter_user_id is not None and case.reporter_user_id != acting.user_id:
@@ -862,9 +860,6 @@ class CaseWorkflow(engine.Workflow):
     def precheck(self, data: Any) -> None:
         if data.photos:
             _check_photos(data.photos)
-            for upload in data.photos:
-                if hasattr(upload, "seek"):
-                    upload.seek(0)
 
     def check(self, step: engine.Step, obj: Any, data: Any, acting: Acting, role: str) -> None:
         if step.needs_reason and not (data.reason.strip() or data.note.strip()):

@@ -100,9 +100,15 @@ def _extract_safely(tar: tarfile.TarFile, dest: Path) -> None:
 def restore(src: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with tarfile.open(src, "r:gz") as tar:
-            _extract_safely(tar, work)
-        manifest = json.loads((work / "manifest.json").read_text())
+        try:
+            with tarfile.open(src, "r:gz") as tar:
+                _extract_safely(tar, work)
+            manifest = json.loads((work / "manifest.json").read_text())
+            db_name = manifest["database"]
+        except (tarfile.TarError, OSError, ValueError, KeyError, TypeError) as exc:
+            raise BackupError(f"{src} is not a Jingwu backup ({exc})") from exc
+        if not (work / db_name).is_file():
+            raise BackupError(f"{src} is incomplete: {db_name} is missing")
         if manifest.get("format") != FORMAT:
             raise BackupError(f"unknown backup format {manifest.get('format')!r}")
         if manifest["vendor"] != connection.vendor:
