@@ -6,6 +6,7 @@ variable that is neither true nor false is an error, not a silent default.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from datetime import timedelta
@@ -249,6 +250,15 @@ JINGWU_TILE_SUBDOMAINS = env("JINGWU_TILE_SUBDOMAINS", "01234567")
 # The key of the audit trail's seals (audit/seal.py). Keep it from the database's administrators; by default
 # it is derived from the secret key.
 JINGWU_AUDIT_KEY = env("JINGWU_AUDIT_KEY") or hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()
+# Keys of personal data at rest (lib/crypto.py): comma-separated Fernet keys, the newest first. Production must
+# set its own; elsewhere one is derived from the secret key.
+JINGWU_DATA_KEYS = [k.strip() for k in env("JINGWU_DATA_KEYS").split(",") if k.strip()]
+if not JINGWU_DATA_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("Set JINGWU_DATA_KEYS in production (`jingwu rotate-data-keys --new-key` makes one)")
+    JINGWU_DATA_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"data:{SECRET_KEY}".encode()).digest()).decode()]
+# Reporters' contact details are erased this many days after a case closes (PIPL: kept no longer than needed).
+JINGWU_PERSONAL_DATA_DAYS = envint("JINGWU_PERSONAL_DATA_DAYS", 3 * 365)
 # The scheduler's warning before a deadline (working or continuous, as the case runs).
 JINGWU_WARN_BEFORE_MIN = envint("JINGWU_WARN_BEFORE_MIN", 30)
 

@@ -110,6 +110,47 @@ def rollup_day(day: date) -> int:
     return len(rows)
 
 
+def erase_personal_data(now: datetime | None = None) -> int:
+    """PIPL art. 19 and 47: a reporter's name and contact, and what an Open311 client sent about them, are
+    erased once ``JINGWU_PERSONAL_DATA_DAYS`` have passed since the case ended (closed, voided or merged).
+    The case, its timeline and its statistics stay. Returns the number of cases erased."""
+    from jingwu.audit import services as audit
+    from jingwu.open311.models import ServiceRequest
+
+    from .choices import FINISHED_STATES
+
+    now = now or clock.now()
+    cutoff = now - timedelta(days=settings.JINGWU_PERSONAL_DATA_DAYS)
+    ended = Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, updated_at__lt=cutoff)
+    sent = ~Q(open311__email="") | ~Q(open311__device_id="") | ~Q(open311__account_id="")
+    held = ~Q(reporter_name="") | ~Q(reporter_phone="") | (Q(open311__isnull=False) & sent)
+    erased = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Case.objects.filter(ended, held, status__in=FINISHED_STATES)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                break
+            Case.objects.filter(pk__in=ids).update(reporter_name="", reporter_phone="")
+            ServiceRequest.objects.filter(case_id__in=ids).update(email="", device_id="", account_id="")
+            audit.record(
+                "privacy.erase",
+                "case",
+                f"{ids[0]}..{ids[-1]}",
+                data={"cases": len(ids), "before": cutoff.isoformat(), "fields": ["reporter_name", "reporter_phone"]},
+            )
+            erased += len(ids)
+    return erased
+
+
+@task()
+def erase_task() -> int:
+    return erase_personal_data()
+
+
 @task()
 def warn_task() -> int:
     return warn_due_soon()
@@ -161,6 +202,7 @@ JOBS = (
     Job("escalate_overdue", escalate_task, every=timedelta(minutes=5)),
     Job("daily_rollup", rollup_task, at=time(1, 0)),
     Job("audit_seal", seal_task, every=timedelta(minutes=5)),
+    Job("erase_personal_data", erase_task, at=time(2, 0)),
 )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.geo.models import Grid, Region
 from jingwu.lib import worktime
+from jingwu.lib.fields import SealedField
 from jingwu.org.choices import REPORTERS, SEE_ALL, Role
 from jingwu.org.models import Department
 
@@ -198,8 +199,9 @@ class Case(models.Model):
         related_name="reported_cases",
         verbose_name=_("上报人账号"),
     )
-    reporter_name = models.CharField(_("上报人"), max_length=64, blank=True)
-    reporter_phone = models.CharField(_("上报人电话"), max_length=32, blank=True)
+    # Personal data, encrypted at rest; erased when the retention period after closing ends (cases/jobs.py).
+    reporter_name = SealedField(_("上报人"), max_length=64, blank=True)
+    reporter_phone = SealedField(_("上报人电话"), max_length=32, blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=16, editable=False)
     client_key = models.CharField(_("幂等键"), max_length=64, unique=True, null=True, blank=True, editable=False)
 
@@ -259,9 +261,7 @@ class Case(models.Model):
             # Duplicate suggestion: same category, a narrow latitude band.
             models.Index(fields=["category", "lat"], name="case_dup_idx"),
             # "Which case did this hazard raise?" Partial on PostgreSQL: most cases have no origin.
-            models.Index(
-                fields=["origin_kind", "origin_id"], name="case_origin_idx", condition=~Q(origin_kind="")
-            ),
+            models.Index(fields=["origin_kind", "origin_id"], name="case_origin_idx", condition=~Q(origin_kind="")),
         ]
 
     def __str__(self) -> str:

@@ -15,3 +15,19 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_email(email: str) -> str:
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return mask_id(email)
+    return (local[:1] + "***" if local else "") + "@" + domain
+
+
+def mask_id(value: str) -> str:
+    """An identifier (ID number, device or account id): the first and last few characters only."""
+    value = value.strip()
+    if len(value) <= 4:
+        return "*" * len(value)
+    keep = 4 if len(value) >= 15 else 3 if len(value) >= 8 else 1
+    return value[:keep] + "*" * (len(value) - 2 * keep) + value[-keep:]

@@ -4,6 +4,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.lib.privacy import mask_email, mask_id
 
 from .models import ApiKey, ServiceAttribute, ServiceRequest
 from .services import create_key
@@ -37,7 +40,16 @@ class ServiceAttributeAdmin(admin.ModelAdmin):
 class ServiceRequestAdmin(admin.ModelAdmin):
     list_display = ["case", "api_key", "token"]
     list_select_related = ["case", "api_key"]
-    readonly_fields = ["case", "api_key", "token", "attributes", "email", "device_id", "account_id", "media_url"]
+    # The client's contact details are shown masked: the administrators' work never needs them in full.
+    readonly_fields = fields = ("case", "api_key", "token", "attributes", "masked_email", "masked_device", "media_url")
+
+    @admin.display(description=_("电子邮箱"))
+    def masked_email(self, obj: ServiceRequest) -> str:
+        return mask_email(obj.email)
+
+    @admin.display(description=_("设备与账号"))
+    def masked_device(self, obj: ServiceRequest) -> str:
+        return " / ".join(mask_id(v) for v in (obj.device_id, obj.account_id) if v)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.cases.models import Case, Category
+from jingwu.lib.fields import SealedField
 
 
 class ApiKey(models.Model):
@@ -73,9 +74,9 @@ class ServiceRequest(models.Model):
     api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT)
     token = models.CharField(max_length=32, unique=True)
     attributes = models.JSONField(default=dict, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    device_id = models.CharField(max_length=128, blank=True)
-    account_id = models.CharField(max_length=128, blank=True)
+    email = SealedField(max_length=254, blank=True)
+    device_id = SealedField(max_length=128, blank=True)
+    account_id = SealedField(max_length=128, blank=True)
     media_url = models.URLField(max_length=1000, blank=True)
 
     class Meta:
