@@ -1,7 +1,7 @@
 """``jingwu``: one console script over the management commands.
 
 ``jingwu demo``, ``jingwu serve``, ``jingwu worker``, ``jingwu import-grids FILE``,
-``jingwu createsuperuser``; any other Django management command works too (``jingwu migrate``).
+``jingwu create-admin``; any other Django management command works too (``jingwu migrate``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ COMMANDS = {
     "worker": ("worker", "run the background task worker and the scheduler (warnings, escalation, rollups)"),
     "import-grids": ("import_grids", "import regions and grids from a GeoJSON file"),
     "export-grids": ("export_grids", "export regions and grids as GeoJSON"),
-    "createsuperuser": ("createsuperuser", "create an administrator account"),
+    "create-admin": ("create_admin", "create an administrator: USERNAME --role system|security|audit --name NAME"),
     "workflow-diagram": ("workflow_diagram", "print the workflow table as a Mermaid diagram"),
     "migrate": ("migrate", "create or update the database tables"),
     "open311-key": ("open311_key", "Open311 client keys: create NAME | list | revoke NAME"),

@@ -55,7 +55,7 @@ ALLOWED_HOSTS = [h for h in env("JINGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,tes
 CSRF_TRUSTED_ORIGINS = [o for o in env("JINGWU_CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jingwu.adminsite.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "jingwu.audit",
     "jingwu.workcal",
     "jingwu.geo",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jingwu.audit.middleware.RequestContextMiddleware",
@@ -99,7 +102,9 @@ MIDDLEWARE = [
 # one village's NAT address, and an attacker rotates addresses.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "jingwu.org.separation.PasswordBackend",
+    # Admin permissions come from the administrator roles (三员分立), not from groups or per-user grants.
+    "jingwu.org.separation.RoleBackend",
 ]
 AXES_FAILURE_LIMIT = envint("JINGWU_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("JINGWU_LOCKOUT_MINUTES", 30))
@@ -112,6 +117,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jingwu.org.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "jingwu.audit.middleware.client_ip"
 AXES_VERBOSE = False
+# Second factor (django-otp, TOTP as RFC 6238: any authenticator app). Optional for everyone; required for
+# the roles listed here, who are sent to enrol after signing in. Failed codes slow the device down
+# (django-otp's throttling: 1 s, doubling after each failure).
+OTP_TOTP_ISSUER = env("JINGWU_OTP_ISSUER", "智慧精武")
+JINGWU_OTP_ROLES = frozenset(r.strip() for r in env("JINGWU_OTP_ROLES").split(",") if r.strip())
 
 ROOT_URLCONF = "jingwu.urls"
 LOGIN_URL = "/login/"

@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from jingwu.api import api
 
-admin.site.site_header = "智慧精武 Jingwu"
-admin.site.site_title = "智慧精武"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -396,6 +396,51 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "电子邮箱": "E-mail",
+        "设备与账号": "Device and account",
+        "安全管理员": "Security administrator",
+        "审计管理员": "Audit administrator",
+        "动态口令不正确或已过期，请稍候再试": "Wrong or expired code; wait a moment and try again",
+        "手机动态口令": "Phone one-time code",
+        "账号安全": "Account security",
+        "动态口令": "One-time code",
+        "输入动态口令": "Enter your one-time code",
+        "您的账号已启用双因素认证。请打开手机上的身份验证器应用，输入显示的6位数字。": (
+            "Your account uses two-factor authentication. Open the authenticator app on your phone and enter the "
+            "6 digits it shows."
+        ),
+        "验证并登录": "Verify and sign in",
+        "手机丢失或更换时，请联系安全管理员删除原设备后重新绑定。": (
+            "If you lose or change your phone, ask the security administrator to remove the old device, then "
+            "enrol again."
+        ),
+        "双因素认证（动态口令）": "Two-factor authentication (one-time codes)",
+        "已启用：登录时除密码外还需输入手机上的6位动态口令。": (
+            "On: signing in needs the 6-digit code from your phone as well as the password."
+        ),
+        "您的角色必须使用动态口令。手机丢失或更换时，请联系安全管理员删除原设备后重新绑定。": (
+            "Your role must use one-time codes. If you lose or change your phone, ask the security administrator "
+            "to remove the old device, then enrol again."
+        ),
+        "当前动态口令": "Current one-time code",
+        "停用动态口令": "Turn one-time codes off",
+        "您的角色必须启用动态口令后才能继续使用系统。": "Your role must turn on one-time codes before going on.",
+        "在手机上安装身份验证器应用（如 Google Authenticator、Microsoft Authenticator、FreeOTP 或微信小程序“腾讯身份验证器”）。": (
+            "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, FreeOTP, "
+            "or the WeChat mini program 腾讯身份验证器)."
+        ),
+        "用应用扫描下面的二维码；无法扫描时，手动输入密钥。": (
+            "Scan the QR code below with the app; if you cannot, type in the key."
+        ),
+        "输入应用显示的6位数字，完成绑定。": "Enter the 6 digits the app shows to finish.",
+        "密钥": "Key",
+        "绑定": "Enrol",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -146,8 +146,8 @@ def cast(db: Any) -> Cast:
     User = get_user_model()
     users: dict[str, Any] = {}
 
-    def make(name: str, role: Role, dept: Department | None = None, superuser: bool = False) -> Any:
-        u = User.objects.create_user(name, password="pw-" + name, is_superuser=superuser, is_staff=superuser)
+    def make(name: str, role: Role, dept: Department | None = None) -> Any:
+        u = User.objects.create_user(name, password="pw-" + name)
         Person.objects.create(user=u, name=f"{name}姓名", role=role, department=dept, phone="13912345678")
         users[name] = u
         return u
@@ -157,7 +157,8 @@ def cast(db: Any) -> Cast:
     make("dispatcher", Role.DISPATCHER)
     make("leader", Role.LEADER)
     make("auditor", Role.AUDITOR)
-    make("admin", Role.ADMIN, superuser=True)
+    make("admin", Role.ADMIN)
+    make("secadmin", Role.SECURITY_ADMIN)
     make("citizen", Role.PUBLIC)
     make("h_city", Role.HANDLER, city)
     make("h_env", Role.HANDLER, env)

@@ -61,7 +61,7 @@ def test_cli_help_lists_the_commands() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "jingwu.cli", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    for command in ("demo", "serve", "worker", "import-grids", "createsuperuser"):
+    for command in ("demo", "serve", "worker", "import-grids", "create-admin"):
         assert command in out
 
 

@@ -206,7 +206,13 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
     case = to_state(cast, "to_dispatch")  # due 30 working minutes after 09:00
     assert case.due_at == datetime(2026, 3, 2, 9, 30, tzinfo=TZ)
     at.move(datetime(2026, 3, 2, 9, 12, tzinfo=TZ))
-    assert sorted(jobs.tick()) == ["audit_seal", "daily_rollup", "escalate_overdue", "warn_due_soon"]
+    assert sorted(jobs.tick()) == [
+        "audit_seal",
+        "daily_rollup",
+        "erase_personal_data",
+        "escalate_overdue",
+        "warn_due_soon",
+    ]
     assert jobs.tick() == []  # the same slot on another node: nothing more
     assert ScheduledRun.objects.filter(job="warn_due_soon").get().slot == datetime(2026, 3, 2, 9, 10, tzinfo=TZ)
     assert jobs.warn_due_soon() == 1 and jobs.warn_due_soon() == 0

@@ -15,7 +15,19 @@ from .flows import to_state
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "citizen", "gw_a", "h_env", "operator", "shiftlead", "dispatcher", "leader", "auditor", "admin"]
+ROLES = [
+    "anonymous",
+    "citizen",
+    "gw_a",
+    "h_env",
+    "operator",
+    "shiftlead",
+    "dispatcher",
+    "leader",
+    "auditor",
+    "admin",
+    "secadmin",
+]
 
 # Shorthands: a page that sends strangers to the login page and others to a 403 page; an API endpoint
 # that answers 401 to the anonymous.
@@ -40,6 +52,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "": ("/", dict.fromkeys(ROLES, 302)),  # everyone is sent on: to their own page, or to sign in
     "login/": ("/login/", EVERYONE),
     "logout/": None,  # POST only
+    "login/otp/": ("/login/otp/", dict.fromkeys(ROLES, 302)),  # only after a password, for a second-factor account
+    "account/otp/": ("/account/otp/", {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
     "password/": ("/password/", {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
     "centre/": ("/centre/", page(*CENTRE)),
     "centre/queues": ("/centre/queues", page(*CENTRE)),
@@ -71,7 +85,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/auth/token": None,  # POST only
     "api/me": ("/api/me", api(*SIGNED_IN)),
     "api/departments": ("/api/departments", api(*SIGNED_IN)),
-    "api/audit": ("/api/audit", api("auditor", "admin")),
+    "api/audit": ("/api/audit", api("auditor")),  # 三员分立: the audit administrator alone
     "api/grids": ("/api/grids", EVERYONE),
     "api/regions": ("/api/regions", EVERYONE),
     "api/locate": ("/api/locate?lon=117.105&lat=39.045", EVERYONE),

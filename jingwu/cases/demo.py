@@ -109,6 +109,7 @@ STAFF: list[tuple[str, str, Role, str | None]] = [
     ("dispatcher", "刘洋", Role.DISPATCHER, None),
     ("dispatcher2", "陈磊", Role.DISPATCHER, None),
     ("leader", "赵志强", Role.LEADER, None),
+    ("secadmin", "钱伟", Role.SECURITY_ADMIN, None),
     ("auditor", "孙丽", Role.AUDITOR, None),
     ("citizen", "市民周先生", Role.PUBLIC, None),
 ]
@@ -191,11 +192,9 @@ def _demo_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def _user(
-    username: str, name: str, role: Role, department: Department | None = None, phone: str = "", superuser: bool = False
-) -> Any:
+def _user(username: str, name: str, role: Role, department: Department | None = None, phone: str = "") -> Any:
     User = get_user_model()
-    user = User(username=username, is_staff=superuser or role in (Role.ADMIN, Role.AUDITOR), is_superuser=superuser)
+    user = User(username=username)
     # Hashing is deliberately slow (PBKDF2); one hash shared by all demo accounts keeps loading quick.
     user.password = _demo_hash()
     user.save()
@@ -229,7 +228,7 @@ def build_town(seed: int = 2019) -> Town:
             )
     RoutingRule.objects.create(priority=10_000, department=depts["B05"], note="未匹配时由城建办兜底")
     t = Town()
-    t.users["admin"] = _user("admin", "系统管理员", Role.ADMIN, superuser=True)
+    t.users["admin"] = _user("admin", "吴刚", Role.ADMIN)
     for username, name, role, _ in STAFF:
         t.users[username] = _user(username, name, role, phone=f"139{rng.randrange(10**8):08d}")
     for code, dept in depts.items():

@@ -10,7 +10,8 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("部门处置人员")
     LEADER = "leader", _("领导")
     ADMIN = "admin", _("系统管理员")
-    AUDITOR = "auditor", _("审计员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
     INSPECTOR = "inspector", _("第三方检查员")
     RIVER_CHIEF = "river_chief", _("河长")
     PETITION_CLERK = "petition_clerk", _("信访专员")
@@ -35,3 +36,5 @@ SEE_ALL = frozenset(
 )
 # Roles whose holders see, besides what any other role of theirs shows, the cases they reported themselves.
 REPORTERS = frozenset({Role.PUBLIC, Role.INSPECTOR, Role.RIVER_CHIEF, Role.DEPUTY, Role.PETITION_CLERK})
+# 三员分立 (GB/T 22239-2019 level 3): the system, security and audit administrators. No person holds two.
+ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})

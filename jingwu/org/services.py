@@ -19,12 +19,11 @@ def person_of(user: Any) -> Person | None:
 
 
 def role_of(user: Any) -> str:
-    """The role a user acts in. Superusers without a Person act as administrators."""
+    """The role a user acts in. An account without a Person (a superuser from ``createsuperuser`` included)
+    acts as the public: every power comes from a named person's role (三员分立)."""
     person = person_of(user)
     if person is not None:
         return person.role
-    if user is not None and getattr(user, "is_superuser", False):
-        return Role.ADMIN
     return Role.PUBLIC
 
 

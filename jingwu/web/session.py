@@ -1,5 +1,6 @@
-"""Session rules of 等保 2.0 for the pages: an idle timeout that polling cannot defeat, and a first
-password that must be changed before anything else.
+"""Session rules of 等保 2.0 for the pages: an idle timeout that polling cannot defeat, a first password
+that must be changed before anything else, and the second factor: a session of a person with a confirmed
+device that did not pass the code is ended, and the roles in ``JINGWU_OTP_ROLES`` are sent to enrol.
 
 Pages that refresh themselves (the command centre's queues every 10 s, an open case every 60 s) send
 ``X-Jingwu-Poll``; such a request neither counts as activity nor keeps the session alive, so a screen left
@@ -10,16 +11,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django_otp import user_has_device
 
-from jingwu.org.services import person_of
+from jingwu.org.services import person_of, roles_of
 
 POLL_HEADER = "X-Jingwu-Poll"
-EXEMPT_PREFIXES = ("/static/", "/api/", "/open311/", "/logout/", "/password/", "/favicon.ico")
+EXEMPT_PREFIXES = ("/static/", "/api/", "/open311/", "/logout/", "/password/", "/favicon.ico", "/account/otp/")
+SECOND_FACTOR_OK = "jw_2fa_ok"
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -45,6 +49,12 @@ class SessionRules:
             return _redirect(request, f"{reverse('web:login')}?timeout=1")
         if not request.headers.get(POLL_HEADER):
             request.session["jw_active"] = now
+        if not request.session.get(SECOND_FACTOR_OK):
+            if user.is_verified() or not user_has_device(user, confirmed=True):
+                request.session[SECOND_FACTOR_OK] = True
+            else:
+                logout(request)  # signed in without the code (another sign-in path): not accepted
+                return _redirect(request, reverse("web:login"))
         person = person_of(user)
         if (
             person is not None
@@ -53,4 +63,11 @@ class SessionRules:
             and not request.path.startswith("/admin/password_change")
         ):
             return _redirect(request, reverse("web:password_change"))
+        if (
+            settings.JINGWU_OTP_ROLES
+            and not user.is_verified()
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and settings.JINGWU_OTP_ROLES.intersection(roles_of(user))
+        ):
+            return _redirect(request, f"{reverse('web:otp_setup')}?{urlencode({'next': request.path})}")
         return self.get_response(request)

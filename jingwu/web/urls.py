@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import overview, phone, public, views
+from . import auth, overview, phone, public, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", auth.Login.as_view(), name="login"),
+    path("login/otp/", auth.login_otp, name="login_otp"),
+    path("account/otp/", auth.otp_setup, name="otp_setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password_change"),
     path("centre/", views.centre, name="centre"),

@@ -37,6 +37,7 @@ HOME = {
     Role.HANDLER: "web:desk",
     Role.LEADER: "web:overview",
     Role.ADMIN: "admin:index",
+    Role.SECURITY_ADMIN: "admin:index",
     Role.AUDITOR: "admin:index",
 }
 

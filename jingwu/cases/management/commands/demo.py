@@ -49,14 +49,15 @@ class Command(BaseCommand):
     def print_accounts(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD})"))
         rows = [
-            ("admin", "系统管理员 administrator (/admin/)"),
+            ("admin", "系统管理员 system administrator (/admin/)"),
+            ("secadmin", "安全管理员 security administrator (/admin/)"),
             ("operator", "受理员 operator"),
             ("shiftlead", "值班长 shift lead"),
             ("dispatcher", "派遣员 dispatcher"),
             ("h_b05", "城建办处置人员 department handler"),
             ("gw001", "网格员 grid worker (gw001…gw100)"),
             ("leader", "领导 leader"),
-            ("auditor", "审计员 auditor"),
+            ("auditor", "审计管理员 audit administrator (/admin/)"),
             ("citizen", "公众 citizen"),
         ]
         for username, label in rows:
