@@ -38,6 +38,7 @@ class Client:
     acked: dict[str, str] = field(default_factory=dict)  # key → case number
     attempts: int = 0
     failures: int = 0
+    replayed: int = 0  # a retry answered 200: the first attempt had made the case, its answer was lost
 
     def report(self, key: str, i: int, stop_at: float) -> bool:
         lon, lat = self.points[i % len(self.points)]
@@ -54,6 +55,7 @@ class Client:
                 data = r.read()
                 c.close()
                 if r.status in (200, 201):
+                    self.replayed += r.status == 200
                     self.acked[key] = json.loads(data)["case"]["number"]
                     return True
             except (OSError, http.client.HTTPException, ValueError, KeyError):
@@ -74,6 +76,14 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 out.append(int(entry))
     return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def load(clients: list[Client], seconds: float, chaos: dict[str, int] | None, server: list, workers: int) -> float:
@@ -101,11 +111,22 @@ def load(clients: list[Client], seconds: float, chaos: dict[str, int] | None, se
             due = [t for t in master_kills_at if elapsed >= t]
             if due:
                 master_kills_at -= set(due)
+                orphans = children(server[0].pid)
                 os.kill(server[0].pid, signal.SIGKILL)
                 server[0].wait()
                 chaos["master"] += 1
-                # Orphaned workers notice their parent is gone and stop; the new master binds the port.
+                # Orphaned workers finish what they hold and stop when they see their parent gone; any left
+                # after 2 s are killed, as a service manager (systemd's KillMode=control-group) would.
+                give_up = time.monotonic() + 2
+                while any(alive(p) for p in orphans) and time.monotonic() < give_up:
+                    time.sleep(0.1)
+                for p in orphans:
+                    if alive(p):
+                        os.kill(p, signal.SIGKILL)
+                        chaos["orphans"] += 1
                 server[0] = start_server(workers)
+                if server[0].poll() is not None:
+                    raise SystemExit("the new master did not start")
                 continue
             kids = children(server[0].pid)
             if kids:
@@ -155,12 +176,16 @@ def main() -> None:
     sim = demo.Simulator(town, rnd)
     grids = list(Grid.objects.all())
     points = [sim.point_in(rnd.choice(grids)) for _ in range(200)]
-    print(f"kill -9 under load: {args.clients} clients, gunicorn {args.workers} workers, PostgreSQL, {args.seconds:.0f} s")
+    print(
+        f"kill -9 under load: {args.clients} clients, gunicorn {args.workers} workers, PostgreSQL, {args.seconds:.0f} s"
+    )
     results = {}
     server = [start_server(args.workers)]
     try:
-        for name, chaos in (("no kills (baseline)", None), ("kill -9 workers and master", {"workers": 0, "master": 0,
-                                                                                          "every_ms": args.every_ms})):
+        for name, chaos in (
+            ("no kills (baseline)", None),
+            ("kill -9 workers and master", {"workers": 0, "master": 0, "orphans": 0, "every_ms": args.every_ms}),
+        ):
             run = f"{name[:2]}{int(time.time())}"
             clients = [Client(token, run, points) for _ in range(args.clients)]
             took = load(clients, args.seconds, chaos, server, args.workers)
@@ -171,9 +196,11 @@ def main() -> None:
             print(f"\n{name}")
             if chaos:
                 line("workers killed / master killed", f"{chaos['workers']} / {chaos['master']}")
+                line("orphaned workers still alive 2 s after", f"{chaos['orphans']}", "(then killed)")
             line("reports acknowledged", f"{v['acked']:,}", f"{v['acked'] / took:.0f}/s")
             line("requests (failed and retried)", f"{attempts:,}", f"({failures:,} failed)")
             line("cases in the database", f"{v['cases']:,}")
+            line("retries that found their case already made", f"{sum(c.replayed for c in clients)}")
             line("acknowledged but lost", f"{v['lost']}", "must be 0")
             line("doubled (case, report step or audit row)", f"{v['doubled']}", "must be 0")
             if v["lost"] or v["doubled"] or v["cases"] != v["acked"]:
