@@ -121,6 +121,8 @@ AXES_VERBOSE = False
 # the roles listed here, who are sent to enrol after signing in. Failed codes slow the device down
 # (django-otp's throttling: 1 s, doubling after each failure).
 OTP_TOTP_ISSUER = env("JINGWU_OTP_ISSUER", "智慧精武")
+# The security administrator may remove a person's device, never read its secret (which would clone it).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 JINGWU_OTP_ROLES = frozenset(r.strip() for r in env("JINGWU_OTP_ROLES").split(",") if r.strip())
 
 ROOT_URLCONF = "jingwu.urls"
@@ -212,6 +214,10 @@ STATICFILES_DIRS = [
         ("leaflet", "leaflet/dist"),
         ("markercluster", "leaflet.markercluster/dist"),
         ("echarts", "echarts/dist"),
+        # Tabler (Bootstrap 5) for the staff pages, and its icon font; only the built CSS and JS are served.
+        ("tabler/css", "@tabler/core/dist/css"),
+        ("tabler/js", "@tabler/core/dist/js"),
+        ("tabler-icons", "@tabler/icons-webfont/dist"),
     ]
     if (NODE_MODULES / folder).exists()
 ]

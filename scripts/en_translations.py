@@ -441,6 +441,62 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "上报案件": "Case reported",
+        "添加备注": "Note added",
+        "补充照片": "Photos added",
+        "查看上报人联系方式": "Reporter's contact viewed",
+        "导出案件": "Cases exported",
+        "登录失败": "Failed sign-in",
+        "动态口令错误": "Wrong one-time code",
+        "启用动态口令": "One-time codes turned on",
+        "后台新增": "Added in the admin",
+        "后台修改": "Changed in the admin",
+        "后台删除": "Deleted in the admin",
+        "创建管理员": "Administrator created",
+        "签发令牌": "Token issued",
+        "吊销令牌": "Token revoked",
+        "创建Open311密钥": "Open311 key created",
+        "吊销Open311密钥": "Open311 key revoked",
+        "轮换数据密钥": "Data keys rotated",
+        "到期删除个人信息": "Personal data erased (retention ended)",
+        "导入网格": "Grids imported",
+        "导出审计记录": "Audit records exported",
+        "队列": "Queue",
+        "上报起": "Reported from",
+        "上报止": "Reported until",
+        "是": "Yes",
+        "否": "No",
+        "导出CSV": "Export CSV",
+        "没有符合条件的记录": "No records match",
+        "第 %(start)s–%(end)s 条，共 %(total)s 条": "Records %(start)s–%(end)s of %(total)s",
+        "上一页": "Previous",
+        "下一页": "Next",
+        "打印案卷": "Print the case file",
+        "我确认要%(action)s此案件": "I confirm: %(action)s this case",
+        "去掉此条件": "Remove this filter",
+        "导出Excel": "Export Excel",
+        "第 %(start)s–%(end)s 件，共 %(total)s 件": "Cases %(start)s–%(end)s of %(total)s",
+        "每页": "Per page",
+        "审计日志": "Audit log",
+        "全部操作": "All actions",
+        "对象（案件编号等）": "Object (case number, …)",
+        "起始日期": "From",
+        "截止日期": "Until",
+        "清除条件": "Clear filters",
+        "案卷": "Case file",
+        "全部状态": "All states",
+        "长时间未操作，已自动退出，请重新登录。": "You were signed out after a time without activity; please sign in again.",
+        "菜单": "Menu",
+        "账号": "Account",
+        "导出格式只能是 csv 或 xlsx": "The export format must be csv or xlsx",
+        '共 <b id="case-total">%(n)s</b> 件': '<b id="case-total">%(n)s</b> cases',
+        '共 <b id="audit-total">%(n)s</b> 条': '<b id="audit-total">%(n)s</b> records',
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

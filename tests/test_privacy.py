@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import FieldError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from jingwu.audit.models import AuditEvent
@@ -47,8 +47,12 @@ def test_reporter_contact_is_sealed_in_the_database(cast: Any) -> None:
 def test_a_database_dump_without_the_key_reveals_nothing(cast: Any, settings: Any) -> None:
     case = public_report(cast, reporter_phone=PHONE)
     settings.JINGWU_DATA_KEYS = [crypto.new_key()]  # someone else's key: the stolen dump's reader
-    with pytest.raises(crypto.KeyMissing):
-        Case.objects.get(pk=case.pk)
+    got = Case.objects.get(pk=case.pk)  # the row still loads (one bad value must not stop whole pages)
+    assert got.reporter_phone == crypto.UNREADABLE and got.description
+    # Rotation refuses to go on rather than write the unreadable marker back over the data.
+    with pytest.raises(CommandError, match="none of JINGWU_DATA_KEYS"):
+        call_command("rotate_data_keys")
+    assert raw(case, "reporter_phone").startswith(crypto.PREFIX)
 
 
 def test_rotation_reseals_every_row_and_the_old_key_can_go(cast: Any, settings: Any) -> None:
@@ -74,7 +78,9 @@ def test_erasure_after_the_retention_period(cast: Any, at: Any, settings: Any) -
     Case.objects.filter(pk=closed.pk).update(reporter_name="王五", reporter_phone=PHONE)
     closed = act(closed, "close", cast["shiftlead"])
     key, _ = create_key("app")
-    ServiceRequest.objects.create(case=closed, api_key=key, token="t1", email="w@example.cn", device_id="d1")
+    ServiceRequest.objects.create(
+        case=closed, api_key=key, token="t1", email="w@example.cn", device_id="d1", attributes={"note": "王五家门口"}
+    )
     still_open = public_report(cast, reporter_phone=PHONE, client_key="open")
     at.move(at.now + timedelta(days=29))
     assert jobs.erase_personal_data() == 0
@@ -84,9 +90,30 @@ def test_erasure_after_the_retention_period(cast: Any, at: Any, settings: Any) -
     still_open.refresh_from_db()
     assert (closed.reporter_name, closed.reporter_phone) == ("", "")
     sent = ServiceRequest.objects.get(case=closed)
-    assert (sent.email, sent.device_id, sent.token) == ("", "", "t1")
+    assert (sent.email, sent.device_id, sent.attributes, sent.token) == ("", "", {}, "t1")
     assert still_open.reporter_phone == PHONE  # an open case keeps its reporter, however old
     assert closed.transitions.count() > 1  # the case and its history stay
     assert AuditEvent.objects.filter(action="privacy.erase").count() == 1
     assert jobs.erase_personal_data() == 0  # nothing left to do: the job does not loop or re-audit
     assert "erase_personal_data" in [j.name for j in jobs.JOBS]
+
+
+def test_the_migration_seals_existing_rows_and_its_reverse_opens_them(cast: Any) -> None:
+    from jingwu.lib.fields import reseal_rows, unseal_rows
+
+    case = public_report(cast, reporter_phone=PHONE)
+    assert unseal_rows(Case) >= 1
+    assert raw(case, "reporter_phone") == PHONE
+    assert reseal_rows(Case) >= 1
+    assert raw(case, "reporter_phone").startswith(crypto.PREFIX)
+    assert Case.objects.get(pk=case.pk).reporter_phone == PHONE
+
+
+def test_the_admin_shows_the_reporter_masked(cast: Any) -> None:
+    from django.test import Client
+
+    case = public_report(cast, reporter_name="张三", reporter_phone=PHONE)
+    c = Client()
+    c.force_login(cast["auditor"])
+    page = c.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert "138****1111" in page and PHONE not in page and "张三" not in page

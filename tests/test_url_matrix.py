@@ -58,6 +58,9 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "centre/": ("/centre/", page(*CENTRE)),
     "centre/queues": ("/centre/queues", page(*CENTRE)),
     "centre/list": ("/centre/list", page(*CENTRE)),
+    "centre/export": ("/centre/export?format=csv", page(*CENTRE)),
+    "audit/": ("/audit/", page("auditor")),
+    "audit/export": ("/audit/export", page("auditor")),
     "map/data.json": ("/map/data.json", page(*STAFF)),
     "cases/<str:number>/": ("/cases/{n}/", page(*STAFF)),
     "cases/<str:number>/act/<str:action>": None,  # POST only

@@ -49,4 +49,9 @@ def logged_out(sender: Any, request: Any, user: Any, **kw: Any) -> None:
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
-    services.record("auth.login_failed", "user", "", data={"username": str(credentials.get("username", ""))[:150]})
+    from django.contrib.auth import get_user_model
+
+    # The name only when it is an account's: what people type in the user-name box is sometimes a password.
+    typed = str(credentials.get("username", ""))[:150]
+    user = get_user_model().objects.filter(username=typed).only("pk").first()
+    services.record("auth.login_failed", "user", user.pk if user else "", data={"username": typed if user else ""})

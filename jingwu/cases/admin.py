@@ -4,6 +4,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.lib.privacy import mask_name, mask_phone
 
 from .models import Attachment, Case, Category, FilingCondition, RoutingRule, Transition
 
@@ -47,11 +50,18 @@ class CaseAdmin(admin.ModelAdmin):
     """Read-only: workflow state changes only through the service functions."""
 
     list_display = ["number", "status", "category", "source", "grid", "department", "reported_at", "due_at"]
+    # The reporter only masked: a full look goes through the case page's audited reveal.
+    exclude = ["reporter_name", "reporter_phone"]
+    readonly_fields = ["reporter_masked"]
     list_filter = ["status", "source", "kind", "region"]
     search_fields = ["number", "description", "address"]
     list_select_related = ["category", "grid", "department"]
     date_hierarchy = "reported_at"
     inlines = [TransitionInline, AttachmentInline]
+
+    @admin.display(description=_("上报人"))
+    def reporter_masked(self, obj: Case) -> str:
+        return " ".join(v for v in (mask_name(obj.reporter_name), mask_phone(obj.reporter_phone)) if v) or "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

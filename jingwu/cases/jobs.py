@@ -122,7 +122,7 @@ def erase_personal_data(now: datetime | None = None) -> int:
     now = now or clock.now()
     cutoff = now - timedelta(days=settings.JINGWU_PERSONAL_DATA_DAYS)
     ended = Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, updated_at__lt=cutoff)
-    sent = ~Q(open311__email="") | ~Q(open311__device_id="") | ~Q(open311__account_id="")
+    sent = ~Q(open311__email="") | ~Q(open311__device_id="") | ~Q(open311__account_id="") | ~Q(open311__attributes={})
     held = ~Q(reporter_name="") | ~Q(reporter_phone="") | (Q(open311__isnull=False) & sent)
     erased = 0
     while True:
@@ -135,12 +135,18 @@ def erase_personal_data(now: datetime | None = None) -> int:
             if not ids:
                 break
             Case.objects.filter(pk__in=ids).update(reporter_name="", reporter_phone="")
-            ServiceRequest.objects.filter(case_id__in=ids).update(email="", device_id="", account_id="")
+            # The client's answers to service attributes are free text a citizen typed: erased too.
+            ServiceRequest.objects.filter(case_id__in=ids).update(email="", device_id="", account_id="", attributes={})
             audit.record(
                 "privacy.erase",
                 "case",
                 f"{ids[0]}..{ids[-1]}",
-                data={"cases": len(ids), "before": cutoff.isoformat(), "fields": ["reporter_name", "reporter_phone"]},
+                data={
+                    "cases": len(ids),
+                    "before": cutoff.isoformat(),
+                    "fields": ["reporter_name", "reporter_phone", "open311.email", "open311.device_id",
+                               "open311.account_id", "open311.attributes"],
+                },
             )
             erased += len(ids)
     return erased

@@ -11,12 +11,14 @@ encryption was turned on, and is returned as it is until the rotation command se
 from __future__ import annotations
 
 import functools
+import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "enc1:"
+logger = logging.getLogger(__name__)
 
 
 class KeyMissing(ImproperlyConfigured):
@@ -53,7 +55,10 @@ def is_sealed(value: str) -> bool:
     return value.startswith(PREFIX)
 
 
-def open_(value: str) -> str:
+UNREADABLE = "［无法解密］"
+
+
+def open_strict(value: str) -> str:
     if not is_sealed(value):
         return value
     try:
@@ -63,6 +68,16 @@ def open_(value: str) -> str:
             "a sealed value opens with none of JINGWU_DATA_KEYS: put the old key back after the new one, "
             "run `jingwu rotate-data-keys`, and only then drop it"
         ) from exc
+
+
+def open_(value: str) -> str:
+    """The plain text; a value none of the keys opens reads as ``UNREADABLE`` and is logged, so that one
+    row restored under other keys does not stop every page that lists cases."""
+    try:
+        return open_strict(value)
+    except KeyMissing:
+        logger.error("a sealed value opens with none of JINGWU_DATA_KEYS (was a key dropped too early?)")
+        return UNREADABLE
 
 
 def reseal(value: str) -> str:

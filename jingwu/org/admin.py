@@ -3,15 +3,29 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ADMIN_ROLES, Role
 from .models import ApiToken, Department, GridAssignment, Person, PersonRole
 from .separation import check_roles
 
 User = get_user_model()
 admin.site.unregister(User)
+
+GRANTABLE_ROLES = [(value, label) for value, label in Role.choices if value not in ADMIN_ROLES]
+
+
+def holds_admin_role(user_id: Any) -> bool:
+    """The three administrators' accounts are made and changed only with ``jingwu create-admin`` and the
+    command line, never in the admin, so that no administrator can make, take over or reset another."""
+    if user_id is None:
+        return False
+    return (
+        Person.objects.filter(user_id=user_id, role__in=ADMIN_ROLES).exists()
+        or PersonRole.objects.filter(person__user_id=user_id, role__in=ADMIN_ROLES).exists()
+    )
 
 
 @admin.register(User)
@@ -28,10 +42,21 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_active",)
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        # One's own account is changed on the password page, not here: no administrator grants themselves.
-        if obj is not None and obj.pk == request.user.pk:
+        # One's own account is changed on the password page, not here: no administrator grants themselves;
+        # and no administrator's account is changed here at all.
+        if obj is not None and (obj.pk == request.user.pk or holds_admin_role(obj.pk)):
             return False
         return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        user = self.get_object(request, id)
+        if user is not None and not self.has_change_permission(request, user):
+            raise PermissionDenied
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and user is not None:
+            # A password someone else set is an initial password: the person must choose their own next.
+            Person.objects.filter(user_id=user.pk).update(must_change_password=True)
+        return response
 
 
 @admin.register(Department)
@@ -65,6 +90,11 @@ class PersonRoleInline(admin.TabularInline):
     formset = RolesFormSet
     extra = 0
 
+    def formfield_for_choice_field(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "role":
+            kwargs["choices"] = GRANTABLE_ROLES
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
@@ -75,9 +105,21 @@ class PersonAdmin(admin.ModelAdmin):
     list_select_related = ["user", "department"]
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        if obj is not None and obj.user_id == request.user.pk:
-            return False  # no one assigns their own roles
+        if obj is not None and (obj.user_id == request.user.pk or holds_admin_role(obj.user_id)):
+            return False  # no one assigns their own roles, and the administrators' are set by create-admin
         return super().has_change_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "role":
+            kwargs["choices"] = GRANTABLE_ROLES
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # Only an account that is not an administrator's (nor one's own) can be given a person.
+            admins = Person.objects.filter(role__in=ADMIN_ROLES).values("user_id")
+            kwargs["queryset"] = User.objects.exclude(pk__in=admins).exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: Any, obj: Person, form: Any, change: bool) -> None:
         if not change:
@@ -87,6 +129,13 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by the person (``/api/auth/token``) or ``jingwu token create``; here they are only
+    seen and revoked."""
+
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
     list_filter = ["revoked"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    fields = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
+    readonly_fields = ["prefix", "user", "name", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False

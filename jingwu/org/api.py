@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django_otp import match_token, user_has_device
@@ -15,7 +16,7 @@ from jingwu.lib.errors import Forbidden
 from .auth import require_user
 from .choices import Role
 from .models import Department
-from .services import issue_token, person_of, role_of
+from .services import issue_token, person_of, role_of, roles_of
 
 router = Router(tags=["org"])
 
@@ -38,7 +39,13 @@ def create_token(request: HttpRequest, body: TokenIn) -> dict[str, Any]:
     user = authenticate(request, username=body.username, password=body.password)
     if user is None or not user.is_active:
         raise HttpError(401, "用户名或密码错误 / wrong username or password")
-    if user_has_device(user, confirmed=True):
+    if not user_has_device(user, confirmed=True):
+        if settings.JINGWU_OTP_ROLES.intersection(roles_of(user)):
+            raise Forbidden(
+                "此角色须先在网页上启用动态口令 / this role must first turn on one-time codes on the web",
+                code="otp_enrolment_required",
+            )
+    else:
         code = body.otp.strip()
         if not code:
             raise HttpError(401, "此账号需要动态口令 / this account needs its one-time code (otp)")

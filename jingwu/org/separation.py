@@ -45,7 +45,7 @@ POWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "auth.user": ("add", "change", "view"),
         "org.person": ("add", "change", "view"),
         "org.personrole": ALL,
-        "org.apitoken": ("add", "change", "view"),
+        "org.apitoken": ("change", "view"),  # revoke
         "open311.apikey": ("add", "change", "view"),
         "axes.accessattempt": ("view", "delete"),  # deleting an attempt lifts a lockout
         "otp_totp.totpdevice": ("view", "delete"),  # a lost phone: remove the device, the person enrolls again

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -79,6 +80,13 @@ def login_otp(request: HttpRequest) -> HttpResponse:
     return render(request, "web/login_otp.html", {"error": error}, status=400 if error else 200)
 
 
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
 def _secret(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
@@ -108,7 +116,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             audit.record("auth.otp_enrolled", "user", user.pk, actor=user)
-            return HttpResponseRedirect(request.GET.get("next") or reverse("web:otp_setup"))
+            return HttpResponseRedirect(_safe_next(request) or reverse("web:otp_setup"))
         error = _("动态口令不正确或已过期，请稍候再试")
     context = {
         "qr": segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1f2933"),

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django_otp import user_has_device
 
@@ -40,21 +40,31 @@ class SessionRules:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES[:3]):
+        if user is None or not user.is_authenticated or request.path.startswith(("/static/", "/open311/")):
             return self.get_response(request)
-        now = time.time()
-        last = request.session.get("jw_active")
-        if last is not None and now - float(last) > settings.SESSION_COOKIE_AGE:
-            logout(request)
-            return _redirect(request, f"{reverse('web:login')}?timeout=1")
-        if not request.headers.get(POLL_HEADER):
-            request.session["jw_active"] = now
+        # The API called with the page's session (the phone's outbox sending what was recorded offline) is
+        # outside the idle rule, as before; the second factor applies to it as to the pages.
+        api = request.path.startswith("/api/")
+        if not api:
+            now = time.time()
+            last = request.session.get("jw_active")
+            if last is not None and now - float(last) > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                return _redirect(request, f"{reverse('web:login')}?timeout=1")
+            if not request.headers.get(POLL_HEADER):
+                request.session["jw_active"] = now
         if not request.session.get(SECOND_FACTOR_OK):
             if user.is_verified() or not user_has_device(user, confirmed=True):
                 request.session[SECOND_FACTOR_OK] = True
             else:
                 logout(request)  # signed in without the code (another sign-in path): not accepted
-                return _redirect(request, reverse("web:login"))
+                return _refuse(request, api, reverse("web:login"), "otp_required")
+        if api:
+            if settings.JINGWU_OTP_ROLES and not user.is_verified() and settings.JINGWU_OTP_ROLES.intersection(
+                roles_of(user)
+            ):
+                return _refuse(request, api, "", "otp_enrolment_required")
+            return self.get_response(request)
         person = person_of(user)
         if (
             person is not None
@@ -71,3 +81,14 @@ class SessionRules:
         ):
             return _redirect(request, f"{reverse('web:otp_setup')}?{urlencode({'next': request.path})}")
         return self.get_response(request)
+
+
+def _refuse(request: HttpRequest, api: bool, url: str, code: str) -> HttpResponse:
+    if not api:
+        return _redirect(request, url)
+    messages = {
+        "otp_required": "此会话未通过动态口令验证 / this session did not pass the one-time code",
+        "otp_enrolment_required": "此角色须先启用动态口令 / this role must first turn on one-time codes",
+    }
+    body = {"error": {"code": code, "message": messages[code], "details": {}}}
+    return JsonResponse(body, status=401 if code != "otp_enrolment_required" else 403)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import auth, overview, phone, public, views
+from . import audit, auth, overview, phone, public, views
 
 app_name = "web"
 
@@ -15,11 +15,14 @@ urlpatterns = [
     path("centre/", views.centre, name="centre"),
     path("centre/queues", views.centre_queues, name="queues"),
     path("centre/list", views.centre_list, name="list"),
+    path("centre/export", views.centre_export, name="export"),
     path("map/data.json", views.map_data, name="map_data"),
     path("cases/<str:number>/", views.case_page, name="case"),
     path("cases/<str:number>/act/<str:action>", views.case_act, name="act"),
     path("cases/<str:number>/reporter", views.case_reporter, name="reporter"),
     path("desk/", views.desk, name="desk"),
+    path("audit/", audit.audit_page, name="audit"),
+    path("audit/export", audit.audit_export, name="audit_export"),
     path("overview/", overview.overview, name="overview"),
     path("phone/", phone.phone, name="phone"),
     path("phone/manifest.webmanifest", phone.manifest, name="manifest"),

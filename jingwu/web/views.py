@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from jingwu.cases import selectors, services, workflow
+from jingwu.cases import services, workflow
 from jingwu.cases.choices import OPEN_STATES, Action, Source, State
 from jingwu.cases.models import Case, FilingCondition
 from jingwu.cases.refs import refs
@@ -27,6 +26,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import Department
 from jingwu.org.services import person_of, role_of, roles_of
 
+from . import lists
 from .common import COMMAND_CENTRE, STAFF, countdown, is_htmx, roles_required
 
 HOME = {
@@ -38,7 +38,7 @@ HOME = {
     Role.LEADER: "web:overview",
     Role.ADMIN: "admin:index",
     Role.SECURITY_ADMIN: "admin:index",
-    Role.AUDITOR: "admin:index",
+    Role.AUDITOR: "web:audit",
 }
 
 
@@ -74,15 +74,6 @@ def queue_counts(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def queue_filter(key: str) -> Q:
-    if key == "overdue":
-        return Q(status__in=OPEN_STATES, due_at__lt=clock.now())
-    for k, _label, cond in QUEUES:
-        if k == key:
-            return cond
-    return Q()
-
-
 def case_rows(cases: list[Case], now: Any) -> list[dict[str, Any]]:
     r = refs()
     rows = []
@@ -105,45 +96,36 @@ def case_rows(cases: list[Case], now: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def filtered_cases(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    user = request.user
-    now = clock.now()
-    queue = request.GET.get("queue", "")
-    keys = ("q", "region", "category", "source", "department", "status", "reported_after")
-    params = {k: request.GET.get(k, "").strip() for k in keys}
-    qs = Case.objects.visible_to(user).filter(queue_filter(queue))
-    try:
-        after = datetime.fromisoformat(params["reported_after"]) if params["reported_after"] else None
-    except ValueError:
-        after = None
-    statuses = [s for s in params["status"].split(",") if s in State.values] or None
-    f = selectors.CaseFilter(
-        q=params["q"] or None,
-        region=params["region"] or None,
-        category=params["category"] or None,
-        source=params["source"] or None,
-        department=params["department"] or None,
-        status=statuses,
-        reported_after=after,
-    )
-    qs = selectors.apply_filter(qs, f, now)
-    order = ("due_at", "id") if queue else ("-id",)
-    cases = list(qs.order_by(*order)[:100])
-    return case_rows(cases, now), {"queue": queue, **params}
+def _table_context(request: HttpRequest) -> dict[str, Any]:
+    listing = lists.case_list(request)
+    page = lists.page_of(listing, request)
+    return {
+        "rows": case_rows(list(page.object_list), clock.now()),
+        "page": page,
+        "params": listing.params,
+        "active": listing.described_filters(),
+        "sizes": lists.PAGE_SIZES,
+        "columns": lists.columns(listing),
+        "sort": listing.sort,
+    }
 
 
 @roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
 def centre(request: HttpRequest) -> HttpResponse:
-    rows, params = filtered_cases(request)
+    if is_htmx(request) and request.headers.get("HX-Target") == "case-table":
+        # The table, and out of band the queue tiles (the current one marked) and the form's queue field.
+        context = {**_table_context(request), "oob": True, "queues": queue_counts(request.user)}
+        return render(request, "web/_case_table.html", context)
     r = refs()
     context = {
+        **_table_context(request),
+        "nav": "centre",
         "queues": queue_counts(request.user),
-        "rows": rows,
-        "params": params,
         "regions": sorted(r.regions.values()),
         "departments": sorted(r.departments.values()),
         "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
         "sources": Source.choices,
+        "statuses": State.choices,
         "tiles": tile_settings(),
     }
     return render(request, "web/centre.html", context)
@@ -160,8 +142,16 @@ def centre_queues(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
 def centre_list(request: HttpRequest) -> HttpResponse:
-    rows, params = filtered_cases(request)
-    return render(request, "web/_case_table.html", {"rows": rows, "params": params})
+    return render(request, "web/_case_table.html", _table_context(request))
+
+
+@roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
+def centre_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The filtered list, every page of it, as CSV (``format=csv``) or Excel (``format=xlsx``)."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(_("导出格式只能是 csv 或 xlsx"), status=400, content_type="text/plain; charset=utf-8")
+    return lists.export(lists.case_list(request), fmt, request.user)
 
 
 def tile_settings() -> dict[str, str]:

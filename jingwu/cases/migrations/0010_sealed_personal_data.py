@@ -9,6 +9,10 @@ def seal_existing(apps, schema_editor):
     jingwu.lib.fields.reseal_rows(apps.get_model("cases", "case"))
 
 
+def unseal(apps, schema_editor):
+    jingwu.lib.fields.unseal_rows(apps.get_model("cases", "case"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,5 +30,5 @@ class Migration(migrations.Migration):
             name='reporter_phone',
             field=jingwu.lib.fields.SealedField(blank=True, max_length=32, verbose_name='上报人电话'),
         ),
-        migrations.RunPython(seal_existing, migrations.RunPython.noop),
+        migrations.RunPython(seal_existing, unseal),
     ]

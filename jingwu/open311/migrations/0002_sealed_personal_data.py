@@ -9,6 +9,10 @@ def seal_existing(apps, schema_editor):
     jingwu.lib.fields.reseal_rows(apps.get_model("open311", "servicerequest"))
 
 
+def unseal(apps, schema_editor):
+    jingwu.lib.fields.unseal_rows(apps.get_model("open311", "servicerequest"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,5 +35,5 @@ class Migration(migrations.Migration):
             name='email',
             field=jingwu.lib.fields.SealedField(blank=True, max_length=254),
         ),
-        migrations.RunPython(seal_existing, migrations.RunPython.noop),
+        migrations.RunPython(seal_existing, unseal),
     ]

@@ -1,0 +1,288 @@
+"""The command centre's case list as a day's work needs it: every filter, the sort and the page in the URL
+(a refresh or a shared link shows the same list), a total, paging, and an export of exactly the filtered
+rows as CSV or Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from jingwu.cases import selectors
+from jingwu.cases.choices import OPEN_STATES, Source, State
+from jingwu.cases.models import Case
+from jingwu.cases.refs import refs
+from jingwu.lib import clock
+
+FILTER_KEYS = ("q", "region", "category", "source", "department", "status", "reported_after", "reported_before")
+FILTER_LABELS = {
+    "queue": gettext_noop("队列"),
+    "q": gettext_noop("搜索"),
+    "region": gettext_noop("村/社区"),
+    "category": gettext_noop("类别"),
+    "source": gettext_noop("来源"),
+    "department": gettext_noop("责任单位"),
+    "status": gettext_noop("状态"),
+    "reported_after": gettext_noop("上报起"),
+    "reported_before": gettext_noop("上报止"),
+}
+PAGE_SIZES = (20, 50, 100)
+EXPORT_LIMIT = 100_000
+
+# key → (label, ordering); "-key" in the URL sorts descending. Ties are broken by id so pages never overlap.
+SORTS: dict[str, tuple[str, ...]] = {
+    "number": ("id",),
+    "reported": ("reported_at", "id"),
+    "due": ("due_at", "id"),
+    "status": ("status", "id"),
+}
+
+
+def queue_filter(key: str) -> Q:
+    from .views import QUEUES
+
+    if key == "overdue":
+        return Q(status__in=OPEN_STATES, due_at__lt=clock.now())
+    for k, _label, cond in QUEUES:
+        if k == key:
+            return cond
+    return Q()
+
+
+def _date(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        from jingwu.workcal.services import get_calendar
+
+        value = value.replace(tzinfo=get_calendar().tz)
+    return value
+
+
+@dataclass
+class CaseList:
+    params: dict[str, str]  # every filter as given, for the form and the links
+    queryset: QuerySet[Case]
+    sort: str
+
+    @property
+    def active_filters(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self.params.items() if v and k in (*FILTER_KEYS, "queue")]
+
+    def described_filters(self) -> list[dict[str, str]]:
+        """Each active filter as the person sees it ("村/社区: 甲村"), with the key that removes it."""
+        from .views import QUEUES
+
+        r = refs()
+        regions = dict(r.regions.values())
+        departments = dict(r.departments.values())
+        categories = {f"{v[0]}:{v[1]}": v[2] for v in r.categories.values()}
+        queues = {k: _(label) for k, label, _c in QUEUES} | {"overdue": _("超时")}
+        out = []
+        shown: str
+        for key, value in self.active_filters:
+            shown = {
+                "queue": lambda v: queues.get(v, v),
+                "region": lambda v: regions.get(v, v),
+                "department": lambda v: departments.get(v, v),
+                "category": lambda v: categories.get(v, v),
+                "source": lambda v: str(Source(v).label) if v in Source.values else v,
+                "status": lambda v: "、".join(str(State(s).label) for s in v.split(",") if s in State.values),
+            }.get(key, lambda v: v)(value) or value
+            out.append({"key": key, "label": _(FILTER_LABELS[key]), "value": shown})
+        return out
+
+
+def case_list(request: HttpRequest) -> CaseList:
+    user = request.user
+    params = {k: request.GET.get(k, "").strip() for k in (*FILTER_KEYS, "queue")}
+    qs = Case.objects.visible_to(user).filter(queue_filter(params["queue"]))
+    statuses = [s for s in params["status"].split(",") if s in State.values] or None
+    f = selectors.CaseFilter(
+        q=params["q"] or None,
+        region=params["region"] or None,
+        category=params["category"] or None,
+        source=params["source"] or None,
+        department=params["department"] or None,
+        status=statuses,
+        reported_after=_date(params["reported_after"]),
+    )
+    qs = selectors.apply_filter(qs, f, clock.now())
+    before = _date(params["reported_before"])
+    if before is not None:
+        qs = qs.filter(reported_at__lt=before)
+    sort = request.GET.get("sort", "") or ("due" if params["queue"] else "-number")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        sort, key = "-number", "number"
+    desc = sort.startswith("-")
+    # NULLS LAST only where a column can be null (a case with no deadline sorts after every dated one); on
+    # the others a plain direction keeps PostgreSQL walking the index instead of sorting every row.
+    ordering = [
+        (F(f).desc(nulls_last=True) if desc else F(f).asc(nulls_last=True)) if f == "due_at" else f"{'-' * desc}{f}"
+        for f in SORTS[key]
+    ]
+    return CaseList(params=params, queryset=qs.order_by(*ordering), sort=sort)
+
+
+def page_of(listing: CaseList, request: HttpRequest) -> Page[Any]:
+    try:
+        size = int(request.GET.get("size", 50))
+    except ValueError:
+        size = 50
+    size = size if size in PAGE_SIZES else 50
+    return Paginator(listing.queryset, size).get_page(request.GET.get("page"))
+
+
+COLUMN_HEADS = (
+    ("number", gettext_noop("编号")),
+    ("status", gettext_noop("状态")),
+    ("", gettext_noop("类别")),
+    ("", gettext_noop("村/社区")),
+    ("", gettext_noop("来源")),
+    ("", gettext_noop("描述")),
+    ("", gettext_noop("责任单位")),
+    ("reported", gettext_noop("上报时间")),
+    ("due", gettext_noop("时限")),
+)
+
+
+def columns(listing: CaseList) -> list[dict[str, Any]]:
+    """The table's headers; a sortable one sorts by its key, and a second click reverses it."""
+    out = []
+    descending = listing.sort.startswith("-")
+    for key, label in COLUMN_HEADS:
+        current = bool(key) and listing.sort.lstrip("-") == key
+        out.append(
+            {
+                "key": key,
+                "label": _(label),
+                "current": current,
+                "descending": current and descending,
+                "next": f"-{key}" if current and not descending else key,
+            }
+        )
+    return out
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+COLUMNS = (
+    gettext_noop("编号"),
+    gettext_noop("状态"),
+    gettext_noop("类别"),
+    gettext_noop("村/社区"),
+    gettext_noop("网格"),
+    gettext_noop("来源"),
+    gettext_noop("描述"),
+    gettext_noop("地址"),
+    gettext_noop("责任单位"),
+    gettext_noop("上报时间"),
+    gettext_noop("时限"),
+    gettext_noop("结案时间"),
+    gettext_noop("超时"),
+)
+
+
+def export_rows(listing: CaseList) -> Iterator[list[str]]:
+    """The filtered cases, in the list's order. No personal data: reporters are not in an export."""
+    from jingwu.workcal.services import get_calendar
+
+    tz = get_calendar().tz
+    r = refs()
+    now = clock.now()
+    yes, no = _("是"), _("否")
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    fields = [
+        *("id", "number", "status", "category_id", "region_id", "grid_id", "source", "description", "address"),
+        *("department_id", "reported_at", "due_at", "closed_at"),
+    ]
+    for c in listing.queryset.only(*fields)[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        cat = r.categories.get(c.category_id) if c.category_id else None
+        region = r.regions.get(c.region_id) if c.region_id else None
+        dept = r.departments.get(c.department_id) if c.department_id else None
+        yield [
+            c.number or "",
+            str(State(c.status).label),
+            cat[2] if cat else "",
+            region[1] if region else "",
+            r.grids.get(c.grid_id, "") if c.grid_id else "",
+            str(Source(c.source).label) if c.source in Source.values else c.source,
+            c.description,
+            c.address,
+            dept[1] if dept else "",
+            when(c.reported_at),
+            when(c.due_at),
+            when(c.closed_at),
+            yes if c.is_overdue(now) else no,
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe(cell: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection): quote it as text.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def export(listing: CaseList, fmt: str, user: Any) -> HttpResponse | StreamingHttpResponse:
+    from jingwu.audit import services as audit
+    from jingwu.org.services import role_of
+
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    header = [_(c) for c in COLUMNS]
+    audit.record(
+        "case.export",
+        "case",
+        "",
+        actor=user,
+        role=role_of(user),
+        data={"format": fmt, "filters": dict(listing.active_filters), "rows": listing.queryset.count()},
+    )
+    if fmt == "xlsx":
+        from io import BytesIO
+
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("案件"))
+        sheet.append(header)
+        for row in export_rows(listing):
+            sheet.append([_safe(v) for v in row])
+        out = BytesIO()
+        book.save(out)
+        book_response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        book_response["Content-Disposition"] = f'attachment; filename="jingwu-cases-{stamp}.xlsx"'
+        return book_response
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"  # a BOM, so that Excel opens UTF-8 Chinese text correctly
+        yield writer.writerow(header)
+        for row in export_rows(listing):
+            yield writer.writerow([_safe(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="jingwu-cases-{stamp}.csv"'
+    return response
