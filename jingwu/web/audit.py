@@ -3,8 +3,6 @@ each case row opening the case, and the filtered rows exported."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from jingwu.lib import clock
 from jingwu.org.choices import Role
 
 from .common import roles_required
+from .export import csv_response
 
 # Actions outside the workflow table; workflow steps ("case.dispatch") take the step's own name.
 LABELS = {
@@ -129,30 +128,18 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         "audit.export", "audit", "", actor=request.user, role=Role.AUDITOR, data={"filters": params, "rows": qs.count()}
     )
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
     header = [_("时间"), _("操作人"), _("角色"), _("操作"), _("对象类型"), _("对象"), _("来源地址"), _("内容")]
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"
-        yield writer.writerow(header)
-        for e in qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    e.at.isoformat(),
-                    e.actor_name,
-                    role_label(e.role),
-                    action_label(e.action),
-                    e.object_type,
-                    e.object_id,
-                    e.ip or "",
-                    str(e.data),
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="jingwu-audit-{clock.now():%Y%m%d-%H%M}.csv"'
-    return response
+    rows = (
+        [
+            e.at.isoformat(),
+            e.actor_name,
+            role_label(e.role),
+            action_label(e.action),
+            e.object_type,
+            e.object_id,
+            e.ip or "",
+            str(e.data),
+        ]
+        for e in qs.iterator(chunk_size=2000)
+    )
+    return csv_response(header, rows, f"jingwu-audit-{clock.now():%Y%m%d-%H%M}.csv")

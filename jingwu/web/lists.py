@@ -5,7 +5,6 @@ rows as CSV or Excel.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,8 @@ from jingwu.cases.choices import OPEN_STATES, Source, State
 from jingwu.cases.models import Case
 from jingwu.cases.refs import refs
 from jingwu.lib import clock
+
+from .export import csv_response, xlsx_response
 
 FILTER_KEYS = ("q", "region", "category", "source", "department", "status", "reported_after", "reported_before")
 FILTER_LABELS = {
@@ -234,16 +235,6 @@ def export_rows(listing: CaseList) -> Iterator[list[str]]:
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _safe(cell: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection): quote it as text.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 def export(listing: CaseList, fmt: str, user: Any) -> HttpResponse | StreamingHttpResponse:
     from jingwu.audit import services as audit
     from jingwu.org.services import role_of
@@ -259,30 +250,5 @@ def export(listing: CaseList, fmt: str, user: Any) -> HttpResponse | StreamingHt
         data={"format": fmt, "filters": dict(listing.active_filters), "rows": listing.queryset.count()},
     )
     if fmt == "xlsx":
-        from io import BytesIO
-
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(_("案件"))
-        sheet.append(header)
-        for row in export_rows(listing):
-            sheet.append([_safe(v) for v in row])
-        out = BytesIO()
-        book.save(out)
-        book_response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        book_response["Content-Disposition"] = f'attachment; filename="jingwu-cases-{stamp}.xlsx"'
-        return book_response
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # a BOM, so that Excel opens UTF-8 Chinese text correctly
-        yield writer.writerow(header)
-        for row in export_rows(listing):
-            yield writer.writerow([_safe(v) for v in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="jingwu-cases-{stamp}.csv"'
-    return response
+        return xlsx_response(_("案件"), header, export_rows(listing), f"jingwu-cases-{stamp}.xlsx")
+    return csv_response(header, export_rows(listing), f"jingwu-cases-{stamp}.csv")
