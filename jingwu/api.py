@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser as NinjaParser
@@ -20,7 +21,7 @@ class Parser(NinjaParser):
         try:
             return super().parse_body(request)
         except RecursionError as exc:
-            raise HttpError(400, "请求体嵌套过深 / the JSON body is nested too deeply") from exc
+            raise HttpError(400, gettext("请求体嵌套过深")) from exc
 
 
 log = logging.getLogger("jingwu.api")
@@ -89,24 +90,24 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = [{"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", "")} for e in exc.errors]
-    return error(request, 400, "invalid", "请求参数无效 / invalid request", {"fields": fields})
+    return error(request, 400, "invalid", gettext("请求参数无效"), {"fields": fields})
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error(request, 401, "unauthenticated", "需要登录或有效令牌 / authentication required")
+    return error(request, 401, "unauthenticated", gettext("需要登录或有效令牌"))
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error(request, 404, "not_found", "未找到 / not found")
+    return error(request, 404, "not_found", gettext("未找到"))
 
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     """Whatever went wrong, an API client gets the API's error shape (the details stay in the log)."""
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error(request, 500, "server_error", "服务器内部错误，请稍后重试 / internal error; please try again later")
+    return error(request, 500, "server_error", gettext("服务器内部错误，请稍后重试"))
 
 
 @api.exception_handler(HttpError)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
 NUL = "\x00"
 
@@ -32,7 +33,7 @@ def _has_nul(request: HttpRequest) -> bool:
 
 
 def refuse(request: HttpRequest) -> HttpResponse:
-    message = "请求中含有空字符(NUL) / the request contains a NUL character"
+    message = gettext("请求中含有空字符(NUL)")
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": "invalid", "message": message, "details": {}}}, status=400)
     if request.path.startswith("/open311/"):

@@ -497,6 +497,125 @@ EN.update(
 )
 
 
+# Service and API messages (one language at a time: Chinese, or English when chosen).
+EN.update(
+    {
+        "%(name)s %(ref)s 不存在": "no %(name)s %(ref)s",
+        "%(name)s 不能上报": "%(name)s does not report cases",
+        "%(name)s 不能从 %(start)s 开始案件": "%(name)s may not start a case in %(start)s",
+        "CSRF 校验失败": "CSRF check failed",
+        "bbox 格式为 lon1,lat1,lon2,lat2": "bbox is lon1,lat1,lon2,lat2",
+        "outcome 必须是 %(outcomes)s": "outcome must be %(outcomes)s",
+        "三员分立：一人不能同时担任%(names)s": "separation of duties (三员分立): one person cannot hold %(names)s",
+        "不能并入自身": "a case cannot merge into itself",
+        "仅审计管理员可查看": "the audit administrator only",
+        "位置不在辖区内": "the location is outside the territory",
+        "再次延期须由领导审批": "a further extension needs a leader",
+        "动态口令不正确或已过期": "wrong or expired one-time code",
+        "即将超时：距当前时限还有%(minutes)s分钟": "due in %(minutes)s min",
+        "受理员只能作废明显的无效信息(reason=spam)": "operators may void only spam",
+        "只接受 JPEG、PNG、WebP 照片": "only JPEG, PNG and WebP photos",
+        "只有上报人可以自行处置": "only the reporter may self-resolve",
+        "只有上报人可以补充照片": "only the reporter may add photos",
+        "只有本网格的网格员可以操作": "only a worker of this grid may do this",
+        "图片像素过多（%(width)s×%(height)s，最多%(megapixels)s百万像素）": "the image has too many pixels (%(width)s×%(height)s; at most %(megapixels)s megapixels)",
+        "图片像素过多（最多%(megapixels)s百万像素）": "the image has too many pixels (at most %(megapixels)s megapixels)",
+        "坐标无效：%(error)s": "invalid coordinates: %(error)s",
+        "备注不能为空": "a note needs text",
+        "密码须包含小写字母、大写字母、数字、符号中的至少三种": "a password needs at least three of: lower-case letters, upper-case letters, digits, symbols",
+        "已有待审批的延期申请": "an extension request is already pending",
+        "已被他人处理，请刷新后重试": "someone else changed this first; reload and try again",
+        "幂等键最长64个字符": "idempotency key is at most 64 characters",
+        "延期不能超过%(days)s个工作日": "an extension is at most %(days)s working days",
+        "文件不是有效的图片": "the file is not a valid image",
+        "无效的分页游标": "invalid cursor",
+        "无权查看上报人联系方式": "you may not see the reporter's contact",
+        "服务器内部错误，请稍后重试": "internal error; please try again later",
+        "未找到": "not found",
+        "未知动作 %(action)s": "unknown action %(action)s",
+        "未知来源 %(source)s": "unknown source %(source)s",
+        "未知状态 %(states)s": "unknown status %(states)s",
+        "未知的村/社区 %(value)s": "unknown region %(value)s",
+        "未知的类别 %(value)s": "unknown category %(value)s",
+        "来源由上报人身份决定，%(role)s 只能以 %(allowed)s 上报": "the source follows from who reports; %(role)s may report as %(allowed)s",
+        "案件 %(ref)s 不存在": "no case %(ref)s",
+        "案件不在本单位": "the case is not dispatched to your department",
+        "案件不能从 %(start)s 开始": "a case cannot start in %(start)s",
+        "案件未立案": "the case has not been filed",
+        "此会话未通过动态口令验证": "this session did not pass the one-time code",
+        "此角色须先启用动态口令": "this role must first turn on one-time codes",
+        "此角色须先在网页上启用动态口令": "this role must first turn on one-time codes on the web",
+        "此账号需要动态口令": "this account needs its one-time code (otp)",
+        "没有待审批的延期申请": "no extension request is pending",
+        "没有流程 %(name)s": "no workflow %(name)s",
+        "照片超过 %(limit)s MB": "photo larger than %(limit)s MB",
+        "照片过大": "photo larger than the limit",
+        "状态 %(state)s 不能执行 %(action)s": "%(action)s is not allowed in state %(state)s",
+        "用户名或密码错误": "wrong username or password",
+        "登录失败次数过多，账号已锁定%(minutes)s分钟": "too many failed sign-ins; the account is locked for %(minutes)s min",
+        "目标案件已办结": "the target case is not open",
+        "直接立案需要类别": "filing at once needs a category",
+        "立案条件不属于该类别": "the filing condition is not of this category",
+        "立案需要选择类别": "filing needs a category",
+        "系统 %(key)s 只能处理自己发起的对象": "%(key)s may act only on what it raised",
+        "系统 %(who)s 不能执行 %(action)s": "%(who)s may not %(action)s",
+        "经纬度须同时提供": "give both lon and lat",
+        "网格化管理中心": "grid management centre",
+        "自行处置需要选择类别": "self-resolving needs a category",
+        "角色 %(role)s 不能上报": "role %(role)s cannot report",
+        "角色 %(role)s 不能执行 %(action)s": "role %(role)s may not %(action)s",
+        "角色 %(role)s 不能添加备注": "role %(role)s may not add notes",
+        "该幂等键已被使用": "this idempotency key was used already",
+        "该类别没有立案条件": "the category has no filing condition",
+        "说明不能超过2000字": "note over 2000 characters",
+        "请先在网页上修改初始密码": "change the initial password on the web first",
+        "请填写原因": "a reason is required",
+        "请填写延期时长": "give the extension length",
+        "请指定并入的案件": "name the case to merge into",
+        "请描述问题": "a description is required",
+        "请提供位置": "a location is required for this category",
+        "请求中含有空字符(NUL)": "the request contains a NUL character",
+        "请求体不是有效的JSON": "body is not valid JSON",
+        "请求体嵌套过深": "the JSON body is nested too deeply",
+        "请求体必须是JSON对象": "body must be a JSON object",
+        "请求参数无效": "invalid request",
+        "请说明跳过受理的依据": "say why the case starts further along",
+        "请选择责任单位": "choose a department",
+        "责任单位不存在或已停用": "unknown or inactive department",
+        "问题描述不能超过4000字": "description over 4000 characters",
+        "需要登录或有效令牌": "authentication required",
+        "需要至少%(min_photos)s张照片": "at least %(min_photos)s photo(s) required",
+        "需要至少1张照片": "at least 1 photo required",
+    }
+)
+
+
+# The public timeline's standard notes (cases/notes.py).
+EN.update(
+    {
+        "已上报": "Reported",
+        "已立案": "Filed",
+        "不予立案": "Not filed",
+        "处置期限已延长": "Handling deadline extended",
+        "已处置，待核查": "Handled; to be checked",
+        "核查未通过，返工处置": "Check failed; being handled again",
+        "核查通过": "Check passed",
+        "网格员已现场处置": "Resolved on the spot by the grid worker",
+        "已派遣至%(name)s": "Dispatched to %(name)s",
+        "与案件%(name)s合并办理": "Handled together with case %(name)s",
+        "页面不存在": "Page not found",
+        "您要找的页面不存在或已被移走。请检查地址，或回到首页。": (
+            "The page you asked for does not exist or has moved. Check the address, or go back to the start."
+        ),
+        "服务器出错": "Server error",
+        "处理请求时出错，已记录。请稍后重试；如果反复出现，请联系系统管理员。": (
+            "Something went wrong while handling the request; it has been logged. Try again later, and if it "
+            "keeps happening, contact the system administrator."
+        ),
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib
@@ -525,7 +644,9 @@ def fill(po_path: str) -> list[str]:
             continue
         escaped = english.replace("\\", "\\\\").replace('"', '\\"')
         entry = entry[: m.start(2)] + f'"{escaped}"' + entry[m.end(2) :].lstrip("\n")
-        entry = entry.replace("#, fuzzy\n", "")
+        # Our English is exact: drop makemessages' fuzzy guesses (flag and the previous msgid it came from).
+        entry = entry.replace("#, fuzzy\n", "").replace("#, fuzzy, ", "#, ")
+        entry = "\n".join(line for line in entry.split("\n") if not line.startswith("#|"))
         out.append(entry.rstrip("\n"))
     text = "\n\n".join(out)
     if not text.endswith("\n"):

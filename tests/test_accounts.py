@@ -197,7 +197,7 @@ def test_the_api_token_needs_the_code_too(cast: Any) -> None:
     body = {"username": "leader", "password": "pw-leader"}
     with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
         r = c.post("/api/auth/token", body, content_type="application/json")
-        assert r.status_code == 401 and "otp" in r.json()["error"]["message"]
+        assert r.status_code == 401 and "动态口令" in r.json()["error"]["message"]
         r = c.post("/api/auth/token", {**body, "otp": "99999x"}, content_type="application/json")
         assert r.status_code == 401
     with time_machine.travel(T0 + timedelta(minutes=3), tick=False):

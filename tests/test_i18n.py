@@ -55,3 +55,83 @@ def test_pages_follow_the_language_cookie(db: object) -> None:
 def test_chinese_is_the_default_whatever_the_browser_says(db: object) -> None:
     c = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "我要反映" in c.get("/public/").content.decode()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+WORD = re.compile(r"\b[a-z]{3,}\b")
+
+
+def test_api_errors_speak_one_language_at_a_time(cast: object) -> None:
+    """In Chinese every error message is Chinese only; asked in English (the cookie, or Accept-Language on
+    the API), English only. The stable ``code`` stays the same in both."""
+    import json
+
+    from jingwu.org.services import issue_token
+
+    from .conftest import IN_A, OUTSIDE
+
+    token = issue_token(cast["operator"])  # type: ignore[index]
+    bad = [
+        ("post", "/api/cases", {"lon": IN_A[0], "lat": IN_A[1], "description": ""}),
+        ("post", "/api/cases", {"lon": OUTSIDE[0], "lat": OUTSIDE[1], "description": "x"}),
+        ("post", "/api/cases", {"lon": IN_A[0], "lat": IN_A[1], "description": "x", "category": "matter:99999"}),
+        ("get", "/api/cases/JW000/reporter", None),
+        ("get", "/api/cases?status=nonsense", None),
+        ("post", "/api/auth/token", {"username": "operator", "password": "wrong"}),
+    ]
+
+    def ask(lang_header: dict[str, str]) -> list[tuple[str, str]]:
+        c = Client(HTTP_AUTHORIZATION=f"Bearer {token}", **lang_header)
+        out = []
+        for method, path, body in bad:
+            r = c.post(path, json.dumps(body), content_type="application/json") if method == "post" else c.get(path)
+            assert r.status_code >= 400, path
+            error = r.json()["error"]
+            out.append((error["code"], error["message"]))
+        return out
+
+    chinese = ask({})
+    english = ask({"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"})
+    assert [c for c, _ in chinese] == [c for c, _ in english]
+    for _code, message in chinese:
+        own_words = re.sub(r"'[^']*'", "", message).lower()  # the caller's own input echoed back is not ours
+        assert CJK.search(message) and not WORD.search(own_words), message
+    for _code, message in english:
+        assert not CJK.search(message), message
+
+
+def test_the_public_timeline_says_reported_until_accepted_and_speaks_the_readers_language(cast: object) -> None:
+    from jingwu.cases import notes
+
+    from .flows import act, public_report
+
+    case = public_report(cast)
+    c = Client()
+    track = f"/api/cases/{case.number}"
+    assert [t["public_note"] for t in c.get(track).json()["timeline"]] == ["已上报"]
+    act(case, "accept", cast["operator"])  # type: ignore[index]
+    assert [t["public_note"] for t in c.get(track).json()["timeline"]] == ["已上报", "已受理"]
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert [t["public_note"] for t in english.get(track).json()["timeline"]] == ["Reported", "Accepted"]
+    with translation.override("en"):
+        assert notes.public_text("已派遣至环卫公司") == "Dispatched to 环卫公司"
+        assert notes.public_text("已受理上报") == "Reported"  # written before the two were told apart
+        assert notes.public_text("路面已修复") == "路面已修复"  # what a person typed stays as typed
+
+
+def test_error_pages_are_in_the_sites_style_and_language(cast: object, monkeypatch: object) -> None:
+    c = Client()
+    r = c.get("/no/such/page/")
+    assert r.status_code == 404 and 'id="not-found"' in r.content.decode() and "页面不存在" in r.content.decode()
+    c.cookies["django_language"] = "en"
+    r = c.get("/no/such/page/")
+    assert "Page not found" in r.content.decode() and "页面不存在" not in r.content.decode()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("jingwu.web.views.queue_counts", boom)  # type: ignore[attr-defined]
+    staff = Client(raise_request_exception=False)
+    staff.force_login(cast["operator"])  # type: ignore[index]
+    r = staff.get("/centre/")
+    assert r.status_code == 500 and 'id="server-error"' in r.content.decode() and "服务器出错" in r.content.decode()

@@ -189,7 +189,7 @@ def test_the_api_key_may_come_in_the_query_string_and_empty_values_mean_absent(o
         ({"service_code": "matter-99999"}, 400, "unknown service_code"),
         ({"lat": None, "long": None}, 400, "location"),
         ({"lat": "north"}, 400, "numbers"),
-        ({"lat": OUTSIDE[1], "long": OUTSIDE[0]}, 400, "outside"),
+        ({"lat": OUTSIDE[1], "long": OUTSIDE[0]}, 400, "辖区"),
         ({"description": "长" * 4001}, 400, "4000"),
         ({"attribute[amount]": "huge"}, 400, "unknown value huge"),
         ({"attribute[amount]": None}, 400, "amount is required"),

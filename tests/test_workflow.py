@@ -66,7 +66,7 @@ def test_public_report_is_verified_on_site_first(cast: Any, at: Any) -> None:
     assert c.status == "reported" and c.source == "public"
     c = act(c, "send_to_verify", cast["operator"])
     assert c.status == "verifying"
-    with pytest.raises(Invalid, match="photo"):
+    with pytest.raises(Invalid, match="照片"):
         act(c, "verify", cast["gw_a"], outcome="confirmed")
     c = act(c, "verify", cast["gw_a"], outcome="confirmed", photos=[jpeg()])
     assert c.status == "to_file"
@@ -74,7 +74,7 @@ def test_public_report_is_verified_on_site_first(cast: Any, at: Any) -> None:
 
 def test_verify_not_found_voids_with_a_reason(cast: Any, at: Any) -> None:
     c = to_state(cast, "verifying")
-    with pytest.raises(Invalid, match="reason"):
+    with pytest.raises(Invalid, match="原因"):
         act(c, "verify", cast["gw_a"], outcome="not_found")
     c = act(c, "verify", cast["gw_a"], outcome="not_found", reason="not_found", note="现场无此问题")
     assert c.status == "voided" and c.due_at is None
@@ -139,11 +139,11 @@ def test_extension_first_by_shift_lead_further_by_leader(cast: Any, at: Any) -> 
     assert c.extension_count == 1 and c.pending_extension is None
     assert c.handling_deadline == services.get_calendar().add_limit(first, services.Limit(1, "work_days"))
     c = act(c, "request_extension", cast["h_env"], reason="more", extension=services.Limit(2, "work_hours"))
-    with pytest.raises(Forbidden, match="leader"):
+    with pytest.raises(Forbidden, match="领导"):
         act(c, "approve_extension", cast["shiftlead"])
     c = act(c, "deny_extension", cast["leader"], reason="no")
     assert c.extension_count == 1 and c.pending_extension is None
-    with pytest.raises(Invalid, match="extension"):
+    with pytest.raises(Invalid, match="延期"):
         act(c, "request_extension", cast["h_env"], reason="x")
 
 
@@ -170,7 +170,7 @@ def test_late_feedback_is_not_on_time_and_overdue_is_derived(cast: Any, at: Any)
 def test_failed_check_is_rework_with_the_original_deadline(cast: Any, at: Any) -> None:
     c = to_state(cast, "to_check")
     deadline = c.handling_deadline
-    with pytest.raises(Invalid, match="reason"):
+    with pytest.raises(Invalid, match="原因"):
         act(c, "check", cast["gw_a"], outcome="fail")
     c = act(c, "check", cast["gw_a"], outcome="fail", reason="not_done")
     assert c.status == "handling" and c.rework_count == 1 and c.handling_deadline == deadline == c.due_at
@@ -191,7 +191,7 @@ def test_suspend_and_resume(cast: Any, at: Any) -> None:
 
 def test_self_resolve_needs_before_and_after_photos(cast: Any, at: Any) -> None:
     c = worker_report(cast)
-    with pytest.raises(Invalid, match="2 photo"):
+    with pytest.raises(Invalid, match="2张照片"):
         act(c, "self_resolve", cast["gw_a"], photos=[jpeg()])
     c = act(c, "self_resolve", cast["gw_a"], photos=[jpeg(), jpeg((9, 9, 9))])
     assert c.status == "closed" and c.handled_on_time is True
@@ -284,7 +284,7 @@ def test_bad_input_loses_nothing(cast: Any, at: Any) -> None:
     bad_photo.file.write(b"")  # a truncated upload
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    with pytest.raises(Invalid, match="image"):
+    with pytest.raises(Invalid, match="图片"):
         services.report_case(
             actor=cast["gw_a"],
             lon=IN_A[0],
@@ -292,13 +292,13 @@ def test_bad_input_loses_nothing(cast: Any, at: Any) -> None:
             description="x",
             photos=[SimpleUploadedFile("x.jpg", b"not an image")],
         )
-    with pytest.raises(Invalid, match="outside"):
+    with pytest.raises(Invalid, match="辖区"):
         services.report_case(actor=cast["citizen"], lon=OUTSIDE[0], lat=OUTSIDE[1], description="x")
     with pytest.raises(Invalid, match="4000"):
         services.report_case(actor=cast["citizen"], lon=IN_A[0], lat=IN_A[1], description="长" * 4001)
-    with pytest.raises(Invalid, match="category"):
+    with pytest.raises(Invalid, match="类别"):
         services.report_case(actor=cast["citizen"], lon=IN_A[0], lat=IN_A[1], description="x", category="matter:99999")
-    with pytest.raises(Invalid, match="coordinates"):
+    with pytest.raises(Invalid, match="坐标"):
         services.report_case(actor=cast["citizen"], lon=999, lat=IN_A[1], description="x")
     with pytest.raises(Forbidden):
         services.report_case(actor=cast["auditor"], lon=IN_A[0], lat=IN_A[1], description="x")

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import F
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -25,6 +26,7 @@ from jingwu.org.services import role_of, roles_of
 from . import engine, selectors, serializers, services, workflow
 from .choices import OPEN_STATES, Action, Source, State
 from .models import Attachment, Case, Category
+from .notes import public_text
 from .photos import content_types as photo_types
 
 router = Router(tags=["cases"])
@@ -79,9 +81,9 @@ def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list
         try:
             raw = json.loads(request.body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise Invalid("请求体不是有效的JSON / body is not valid JSON", code="invalid_json") from exc
+            raise Invalid(gettext("请求体不是有效的JSON"), code="invalid_json") from exc
         if not isinstance(raw, dict):
-            raise Invalid("请求体必须是JSON对象 / body must be a JSON object", code="invalid_json")
+            raise Invalid(gettext("请求体必须是JSON对象"), code="invalid_json")
         files: list[Any] = []
     else:
         raw = {k: v for k, v in request.POST.items() if v != ""}
@@ -90,7 +92,7 @@ def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list
         return model.model_validate(raw), files
     except ValidationError as exc:
         fields = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
-        raise Invalid("请求参数无效 / invalid request", details={"fields": fields}) from exc
+        raise Invalid(gettext("请求参数无效"), details={"fields": fields}) from exc
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -293,7 +295,7 @@ def _decode_cursor(cursor: str | None) -> int | None:
     try:
         value = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("无效的分页游标 / invalid cursor", code="invalid_cursor") from exc
+        raise Invalid(gettext("无效的分页游标"), code="invalid_cursor") from exc
     return value
 
 
@@ -305,17 +307,17 @@ def build_filter(params: ListQuery) -> selectors.CaseFilter:
     statuses = [s for s in (params.status or "").split(",") if s]
     bad = [s for s in statuses if s not in State.values]
     if bad:
-        raise Invalid(f"未知状态 / unknown status {','.join(bad)}", code="unknown_status")
+        raise Invalid(gettext("未知状态 %(states)s") % {"states": repr(",".join(bad))}, code="unknown_status")
     if params.source and params.source not in Source.values:
-        raise Invalid(f"未知来源 / unknown source {params.source}", code="unknown_source")
+        raise Invalid(gettext("未知来源 %(source)s") % {"source": repr(params.source)}, code="unknown_source")
     bbox = None
     if params.bbox:
         try:
             parts = [float(x) for x in params.bbox.split(",")]
         except ValueError as exc:
-            raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox") from exc
+            raise Invalid(gettext("bbox 格式为 lon1,lat1,lon2,lat2"), code="invalid_bbox") from exc
         if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-            raise Invalid("bbox 格式为 lon1,lat1,lon2,lat2", code="invalid_bbox")
+            raise Invalid(gettext("bbox 格式为 lon1,lat1,lon2,lat2"), code="invalid_bbox")
         bbox = (parts[0], parts[1], parts[2], parts[3])
     return selectors.CaseFilter(
         status=statuses or None,
@@ -382,7 +384,7 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
                 "role": t.role if staff else None,
                 "department": t.department.name if t.department else None,
                 "note": t.note if staff else None,
-                "public_note": t.public_note,
+                "public_note": public_text(t.public_note),
                 "on_time": t.on_time if staff else None,
                 "attachments": [a.pk for a in t.attachments.all()] if staff else [],
             }
@@ -406,16 +408,13 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
         for s in workflow.available(c.status, roles_of(user))
     ]
     dept = services.suggested_department(c) if staff and c.status in (State.TO_DISPATCH, State.RETURNED) else None
-    return (
-        serializers.case_for(c, now, staff)
-        | {
-            "timeline": timeline,
-            "attachments": attachments,
-            "duplicates": [d.number for d in services.find_duplicates(c)] if staff and c.status in OPEN_STATES else [],
-            "suggested_department": dept.code if dept else None,
-            "actions": actions,
-        }
-    )
+    return serializers.case_for(c, now, staff) | {
+        "timeline": timeline,
+        "attachments": attachments,
+        "duplicates": [d.number for d in services.find_duplicates(c)] if staff and c.status in OPEN_STATES else [],
+        "suggested_department": dept.code if dept else None,
+        "actions": actions,
+    }
 
 
 class ReporterOut(Schema):
@@ -449,7 +448,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     user = require_user(request)
     att = get_object_or_404(Attachment, pk=attachment_id)
     if not Case.objects.visible_to(user).filter(pk=att.case_id).exists() or not _is_staff(user):
-        raise HttpError(404, "未找到 / not found")
+        raise HttpError(404, gettext("未找到"))
     return FileResponse(att.file.open("rb"), content_type=att.content_type)
 
 
@@ -522,7 +521,7 @@ def add_note(request: HttpRequest, number: str, body: NoteIn) -> dict[str, Any]:
         "role": t.role,
         "department": None,
         "note": t.note,
-        "public_note": t.public_note,
+        "public_note": public_text(t.public_note),
         "on_time": None,
         "attachments": [],
     }
@@ -607,12 +606,12 @@ class StepIn(BaseModel):
 def _visible_object(wf: engine.Workflow, user: Any, object_id: str) -> Any:
     manager = wf.model._default_manager
     if not hasattr(manager, "visible_to"):
-        raise HttpError(404, "未找到 / not found")
+        raise HttpError(404, gettext("未找到"))
     qs = manager.visible_to(user)
     try:
         return qs.get(**{wf.lookup_field: object_id})
     except (wf.model.DoesNotExist, ValueError) as exc:  # type: ignore[attr-defined]
-        raise HttpError(404, "未找到 / not found") from exc
+        raise HttpError(404, gettext("未找到")) from exc
 
 
 @router.get("/workflows/{name}/{object_id}", summary="One object's state, timeline and the steps open to you")

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from jingwu.audit import services as audit
 from jingwu.lib import clock
@@ -169,7 +170,7 @@ class Workflow:
         try:
             return self.model._default_manager.select_for_update().get(pk=pk)
         except (ObjectDoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound(f"不存在 / no {self.name} {ref}") from exc
+            raise NotFound(gettext("%(name)s %(ref)s 不存在") % {"name": self.name, "ref": ref}) from exc
 
     def ref(self, obj: Any) -> str:
         return str(obj.pk)
@@ -179,11 +180,11 @@ class Workflow:
 
     def check(self, step: Step, obj: Any, data: Any, acting: Acting, role: str) -> None:
         if step.needs_reason and not (data.reason.strip() or data.note.strip()):
-            raise Invalid("请填写原因 / a reason is required", code="reason_required")
+            raise Invalid(gettext("请填写原因"), code="reason_required")
         if step.needs_photo and len(data.photos) < 1:
-            raise Invalid("需要至少1张照片 / at least 1 photo required", code="photo_required")
+            raise Invalid(gettext("需要至少1张照片"), code="photo_required")
         if len(data.note) > 2000:
-            raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
+            raise Invalid(gettext("说明不能超过2000字"), code="note_too_long")
 
     def due(self, obj: Any, state: str, now: datetime) -> datetime | None:
         limit = self.limits.get(state)
@@ -228,7 +229,7 @@ def get(name: str) -> Workflow:
     try:
         return _registry[name]
     except KeyError as exc:
-        raise NotFound(f"没有流程 {name} / no workflow {name}") from exc
+        raise NotFound(gettext("没有流程 %(name)s") % {"name": name}) from exc
 
 
 def all_workflows() -> list[Workflow]:
@@ -261,13 +262,15 @@ def perform(
         wf = for_model(type(ref))
     data = data if data is not None else StepInput()
     if action not in wf.actions.values or action in wf.not_steps:
-        raise Invalid(f"未知动作 / unknown action {action!r}", code="unknown_action")
+        raise Invalid(gettext("未知动作 %(action)s") % {"action": repr(action)}, code="unknown_action")
     acting = resolve(actor)
     if action in wf.outcomes and data.outcome not in wf.outcomes[action]:
-        raise Invalid(f"outcome 必须是 {'/'.join(wf.outcomes[action])}", code="invalid_outcome")
+        raise Invalid(
+            gettext("outcome 必须是 %(outcomes)s") % {"outcomes": "/".join(wf.outcomes[action])}, code="invalid_outcome"
+        )
     raw_key = (data.client_key or "").strip() or None
     if raw_key is not None and len(raw_key) > 64:
-        raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
+        raise Invalid(gettext("幂等键最长64个字符"), code="invalid_key")
     client_key = acting.key(raw_key)
     for name in ("note", "reason", "public_note", "outcome"):
         textlib.check(getattr(data, name, "") or "", name)
@@ -278,29 +281,31 @@ def perform(
             done: Any = wf.transition_model._default_manager.filter(client_key=client_key).first()
             if done is not None:
                 if not wf.is_same_object(done, obj) or done.action != action:
-                    raise Conflict("该幂等键已被使用 / this idempotency key was used already", code="key_reused")
+                    raise Conflict(gettext("该幂等键已被使用"), code="key_reused")
                 return obj  # a retry of a step that already happened
         role = acting.role_for(r for s in wf.steps_for(action) for r in s.roles)
         if role is None:
             raise Forbidden(
-                f"角色 {acting.role} 不能执行 {action} / role {acting.role} may not {action}", code="forbidden_role"
+                gettext("角色 %(role)s 不能执行 %(action)s") % {"role": acting.role, "action": action},
+                code="forbidden_role",
             )
         if obj.version != version:
             raise Conflict(
-                "已被他人处理，请刷新后重试 / someone else changed this first; reload and try again",
+                gettext("已被他人处理，请刷新后重试"),
                 details={"current_version": obj.version, "status": getattr(obj, wf.state_field)},
             )
         state = getattr(obj, wf.state_field)
         step = wf.find_step(state, action, data.outcome)
         if step is None:
             raise InvalidState(
-                f"状态 {state} 不能执行 {action} / {action} is not allowed in state {state}",
+                gettext("状态 %(state)s 不能执行 %(action)s") % {"state": state, "action": action},
                 details={"status": state},
             )
         role = acting.role_for(step.roles)
         if role is None:
             raise Forbidden(
-                f"角色 {acting.role} 不能执行 {action} / role {acting.role} may not {action}", code="forbidden_role"
+                gettext("角色 %(role)s 不能执行 %(action)s") % {"role": acting.role, "action": action},
+                code="forbidden_role",
             )
         _check_system(wf, step, obj, acting, role)
         if step.scope:
@@ -402,10 +407,12 @@ def _check_system(wf: Workflow, step: Step, obj: Any, acting: Acting, role: str)
     system = acting.system
     if system is None or not system.may(wf.name, step.action):
         who = system.key if system else acting.name
-        raise Forbidden(f"系统 {who} 不能执行 {step.action} / {who} may not {step.action}", code="forbidden_role")
+        raise Forbidden(
+            gettext("系统 %(who)s 不能执行 %(action)s") % {"who": who, "action": step.action}, code="forbidden_role"
+        )
     if system.own_only and wf.raised_by(obj) != acting.user_id:
         raise Forbidden(
-            f"系统 {system.key} 只能处理自己发起的对象 / {system.key} may act only on what it raised",
+            gettext("系统 %(key)s 只能处理自己发起的对象") % {"key": system.key},
             code="not_raised_by_you",
         )
 

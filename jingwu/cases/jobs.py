@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 from django_tasks import task
 
 from jingwu.lib import clock
@@ -40,7 +41,7 @@ def warn_due_soon(now: datetime | None = None) -> int:
         services.add_note(
             case.pk,
             actor=actors.SCHEDULER,
-            text=f"即将超时：距当前时限还有{minutes}分钟 / due in {minutes} min",
+            text=gettext("即将超时：距当前时限还有%(minutes)s分钟") % {"minutes": minutes},
             client_key=key,
             data={"warning": "due_soon", "due_at": case.due_at.isoformat()},
         )
@@ -144,8 +145,14 @@ def erase_personal_data(now: datetime | None = None) -> int:
                 data={
                     "cases": len(ids),
                     "before": cutoff.isoformat(),
-                    "fields": ["reporter_name", "reporter_phone", "open311.email", "open311.device_id",
-                               "open311.account_id", "open311.attributes"],
+                    "fields": [
+                        "reporter_name",
+                        "reporter_phone",
+                        "open311.email",
+                        "open311.device_id",
+                        "open311.account_id",
+                        "open311.attributes",
+                    ],
                 },
             )
             erased += len(ids)

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from jingwu.lib.errors import Invalid
@@ -38,10 +39,10 @@ def process(upload: IO[bytes] | Any) -> Photo:
     size = getattr(upload, "size", None)
     limit = settings.JINGWU_MAX_PHOTO_BYTES
     if size is not None and size > limit:
-        raise Invalid(f"照片超过 {limit // (1024 * 1024)} MB / photo larger than the limit", code="photo_too_large")
+        raise Invalid(gettext("照片超过 %(limit)s MB") % {"limit": limit // (1024 * 1024)}, code="photo_too_large")
     raw = upload.read()
     if len(raw) > limit:
-        raise Invalid("照片过大 / photo larger than the limit", code="photo_too_large")
+        raise Invalid(gettext("照片过大"), code="photo_too_large")
     max_pixels = settings.JINGWU_MAX_PHOTO_PIXELS
     try:
         with Image.open(io.BytesIO(raw)) as probe:
@@ -50,15 +51,15 @@ def process(upload: IO[bytes] | Any) -> Photo:
             width, height = probe.size
             if width * height > max_pixels:
                 raise Invalid(
-                    f"图片像素过多（{width}×{height}）/ the image has too many pixels ({width}×{height}; "
-                    f"at most {max_pixels // 1_000_000} megapixels)",
+                    gettext("图片像素过多（%(width)s×%(height)s，最多%(megapixels)s百万像素）")
+                    % {"width": width, "height": height, "megapixels": max_pixels // 1_000_000},
                     code="photo_too_many_pixels",
                 )
             probe.verify()
         opened = Image.open(io.BytesIO(raw))
         fmt = opened.format or ""
         if fmt not in ALLOWED:
-            raise Invalid("只接受 JPEG、PNG、WebP 照片 / only JPEG, PNG and WebP photos", code="photo_format")
+            raise Invalid(gettext("只接受 JPEG、PNG、WebP 照片"), code="photo_format")
         image = ImageOps.exif_transpose(opened)
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         out = io.BytesIO()
@@ -70,11 +71,11 @@ def process(upload: IO[bytes] | Any) -> Photo:
         raise
     except Image.DecompressionBombError as exc:
         raise Invalid(
-            f"图片像素过多 / the image has too many pixels (at most {max_pixels // 1_000_000} megapixels)",
+            gettext("图片像素过多（最多%(megapixels)s百万像素）") % {"megapixels": max_pixels // 1_000_000},
             code="photo_too_many_pixels",
         ) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise Invalid("文件不是有效的图片 / the file is not a valid image", code="photo_invalid") from exc
+        raise Invalid(gettext("文件不是有效的图片"), code="photo_invalid") from exc
     data = out.getvalue()
     content_type, ext = ALLOWED[fmt]
     digest = hashlib.sha256(data).hexdigest()

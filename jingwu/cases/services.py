@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from jingwu.audit import services as audit
 from jingwu.geo.models import Region
@@ -32,7 +33,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import Department, GridAssignment
 from jingwu.workcal.services import get_calendar
 
-from . import engine
+from . import engine, notes
 from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Source, State
 from .events import Change, send_after_commit
@@ -93,7 +94,7 @@ def _resolve_category(value: Any) -> Category | None:
     if found is None and refs_cache.refresh_local():
         found = refs().find_category(value)  # perhaps added since this process built its copy
     if found is None:
-        raise Invalid(f"未知的类别 / unknown category {value!r}", code="unknown_category")
+        raise Invalid(gettext("未知的类别 %(value)s") % {"value": repr(value)}, code="unknown_category")
     return found
 
 
@@ -207,15 +208,15 @@ def report_case(
     acting = resolve(actor)
     role = acting.role_for(REPORT_ROLES)
     if role is None:
-        raise Forbidden(f"角色 {acting.role} 不能上报 / role {acting.role} cannot report", code="forbidden_role")
+        raise Forbidden(gettext("角色 %(role)s 不能上报") % {"role": acting.role}, code="forbidden_role")
     raw_key = (client_key or "").strip() or None
     # No look-up first: the unique index on client_key decides, and a retry takes the except path.
     if raw_key is not None and len(raw_key) > 64:
-        raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
+        raise Invalid(gettext("幂等键最长64个字符"), code="invalid_key")
     client_key = acting.key(raw_key)
     description = (description or "").strip()
     if not description:
-        raise Invalid("请描述问题 / a description is required", code="description_required")
+        raise Invalid(gettext("请描述问题"), code="description_required")
     for name, value in (
         ("description", description),
         ("address", address),
@@ -226,7 +227,7 @@ def report_case(
     ):
         textlib.check(value or "", name)
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid("问题描述不能超过4000字 / description over 4000 characters", code="description_too_long")
+        raise Invalid(gettext("问题描述不能超过4000字"), code="description_too_long")
     cat = _resolve_category(category)
     wlon, wlat, grid_id, region_id, grid_code = _place(lon, lat, crs, cat, region)
     source = _source_for(acting, role, source)
@@ -287,7 +288,9 @@ def report_case(
                 role=role,
                 at=now,
                 deadline_after=case.due_at,
-                public_note="已受理上报" if state == State.REPORTED else ("网格员上报" if in_own_grid else "已受理"),
+                public_note=notes.REPORTED
+                if state == State.REPORTED
+                else (notes.WORKER_REPORTED if in_own_grid else notes.ACCEPTED),
                 note=start_reason.strip()[:2000] if started_late else "",
                 data={"start": str(state), "reason": start_reason.strip()[:200]} if started_late else {},
             )
@@ -328,9 +331,9 @@ def _place(
     """(lon, lat, grid, region, grid code) in WGS-84, from a position or, where none is needed, a region."""
     if lon is None or lat is None:
         if lon is not None or lat is not None:
-            raise Invalid("经纬度须同时提供 / give both lon and lat", code="invalid_location")
+            raise Invalid(gettext("经纬度须同时提供"), code="invalid_location")
         if cat is None or cat.needs_location:
-            raise Invalid("请提供位置 / a location is required for this category", code="location_required")
+            raise Invalid(gettext("请提供位置"), code="location_required")
         reg = _resolve_region(region)
         return None, None, None, reg.pk if reg else None, None
     try:
@@ -339,10 +342,10 @@ def _place(
             raise ValueError("not a finite number")
         wlon, wlat = coords.to_wgs84(flon, flat, crs)
     except (ValueError, OverflowError) as exc:
-        raise Invalid(f"坐标无效 / invalid coordinates: {exc}", code="invalid_location") from exc
+        raise Invalid(gettext("坐标无效：%(error)s") % {"error": exc}, code="invalid_location") from exc
     where = locate(wlon, wlat)
     if where is None:
-        raise Invalid("位置不在辖区内 / the location is outside the territory", code="outside_territory")
+        raise Invalid(gettext("位置不在辖区内"), code="outside_territory")
     return wlon, wlat, where.grid_id, where.region_id, where.grid_code
 
 
@@ -353,7 +356,7 @@ def _resolve_region(value: Any) -> Region | None:
         return value
     found = Region.objects.filter(code=str(value)).first()
     if found is None:
-        raise Invalid(f"未知的村/社区 / unknown region {value!r}", code="unknown_region")
+        raise Invalid(gettext("未知的村/社区 %(value)s") % {"value": repr(value)}, code="unknown_region")
     return found
 
 
@@ -364,15 +367,15 @@ def _source_for(acting: Acting, role: str, asked: str | None) -> str:
     else:
         allowed = SOURCES_BY_ROLE.get(role, ())
     if not allowed:
-        raise Forbidden(f"{acting.name} 不能上报 / {acting.name} does not report cases", code="forbidden_role")
+        raise Forbidden(gettext("%(name)s 不能上报") % {"name": acting.name}, code="forbidden_role")
     if asked in (None, ""):
         return allowed[0]
     if asked not in Source.values:
-        raise Invalid(f"未知来源 / unknown source {asked!r}", code="unknown_source")
+        raise Invalid(gettext("未知来源 %(source)s") % {"source": repr(asked)}, code="unknown_source")
     if asked not in allowed:
         raise Forbidden(
-            f"来源由上报人身份决定，{role} 不能以 {asked} 上报 / the source follows from who reports; "
-            f"{role} may report as {', '.join(allowed)}",
+            gettext("来源由上报人身份决定，%(role)s 只能以 %(allowed)s 上报")
+            % {"role": role, "allowed": ", ".join(allowed)},
             code="source_not_allowed",
         )
     return asked
@@ -395,29 +398,29 @@ def _start_state(acting: Acting, in_own_grid: bool, start: str | None, reason: s
     if start in (None, "", natural):
         return natural
     if start not in START_ROLES:
-        raise Invalid(f"案件不能从 {start} 开始 / a case cannot start in {start}", code="invalid_start")
+        raise Invalid(gettext("案件不能从 %(start)s 开始") % {"start": start}, code="invalid_start")
     allowed = (acting.system is not None and start in acting.system.start_states) or (
         acting.system is None and acting.role_for(START_ROLES[start]) is not None
     )
     if not allowed:
         raise Forbidden(
-            f"{acting.name} 不能从 {start} 开始案件 / {acting.name} may not start a case in {start}",
+            gettext("%(name)s 不能从 %(start)s 开始案件") % {"name": acting.name, "start": start},
             code="forbidden_start",
         )
     if not reason.strip():
-        raise Invalid("请说明跳过受理的依据 / say why the case starts further along", code="reason_required")
+        raise Invalid(gettext("请说明跳过受理的依据"), code="reason_required")
     return str(start)
 
 
 def _start_condition(cat: Category | None, condition: Any) -> FilingCondition:
     if cat is None:
-        raise Invalid("直接立案需要类别 / filing at once needs a category", code="category_required")
+        raise Invalid(gettext("直接立案需要类别"), code="category_required")
     if condition not in (None, ""):
         cond = FilingCondition.objects.filter(pk=condition, category=cat).first()
     else:
         cond = cat.conditions.order_by("-is_default", "position", "id").first()
     if cond is None:
-        raise Invalid("立案条件不属于该类别 / the filing condition is not of this category", code="unknown_condition")
+        raise Invalid(gettext("立案条件不属于该类别"), code="unknown_condition")
     return cond
 
 
@@ -440,7 +443,7 @@ def _file_at_start(case: Case, cond: FilingCondition, acting: Acting, role: str,
         role=role,
         at=now,
         note=reason.strip()[:2000],
-        public_note="已立案",
+        public_note=notes.FILED,
         deadline_before=before,
         deadline_after=case.due_at,
         on_time=True,
@@ -471,7 +474,7 @@ def _existing_report(client_key: str, acting: Acting) -> Case | None:
         return None
     mine = existing.reporter_user_id == acting.user_id
     if not mine:
-        raise Conflict("该幂等键已被使用 / this idempotency key was used by another report", code="key_reused")
+        raise Conflict(gettext("该幂等键已被使用"), code="key_reused")
     return existing
 
 
@@ -495,7 +498,7 @@ def get_case(ref: Any, *, for_update: bool = False) -> Case:
     try:
         return qs.get(**lookup)
     except Case.DoesNotExist as exc:
-        raise NotFound(f"案件不存在 / no case {ref}") from exc
+        raise NotFound(gettext("案件 %(ref)s 不存在") % {"ref": ref}) from exc
 
 
 def _scope_grid(case: Case, acting: Acting) -> None:
@@ -505,18 +508,18 @@ def _scope_grid(case: Case, acting: Acting) -> None:
         and GridAssignment.objects.filter(person=acting.person, grid_id=case.grid_id).exists()
     )
     if not ok:
-        raise Forbidden("只有本网格的网格员可以操作 / only a worker of this grid may do this", code="not_your_grid")
+        raise Forbidden(gettext("只有本网格的网格员可以操作"), code="not_your_grid")
 
 
 def _scope_department(case: Case, acting: Acting) -> None:
     person = acting.person
     if person is None or person.department_id is None or person.department_id != case.department_id:
-        raise Forbidden("案件不在本单位 / the case is not dispatched to your department", code="not_your_department")
+        raise Forbidden(gettext("案件不在本单位"), code="not_your_department")
 
 
 def _scope_reporter(case: Case, acting: Acting) -> None:
     if acting.user_id is None or case.reporter_user_id != acting.user_id:
-        raise Forbidden("只有上报人可以自行处置 / only the reporter may self-resolve", code="not_reporter")
+        raise Forbidden(gettext("只有上报人可以自行处置"), code="not_reporter")
 
 
 def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInput | None = None) -> Case:
@@ -533,7 +536,7 @@ def add_photos(ref: Any, *, actor: Any, photos: Sequence[Any], kind: str = Attac
     with transaction.atomic():
         case = get_case(ref, for_update=True)
         if case.reporter_user_id is not None and case.reporter_user_id != acting.user_id:
-            raise Forbidden("只有上报人可以补充照片 / only the reporter may add photos", code="not_reporter")
+            raise Forbidden(gettext("只有上报人可以补充照片"), code="not_reporter")
         report = Transition.objects.filter(case=case, seq=1).first()
         now = clock.now()
         saved = _save_photos(case, report, photos, [kind] * len(photos), acting, now)
@@ -563,7 +566,7 @@ def reveal_reporter(case: Case, *, actor: Any) -> dict[str, str]:
     """The reporter's name and phone in full, for staff whose work needs them; every look is audited
     (PIPL: personal data shown only where needed, and each access by staff recorded)."""
     if not may_reveal_reporter(case, actor):
-        raise Forbidden("无权查看上报人联系方式 / you may not see the reporter's contact", code="forbidden_role")
+        raise Forbidden(gettext("无权查看上报人联系方式"), code="forbidden_role")
     acting = resolve(actor)
     audit.record(
         "case.reveal_reporter",
@@ -604,30 +607,26 @@ def add_note(
     acting = resolve(actor)
     role = acting.role_for(NOTE_ROLES)
     if role is None or (role == Role.SYSTEM and not (acting.system and acting.system.may("case", "note"))):
-        raise Forbidden(
-            f"角色 {acting.role} 不能添加备注 / role {acting.role} may not add notes", code="forbidden_role"
-        )
+        raise Forbidden(gettext("角色 %(role)s 不能添加备注") % {"role": acting.role}, code="forbidden_role")
     text = textlib.check((text or "").strip(), "text")
     if not text:
-        raise Invalid("备注不能为空 / a note needs text", code="note_required")
+        raise Invalid(gettext("备注不能为空"), code="note_required")
     if len(text) > 2000:
-        raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
+        raise Invalid(gettext("说明不能超过2000字"), code="note_too_long")
     raw_key = (client_key or "").strip() or None
     if raw_key is not None and len(raw_key) > 64:
-        raise Invalid("幂等键最长64个字符 / idempotency key is at most 64 characters", code="invalid_key")
+        raise Invalid(gettext("幂等键最长64个字符"), code="invalid_key")
     client_key = acting.key(raw_key)
     with transaction.atomic():
         case = get_case(ref, for_update=True)
         if role == Role.HANDLER and (acting.person is None or acting.person.department_id != case.department_id):
             # A department that once had the case may still read it, but speaks on it only while it holds it.
-            raise Forbidden(
-                "案件不在本单位 / the case is not dispatched to your department", code="not_your_department"
-            )
+            raise Forbidden(gettext("案件不在本单位"), code="not_your_department")
         if client_key is not None:
             done = Transition.objects.filter(client_key=client_key).first()
             if done is not None:
                 if done.case_id != case.pk or done.action != Action.NOTE:
-                    raise Conflict("该幂等键已被使用 / this idempotency key was used already", code="key_reused")
+                    raise Conflict(gettext("该幂等键已被使用"), code="key_reused")
                 return done
         now = clock.now()
         seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
@@ -661,56 +660,56 @@ def _h_noop(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str
     return None
 
 
+def _h_accept(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
+    t.public_note = t.public_note or notes.ACCEPTED
+
+
 def _h_void(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if role == Role.OPERATOR and (case.status != State.REPORTED or d.reason != "spam"):
-        raise Forbidden(
-            "受理员只能作废明显的无效信息(reason=spam) / operators may void only spam", code="forbidden_role"
-        )
-    t.public_note = t.public_note or "不予立案"
+        raise Forbidden(gettext("受理员只能作废明显的无效信息(reason=spam)"), code="forbidden_role")
+    t.public_note = t.public_note or notes.NOT_FILED
 
 
 def _h_file(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     cat = _resolve_category(d.category) or case.category
     if cat is None:
-        raise Invalid("立案需要选择类别 / filing needs a category", code="category_required")
+        raise Invalid(gettext("立案需要选择类别"), code="category_required")
     cond: FilingCondition | None
     if d.condition not in (None, ""):
         cond = FilingCondition.objects.filter(pk=d.condition, category=cat).first()
         if cond is None:
-            raise Invalid(
-                "立案条件不属于该类别 / the filing condition is not of this category", code="unknown_condition"
-            )
+            raise Invalid(gettext("立案条件不属于该类别"), code="unknown_condition")
     else:
         cond = cat.conditions.order_by("-is_default", "position", "id").first()
         if cond is None:
-            raise Invalid("该类别没有立案条件 / the category has no filing condition", code="unknown_condition")
+            raise Invalid(gettext("该类别没有立案条件"), code="unknown_condition")
     case.category, case.condition, case.kind = cat, cond, cat.case_kind
     t.data = {"category": f"{cat.kind}:{cat.code}", "condition": cond.pk}
-    t.public_note = t.public_note or "已立案"
+    t.public_note = t.public_note or notes.FILED
 
 
 def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if case.condition is None:
-        raise InvalidState("案件未立案 / the case has not been filed")
+        raise InvalidState(gettext("案件未立案"))
     dept: Department | None
     if d.department in (None, ""):
         dept = suggest_department(case.category, case.region_id, case.grid_id)
         if dept is None:
-            raise Invalid("请选择责任单位 / choose a department", code="department_required")
+            raise Invalid(gettext("请选择责任单位"), code="department_required")
     elif isinstance(d.department, Department):
         dept = d.department
     else:
         key = str(d.department)
         dept = Department.objects.filter(**({"pk": int(key)} if key.isdigit() else {"code": key})).first()
     if dept is None or not dept.active:
-        raise Invalid("责任单位不存在或已停用 / unknown or inactive department", code="unknown_department")
+        raise Invalid(gettext("责任单位不存在或已停用"), code="unknown_department")
     case.department = dept
     case.dispatched_at = now
     case.handling_deadline = get_calendar().add_limit(now, case.condition.limit)
     case.feedback_at = None
     case.handled_on_time = None
     t.department = dept
-    t.public_note = t.public_note or f"已派遣至{dept.name}"
+    t.public_note = t.public_note or notes.dispatched_to(dept.name)
 
 
 def _h_return(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
@@ -722,10 +721,10 @@ def _h_return(case: Case, d: ActionInput, now: datetime, acting: Acting, role: s
 
 def _h_request_extension(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if case.pending_extension:
-        raise InvalidState("已有待审批的延期申请 / an extension request is already pending")
+        raise InvalidState(gettext("已有待审批的延期申请"))
     ext = d.extension
     if ext is None or ext.value <= 0:
-        raise Invalid("请填写延期时长 / give the extension length", code="extension_required")
+        raise Invalid(gettext("请填写延期时长"), code="extension_required")
     limit_days = {
         LimitUnit.WORK_DAYS: ext.value,
         LimitUnit.WORK_HOURS: ext.value / 8,
@@ -733,7 +732,7 @@ def _h_request_extension(case: Case, d: ActionInput, now: datetime, acting: Acti
         LimitUnit.WORK_MINUTES: ext.value / 480,
     }
     if limit_days[ext.unit] > MAX_EXTENSION_DAYS:
-        raise Invalid(f"延期不能超过{MAX_EXTENSION_DAYS}个工作日 / extension too long", code="extension_too_long")
+        raise Invalid(gettext("延期不能超过%(days)s个工作日") % {"days": MAX_EXTENSION_DAYS}, code="extension_too_long")
     case.pending_extension = {
         "value": ext.value,
         "unit": ext.unit.value,
@@ -746,21 +745,21 @@ def _h_request_extension(case: Case, d: ActionInput, now: datetime, acting: Acti
 
 def _h_approve_extension(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if not case.pending_extension:
-        raise InvalidState("没有待审批的延期申请 / no extension request is pending")
+        raise InvalidState(gettext("没有待审批的延期申请"))
     if role == Role.SHIFT_LEAD and case.extension_count >= 1:
-        raise Forbidden("再次延期须由领导审批 / a further extension needs a leader", code="leader_required")
+        raise Forbidden(gettext("再次延期须由领导审批"), code="leader_required")
     p = case.pending_extension
     assert case.handling_deadline is not None
     case.handling_deadline = get_calendar().add_limit(case.handling_deadline, Limit(p["value"], LimitUnit(p["unit"])))
     case.extension_count += 1
     case.pending_extension = None
     t.data = {"value": p["value"], "unit": p["unit"]}
-    t.public_note = t.public_note or "处置期限已延长"
+    t.public_note = t.public_note or notes.EXTENDED
 
 
 def _h_deny_extension(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if not case.pending_extension:
-        raise InvalidState("没有待审批的延期申请 / no extension request is pending")
+        raise InvalidState(gettext("没有待审批的延期申请"))
     case.pending_extension = None
 
 
@@ -770,7 +769,7 @@ def _h_feedback(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
     case.pending_extension = None
     t.department = case.department
     t.on_time = case.handled_on_time
-    t.public_note = t.public_note or "已处置，待核查"
+    t.public_note = t.public_note or notes.HANDLED
 
 
 def _h_check(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
@@ -780,14 +779,14 @@ def _h_check(case: Case, d: ActionInput, now: datetime, acting: Acting, role: st
         case.feedback_at = None
         case.handled_on_time = None
         t.department = case.department
-        t.public_note = t.public_note or "核查未通过，返工处置"
+        t.public_note = t.public_note or notes.REWORK
     else:
-        t.public_note = t.public_note or "核查通过"
+        t.public_note = t.public_note or notes.CHECKED
 
 
 def _h_close(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     case.closed_at = now
-    t.public_note = t.public_note or "已结案"
+    t.public_note = t.public_note or notes.CLOSED
 
 
 def _h_resume(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
@@ -798,24 +797,24 @@ def _h_resume(case: Case, d: ActionInput, now: datetime, acting: Acting, role: s
 def _h_self_resolve(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     cat = _resolve_category(d.category) or case.category
     if cat is None:
-        raise Invalid("自行处置需要选择类别 / self-resolving needs a category", code="category_required")
+        raise Invalid(gettext("自行处置需要选择类别"), code="category_required")
     case.category, case.kind = cat, cat.case_kind
     case.feedback_at = case.closed_at = now
     case.handled_on_time = True
-    t.public_note = t.public_note or "网格员已现场处置"
+    t.public_note = t.public_note or notes.SELF_RESOLVED
 
 
 def _h_merge(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if d.merge_into in (None, ""):
-        raise Invalid("请指定并入的案件 / name the case to merge into", code="merge_target_required")
+        raise Invalid(gettext("请指定并入的案件"), code="merge_target_required")
     target = get_case(d.merge_into)
     if target.pk == case.pk:
-        raise Invalid("不能并入自身 / a case cannot merge into itself", code="merge_self")
+        raise Invalid(gettext("不能并入自身"), code="merge_self")
     if target.status not in OPEN_STATES:
-        raise InvalidState("目标案件已办结 / the target case is not open")
+        raise InvalidState(gettext("目标案件已办结"))
     case.merged_into = target
     t.data = {"into": target.number}
-    t.public_note = t.public_note or f"与案件{target.number}合并办理"
+    t.public_note = t.public_note or notes.merged_into(str(target.number))
 
 
 def _h_escalate(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
@@ -825,7 +824,7 @@ def _h_escalate(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
 
 
 HOOKS: dict[str, engine.Hook] = {
-    Action.ACCEPT: _h_noop,
+    Action.ACCEPT: _h_accept,
     Action.SEND_TO_VERIFY: _h_noop,
     Action.VERIFY: _h_noop,
     Action.VOID: _h_void,
@@ -863,14 +862,12 @@ class CaseWorkflow(engine.Workflow):
 
     def check(self, step: engine.Step, obj: Any, data: Any, acting: Acting, role: str) -> None:
         if step.needs_reason and not (data.reason.strip() or data.note.strip()):
-            raise Invalid("请填写原因 / a reason is required", code="reason_required")
+            raise Invalid(gettext("请填写原因"), code="reason_required")
         min_photos = 2 if step.action == Action.SELF_RESOLVE else 1
         if step.needs_photo and len(data.photos) < min_photos:
-            raise Invalid(
-                f"需要至少{min_photos}张照片 / at least {min_photos} photo(s) required", code="photo_required"
-            )
+            raise Invalid(gettext("需要至少%(min_photos)s张照片") % {"min_photos": min_photos}, code="photo_required")
         if len(data.note) > 2000:
-            raise Invalid("说明不能超过2000字 / note over 2000 characters", code="note_too_long")
+            raise Invalid(gettext("说明不能超过2000字"), code="note_too_long")
 
     def due(self, obj: Any, state: str, now: datetime) -> datetime | None:
         if state == State.HANDLING:

@@ -16,11 +16,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from jingwu.cases import services
 from jingwu.cases.choices import AttachmentKind, State
 from jingwu.cases.models import Attachment, Case, Category, Transition
+from jingwu.cases.notes import public_text
 from jingwu.cases.refs import refs
 from jingwu.cases.serializers import public_point
 from jingwu.geo.services import place_from_text
@@ -138,7 +140,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     changeset = _changeset()
     payload = {
         "changeset": changeset,
-        "contact": getattr(settings, "JINGWU_OPEN311_CONTACT", "网格化管理中心 / grid management centre"),
+        "contact": getattr(settings, "JINGWU_OPEN311_CONTACT", gettext("网格化管理中心")),
         "key_service": "API keys are issued by the platform administrator (admin → Open311 API 密钥).",
         "endpoints": [
             {
@@ -362,7 +364,7 @@ def request_row(case: Case, public: list[Step], photo_id: int | None, extensions
     row: dict[str, Any] = {
         "service_request_id": case.number,
         "status": STATUS[case.status],
-        "status_notes": public[-1].public_note if public else None,
+        "status_notes": public_text(public[-1].public_note) if public else None,
         "service_name": cat[2] if cat else None,
         "service_code": f"{cat[0]}-{cat[1]}" if cat else None,
         "description": case.description,
@@ -384,7 +386,7 @@ def request_row(case: Case, public: list[Step], photo_id: int | None, extensions
         row["notes"] = [
             {
                 "datetime": t.at.astimezone(tz),
-                "description": t.public_note,
+                "description": public_text(t.public_note),
                 "type": extended_status(t.to_state, t.reason),
             }
             for t in public
@@ -522,13 +524,11 @@ def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 
 def media(request: HttpRequest, attachment_id: int) -> HttpResponse | FileResponse:
     """The photo a reporter sent with a public request (never handlers' or inspectors' photos)."""
-    att = (
-        Attachment.objects.filter(
-            pk=attachment_id,
-            kind=AttachmentKind.REPORT,
-            case__in=Case.objects.visible_to(AnonymousUser()),
-        ).first()
-    )
+    att = Attachment.objects.filter(
+        pk=attachment_id,
+        kind=AttachmentKind.REPORT,
+        case__in=Case.objects.visible_to(AnonymousUser()),
+    ).first()
     if att is None:
         return render.error("json", 404, "no such media")
     return FileResponse(att.file.open("rb"), content_type=att.content_type)

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django_otp import match_token, user_has_device
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -38,24 +39,24 @@ class TokenOut(Schema):
 def create_token(request: HttpRequest, body: TokenIn) -> dict[str, Any]:
     user = authenticate(request, username=body.username, password=body.password)
     if user is None or not user.is_active:
-        raise HttpError(401, "用户名或密码错误 / wrong username or password")
+        raise HttpError(401, gettext("用户名或密码错误"))
     if not user_has_device(user, confirmed=True):
         if settings.JINGWU_OTP_ROLES.intersection(roles_of(user)):
             raise Forbidden(
-                "此角色须先在网页上启用动态口令 / this role must first turn on one-time codes on the web",
+                gettext("此角色须先在网页上启用动态口令"),
                 code="otp_enrolment_required",
             )
     else:
         code = body.otp.strip()
         if not code:
-            raise HttpError(401, "此账号需要动态口令 / this account needs its one-time code (otp)")
+            raise HttpError(401, gettext("此账号需要动态口令"))
         if not code.isdigit() or match_token(user, code) is None:
             audit.record("auth.otp_failed", "user", user.pk, data={"username": user.get_username(), "via": "api"})
-            raise HttpError(401, "动态口令不正确或已过期 / wrong or expired one-time code")
+            raise HttpError(401, gettext("动态口令不正确或已过期"))
     person = person_of(user)
     if person is not None and person.must_change_password:
         raise Forbidden(
-            "请先在网页上修改初始密码 / change the initial password on the web first",
+            gettext("请先在网页上修改初始密码"),
             code="password_change_required",
         ) from None
     return {"token": issue_token(user, body.name or "api"), "username": user.get_username(), "role": role_of(user)}
@@ -115,7 +116,7 @@ def audit_log(
 ) -> Any:
     user = require_user(request)
     if role_of(user) != Role.AUDITOR:  # 三员分立: the audit administrator's alone
-        raise HttpError(403, "仅审计管理员可查看 / the audit administrator only")
+        raise HttpError(403, gettext("仅审计管理员可查看"))
     qs = AuditEvent.objects.order_by("-id")
     if object_id:
         qs = qs.filter(object_id=object_id)

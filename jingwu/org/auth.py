@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja.errors import AuthenticationError, HttpError
 from ninja.utils import check_csrf
 
@@ -27,7 +28,7 @@ def current_user(request: HttpRequest, *, write: bool = False) -> Any:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         if write and check_csrf(request) is not None:
-            raise HttpError(403, "CSRF 校验失败 / CSRF check failed")
+            raise HttpError(403, gettext("CSRF 校验失败"))
         return user
     return AnonymousUser()
 

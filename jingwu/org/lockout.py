@@ -7,13 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = (
-        f"登录失败次数过多，账号已锁定{minutes}分钟 / too many failed sign-ins; the account is locked for {minutes} min"
-    )
+    message = gettext("登录失败次数过多，账号已锁定%(minutes)s分钟") % {"minutes": minutes}
     if request.path.startswith("/api/"):
         body = {"error": {"code": "locked_out", "message": message, "details": {"minutes": minutes}}}
         return JsonResponse(body, status=429)

@@ -6,6 +6,7 @@ import string
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 class CharacterClassesValidator:
@@ -25,10 +26,9 @@ class CharacterClassesValidator:
         )
         if found < self.classes:
             raise ValidationError(
-                "密码须包含小写字母、大写字母、数字、符号中的至少三种 / a password needs at least three of: "
-                "lower-case letters, upper-case letters, digits, symbols",
+                gettext("密码须包含小写字母、大写字母、数字、符号中的至少三种"),
                 code="password_too_simple",
             )
 
     def get_help_text(self) -> str:
-        return "密码须包含小写字母、大写字母、数字、符号中的至少三种 / at least three of: lower, upper, digits, symbols"
+        return gettext("密码须包含小写字母、大写字母、数字、符号中的至少三种")

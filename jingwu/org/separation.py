@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.utils.translation import gettext
 
 from .choices import ADMIN_ROLES, Role
 
@@ -79,7 +80,7 @@ def check_roles(roles: Iterable[str]) -> str | None:
     held = sorted(set(roles) & ADMIN_ROLES)
     if len(held) > 1:
         names = "、".join(str(Role(r).label) for r in held)
-        return f"三员分立：一人不能同时担任{names} / one person cannot hold {' and '.join(held)}"
+        return gettext("三员分立：一人不能同时担任%(names)s") % {"names": names}
     return None
 
 

@@ -1,7 +1,8 @@
-"""Chinese unless the user chose otherwise with the language switch.
+"""Chinese unless the user chose otherwise: the language switch on the pages (a cookie), or, for API
+clients, an ``Accept-Language`` header that asks for English first. Every message is in one language.
 
-Django's LocaleMiddleware would follow the browser's Accept-Language, so an English-language browser in a
-command centre would get English unasked; the platform's working language is Chinese.
+Django's LocaleMiddleware would follow the browser's Accept-Language on the pages too, so an
+English-language browser in a command centre would get English unasked; the working language is Chinese.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if lang not in self.languages and request.path.startswith(("/api/", "/open311/")):
+            first = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
+            lang = "en" if first.startswith("en") else ""
         if lang not in self.languages:
             lang = settings.LANGUAGE_CODE
         translation.activate(lang)

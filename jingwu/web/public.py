@@ -17,6 +17,7 @@ from jingwu.audit.middleware import client_ip
 from jingwu.cases import services
 from jingwu.cases.choices import Action, State
 from jingwu.cases.models import Case, Category
+from jingwu.cases.notes import public_text
 from jingwu.cases.refs import refs
 from jingwu.cases.serializers import public_point
 from jingwu.geo.services import place_from_text
@@ -119,7 +120,7 @@ def _case_for(number: str, code: str) -> Case | None:
 
 def public_timeline(case: Case) -> list[dict[str, Any]]:
     return [
-        {"at": t.at, "text": t.public_note, "action": Action(t.action).label}
+        {"at": t.at, "text": public_text(t.public_note), "action": Action(t.action).label}
         for t in case.transitions.exclude(public_note="").order_by("seq")
     ]
 

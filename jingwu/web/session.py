@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_otp import user_has_device
 
 from jingwu.org.services import person_of, roles_of
@@ -60,8 +61,10 @@ class SessionRules:
                 logout(request)  # signed in without the code (another sign-in path): not accepted
                 return _refuse(request, api, reverse("web:login"), "otp_required")
         if api:
-            if settings.JINGWU_OTP_ROLES and not user.is_verified() and settings.JINGWU_OTP_ROLES.intersection(
-                roles_of(user)
+            if (
+                settings.JINGWU_OTP_ROLES
+                and not user.is_verified()
+                and settings.JINGWU_OTP_ROLES.intersection(roles_of(user))
             ):
                 return _refuse(request, api, "", "otp_enrolment_required")
             return self.get_response(request)
@@ -87,8 +90,8 @@ def _refuse(request: HttpRequest, api: bool, url: str, code: str) -> HttpRespons
     if not api:
         return _redirect(request, url)
     messages = {
-        "otp_required": "此会话未通过动态口令验证 / this session did not pass the one-time code",
-        "otp_enrolment_required": "此角色须先启用动态口令 / this role must first turn on one-time codes",
+        "otp_required": gettext("此会话未通过动态口令验证"),
+        "otp_enrolment_required": gettext("此角色须先启用动态口令"),
     }
     body = {"error": {"code": code, "message": messages[code], "details": {}}}
     return JsonResponse(body, status=401 if code != "otp_enrolment_required" else 403)

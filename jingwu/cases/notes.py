@@ -1,0 +1,50 @@
+"""The public timeline's standard notes. They are stored in Chinese, as written at the time, and shown in the
+reader's language: a known note (or one of the two patterns with a name in it) is translated, a note a
+person typed is shown as typed."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext, gettext_noop
+
+REPORTED = gettext_noop("已上报")
+ACCEPTED = gettext_noop("已受理")
+WORKER_REPORTED = gettext_noop("网格员上报")
+FILED = gettext_noop("已立案")
+NOT_FILED = gettext_noop("不予立案")
+EXTENDED = gettext_noop("处置期限已延长")
+HANDLED = gettext_noop("已处置，待核查")
+REWORK = gettext_noop("核查未通过，返工处置")
+CHECKED = gettext_noop("核查通过")
+CLOSED = gettext_noop("已结案")
+SELF_RESOLVED = gettext_noop("网格员已现场处置")
+DISPATCHED_TO = gettext_noop("已派遣至%(name)s")
+MERGED_INTO = gettext_noop("与案件%(name)s合并办理")
+
+STANDARD = frozenset(
+    {REPORTED, ACCEPTED, WORKER_REPORTED, FILED, NOT_FILED, EXTENDED, HANDLED, REWORK, CHECKED, CLOSED, SELF_RESOLVED}
+)
+# Notes written before 已上报 and 已受理 were told apart.
+LEGACY = {"已受理上报": REPORTED}
+PATTERNS = ((re.compile(r"^已派遣至(.+)$"), DISPATCHED_TO), (re.compile(r"^与案件(\S+)合并办理$"), MERGED_INTO))
+
+
+def dispatched_to(name: str) -> str:
+    return DISPATCHED_TO % {"name": name}
+
+
+def merged_into(number: str) -> str:
+    return MERGED_INTO % {"name": number}
+
+
+def public_text(note: str) -> str:
+    """``note`` in the active language where it is one of ours."""
+    note = LEGACY.get(note, note)
+    if note in STANDARD:
+        return gettext(note)
+    for pattern, template in PATTERNS:
+        m = pattern.match(note)
+        if m:
+            return gettext(template) % {"name": m.group(1)}
+    return note
