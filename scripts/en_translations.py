@@ -604,6 +604,17 @@ EN.update(
         "已派遣至%(name)s": "Dispatched to %(name)s",
         "与案件%(name)s合并办理": "Handled together with case %(name)s",
         "页面不存在": "Page not found",
+        "立案起": "Filed from",
+        "结案起": "Closed from",
+        "应结案起": "Due from",
+        "派遣至": "Dispatched to",
+        "派遣起": "Dispatched from",
+        "本期上报的案件": "Cases reported in this period",
+        "本期立案的案件（可能是此前上报的）": "Cases filed in this period (some may have been reported before)",
+        "本期结案的案件（可能是此前上报的）": "Cases closed in this period (some may have been reported before)",
+        "应结案中已结案的比例": "Share of the cases due that are closed",
+        "应结案中按期处置并结案的比例": "Share of the cases due that were handled in time and closed",
+        "处置时限在本期内到期的案件（挂账除外）": "Cases whose handling deadline fell in this period (suspended ones excepted)",
         "您要找的页面不存在或已被移走。请检查地址，或回到首页。": (
             "The page you asked for does not exist or has moved. Check the address, or go back to the start."
         ),

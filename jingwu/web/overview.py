@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jingwu.cases.choices import OPEN_STATES, Action
@@ -53,6 +54,11 @@ def kpis(since: datetime, now: datetime) -> dict[str, Any]:
     return steps
 
 
+def _list_url(**params: str) -> str:
+    """The command-centre list of exactly the cases a figure counts."""
+    return f"{reverse('web:centre')}?{urlencode(params)}"
+
+
 @roles_required(Role.LEADER, Role.ADMIN, Role.SHIFT_LEAD)
 def overview(request: HttpRequest) -> HttpResponse:
     now = clock.now()
@@ -60,8 +66,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     tiles = []
     for key, label, since in periods(now):
         figures = kpis(since, now)
-        after = urlencode({"reported_after": since.isoformat()})
-        tiles.append({"key": key, "label": label, "figures": figures, "after": after})
+        at = since.isoformat()
+        links = {
+            "reported": _list_url(reported_after=at),
+            "filed": _list_url(filed_after=at),
+            "closed": _list_url(closed_after=at),
+            "due": _list_url(due_after=at),
+        }
+        tiles.append({"key": key, "label": label, "figures": figures, "links": links})
     overdue = Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).count()
     year_start = periods(now)[2][2]
     by_region = {
@@ -74,15 +86,27 @@ def overview(request: HttpRequest) -> HttpResponse:
             overdue=Count("id", filter=Q(status__in=OPEN_STATES, due_at__lt=now)),
         )
     }
+    year = year_start.isoformat()
     regions: list[dict[str, Any]] = [
-        {"code": r.regions[k][0], "name": r.regions[k][1], **v} for k, v in by_region.items() if k in r.regions
+        {
+            "code": r.regions[k][0],
+            "name": r.regions[k][1],
+            **v,
+            "links": {
+                "reported": _list_url(region=r.regions[k][0], reported_after=year),
+                "closed": _list_url(region=r.regions[k][0], reported_after=year, status="closed"),
+                "overdue": _list_url(region=r.regions[k][0], reported_after=year, queue="overdue"),
+            },
+        }
+        for k, v in by_region.items()
+        if k in r.regions
     ]
     regions.sort(key=lambda x: -x["reported"])
     by_dept = {
         row["department_id"]: row
         for row in Transition.objects.filter(at__gte=year_start, action=Action.DISPATCH)
         .values("department_id")
-        .annotate(dispatched=Count("id"))
+        .annotate(dispatched=Count("case_id", distinct=True))  # cases, not steps: a re-dispatch counts once
     }
     feedback = {
         row["department_id"]: row
@@ -108,6 +132,10 @@ def overview(request: HttpRequest) -> HttpResponse:
                 "handled": fb["n"],
                 "on_time_rate": round(100 * fb["ok"] / fb["n"], 1) if fb["n"] else None,
                 "open": open_by_dept.get(dept_id, 0),
+                "links": {
+                    "dispatched": _list_url(dispatched_to=r.departments[dept_id][0], dispatched_after=year),
+                    "open": _list_url(department=r.departments[dept_id][0], status=",".join(sorted(OPEN_STATES))),
+                },
             }
         )
     departments.sort(key=lambda d: -int(d["dispatched"] or 0))
