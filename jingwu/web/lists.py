@@ -214,6 +214,7 @@ def columns(listing: CaseList) -> list[dict[str, Any]]:
                 "current": current,
                 "descending": current and descending,
                 "next": f"-{key}" if current and not descending else key,
+                "narrow_hide": label == COLUMN_HEADS[4][1],  # the source: shown on wide screens only
             }
         )
     return out

@@ -71,7 +71,9 @@ def shot() -> Shots:
 def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def make(user: str | None = None, password: str | None = None, mobile: bool = False) -> Any:
+    def make(
+        user: str | None = None, password: str | None = None, mobile: bool = False, size: tuple[int, int] = (1400, 950)
+    ) -> Any:
         options: dict[str, Any] = {"base_url": live_server.url, "locale": "zh-CN"}
         if mobile:
             options.update(
@@ -82,7 +84,7 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
                 permissions=["geolocation"],
             )
         else:
-            options.update(viewport={"width": 1400, "height": 950})
+            options.update(viewport={"width": size[0], "height": size[1]})
         ctx = browser.new_context(**options)
         contexts.append(ctx)
         page = ctx.new_page()

@@ -1,0 +1,88 @@
+"""The staff pages at the two screen sizes a command centre has (1366×768 laptops, 1920×1080 wall screens):
+screenshots for review, and what a person would notice measured from the page: a status badge broken over
+two lines, a table wider than its card, a chart label cut off or dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jingwu.cases.models import Case
+
+from ..flows import act, to_state
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZES = [(1366, 768), (1920, 1080)]
+
+# Every status badge on one line, inside its cell; no table wider than its scrolling box.
+LAYOUT_CHECK = """() => {
+  const badges = [...document.querySelectorAll('.badge.state, .badge.late')];
+  const broken = badges.filter(b => b.getClientRects().length !== 1 || b.getBoundingClientRect().height > 32)
+                       .map(b => b.textContent.trim());
+  const wide = [...document.querySelectorAll('.table-responsive')]
+                 .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.parentElement.id || t.className);
+  return {badges: badges.length, broken, wide, page: document.documentElement.scrollWidth - window.innerWidth};
+}"""
+
+# Every text of every chart (ECharts draws SVG here) inside the chart's own box.
+CHART_CHECK = """(id) => {
+  const svg = document.querySelector('#' + id + ' svg');
+  const box = svg.getBoundingClientRect();
+  const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim());
+  const clipped = texts.filter(t => { const r = t.getBoundingClientRect();
+    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1); })
+    .map(t => t.textContent);
+  return {texts: texts.map(t => t.textContent), clipped};
+}"""
+
+
+def town(cast: Any) -> None:
+    for state in ("reported", "verifying", "to_file", "to_dispatch", "handling", "returned", "to_check", "to_close"):
+        to_state(cast, state)
+    act(to_state(cast, "to_close"), "close", cast["shiftlead"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_command_centre_case_page_and_audit_at_both_sizes(cast: Any, new_page: Any, shot: Any, size: Any) -> None:
+    town(cast)
+    tag = f"{size[0]}x{size[1]}"
+    page = new_page("operator", size=size)
+    page.goto("/centre/")
+    page.wait_for_selector("#map[data-grids]")
+    result = page.evaluate(LAYOUT_CHECK)
+    assert result["badges"] >= 9 and result["broken"] == [] and result["wide"] == [] and result["page"] <= 0, result
+    shot(page, f"20-centre-{tag}")
+    number = Case.objects.filter(status="handling").first().number
+    page.goto(f"/cases/{number}/")
+    page.wait_for_selector("#case-map")
+    result = page.evaluate(LAYOUT_CHECK)
+    assert result["broken"] == [] and result["page"] <= 0, result
+    shot(page, f"21-case-{tag}")
+    auditor = new_page("auditor", size=size)
+    auditor.goto("/audit/")
+    auditor.wait_for_selector("#audit-rows")
+    result = auditor.evaluate(LAYOUT_CHECK)
+    assert result["wide"] == [] and result["page"] <= 0, result
+    shot(auditor, f"22-audit-{tag}")
+    assert page.js_errors == [] and auditor.js_errors == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: Any, shot: Any, size: Any) -> None:
+    town(cast)
+    page = new_page("leader", size=size)
+    page.goto("/overview/")
+    for chart in ("chart-months", "chart-regions", "chart-departments"):
+        page.wait_for_selector(f"#{chart} svg text")
+    page.wait_for_timeout(400)  # the charts' entry animation
+    for chart in ("chart-months", "chart-regions", "chart-departments"):
+        result = page.evaluate(CHART_CHECK, chart)
+        assert result["clipped"] == [], (chart, result)
+    departments = page.evaluate(CHART_CHECK, "chart-departments")["texts"]
+    assert any(t.startswith("环卫") for t in departments)  # every category label drawn, none dropped
+    result = page.evaluate(LAYOUT_CHECK)
+    assert result["page"] <= 0, result
+    shot(page, f"23-overview-{size[0]}x{size[1]}")
+    assert page.js_errors == []
