@@ -31,8 +31,9 @@ CHART_CHECK = """(id) => {
   const svg = document.querySelector('#' + id + ' svg');
   const box = svg.getBoundingClientRect();
   const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim());
-  const clipped = texts.filter(t => { const r = t.getBoundingClientRect();
-    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1); })
+  const outside = r => r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+                      || r.bottom > box.bottom + 1;
+  const clipped = texts.filter(t => { const r = t.getBoundingClientRect(); return r.width > 0 && outside(r); })
     .map(t => t.textContent);
   return {texts: texts.map(t => t.textContent), clipped};
 }"""
