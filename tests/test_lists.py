@@ -135,3 +135,34 @@ def test_each_overview_figure_opens_a_list_of_exactly_that_many(cast: Any, at: A
         assert listed == int(value), (name, href, listed, value)
         nonzero += int(value) > 0
     assert nonzero >= 8  # the check compares real numbers, not a page of zeros
+
+
+def test_batch_accept_and_dispatch_report_each_case(cast: Any) -> None:
+    from .flows import act, to_state
+
+    fresh = [public_report(cast, client_key=f"b{i}") for i in range(3)]
+    raced = public_report(cast, client_key="raced")
+    seen = {c.number: c.version for c in [*fresh, raced]}
+    act(raced, "send_to_verify", cast["operator"])  # someone else acts after the list was drawn
+    c = signed_in(cast["operator"])
+    page = c.get("/centre/?queue=reported").content.decode()
+    assert 'id="batch-form"' in page and page.count('name="n"') == 3  # only rows the step applies to
+    picked = [f"{n}:{v}" for n, v in seen.items()]
+    r = c.post("/centre/batch?queue=reported", {"action": "accept", "n": picked}, headers={"HX-Request": "true"})
+    result = r.context["batch_result"]
+    assert sorted(result["done"]) == sorted(x.number for x in fresh) and result["conflict"] == [raced.number]
+    assert all(
+        x.transitions.filter(action="accept").count() == 1 for x in Case.objects.filter(pk__in=[x.pk for x in fresh])
+    )
+    assert Case.objects.get(pk=raced.pk).transitions.filter(action="accept").count() == 0
+    # A dispatcher sends two cases to one department in one go; an operator may not dispatch.
+    ready = [to_state(cast, "to_dispatch") for _ in range(2)]
+    picked = [f"{x.number}:{x.version}" for x in ready]
+    assert c.post("/centre/batch", {"action": "dispatch", "n": picked, "department": "W07"}).context["batch_result"][
+        "error"
+    ]
+    d = signed_in(cast["dispatcher"])
+    r = d.post("/centre/batch", {"action": "dispatch", "n": picked, "department": "W07"})
+    assert sorted(r.context["batch_result"]["done"]) == sorted(x.number for x in ready)
+    assert {x.department.code for x in Case.objects.filter(pk__in=[x.pk for x in ready])} == {"W07"}
+    assert AuditEvent.objects.filter(action="case.batch").count() == 3

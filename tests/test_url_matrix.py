@@ -59,6 +59,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "centre/queues": ("/centre/queues", page(*CENTRE)),
     "centre/list": ("/centre/list", page(*CENTRE)),
     "centre/export": ("/centre/export?format=csv", page(*CENTRE)),
+    "centre/batch": None,  # POST only (test_lists)
     "audit/": ("/audit/", page("auditor")),
     "audit/export": ("/audit/export", page("auditor")),
     "map/data.json": ("/map/data.json", page(*STAFF)),

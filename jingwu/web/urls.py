@@ -16,6 +16,7 @@ urlpatterns = [
     path("centre/queues", views.centre_queues, name="queues"),
     path("centre/list", views.centre_list, name="list"),
     path("centre/export", views.centre_export, name="export"),
+    path("centre/batch", views.centre_batch, name="batch"),
     path("map/data.json", views.map_data, name="map_data"),
     path("cases/<str:number>/", views.case_page, name="case"),
     path("cases/<str:number>/act/<str:action>", views.case_act, name="act"),

@@ -95,3 +95,20 @@ def test_main_pages_render_for_their_users(cast: Any, new_page: Any, shot: Any) 
     public.wait_for_selector("#public-cases[data-loaded='1']")
     shot(public, "14-public-map")
     assert leader.js_errors == [] and public.js_errors == []
+
+
+def test_batch_accept_from_the_list(cast: Any, new_page: Any, shot: Any) -> None:
+    from ..flows import public_report
+
+    made = [public_report(cast, client_key=f"batch{i}") for i in range(3)]
+    page = new_page("operator")
+    page.goto("/centre/?queue=reported")
+    for case in made[:2]:
+        page.check(f"tr[data-number='{case.number}'] input[name=n]")
+    page.click("#batch-submit")
+    page.wait_for_selector("#batch-result")
+    assert "完成 2 件" in page.inner_text("#batch-result")
+    shot(page, "15-batch-accept")
+    accepted = {c.number for c in Case.objects.filter(transitions__action="accept")}
+    assert accepted == {made[0].number, made[1].number}
+    assert page.js_errors == []
