@@ -166,3 +166,44 @@ def test_batch_accept_and_dispatch_report_each_case(cast: Any) -> None:
     assert sorted(r.context["batch_result"]["done"]) == sorted(x.number for x in ready)
     assert {x.department.code for x in Case.objects.filter(pk__in=[x.pk for x in ready])} == {"W07"}
     assert AuditEvent.objects.filter(action="case.batch").count() == 3
+
+
+# --- the case file ---------------------------------------------------------------------------------
+
+
+def test_the_case_file_groups_photos_times_steps_and_names_who_acts_next(cast: Any) -> None:
+    from PIL import Image
+
+    from .conftest import jpeg
+    from .flows import act, to_state, worker_report
+
+    case = to_state(cast, "to_check")
+    c = signed_in(cast["operator"])
+    html = c.get(f"/cases/{case.number}/").content.decode()
+    kinds = re.findall(r'data-kind="(\w+)"', html)
+    assert kinds == ["report", "feedback"]  # under their stage, in the loop's order
+    assert html.count('class="took"') >= 3  # how long each step took
+    assert "gw_a姓名" in re.search(r'id="next-actor">([^<]+)<', html).group(1)  # type: ignore[union-attr]
+    # Thumbnails: made by the server, small, JPEG, and only for those who may see the case.
+    photo = case.attachments.first()
+    assert photo is not None
+    r = c.get(f"/api/attachments/{photo.pk}?size=thumb")
+    assert r["Content-Type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(b"".join(r.streaming_content))).size) <= 320
+    assert signed_in(cast["citizen"]).get(f"/api/attachments/{photo.pk}?size=thumb").status_code == 404
+    # Filing: choosing another category brings that category's 立案条件.
+    to_file = worker_report(cast, photos=[jpeg()])
+    lead = signed_in(cast["shiftlead"])
+    page = lead.get(f"/cases/{to_file.number}/").content.decode()
+    assert 'hx-get="/cases/' in page and "/conditions" in page
+    options = lead.get(f"/cases/{to_file.number}/conditions?category=matter:06010").content.decode()
+    assert 'name="condition"' in options
+    # 常用语 offered for a return.
+    handling = to_state(cast, "handling")
+    page = signed_in(cast["h_env"]).get(f"/cases/{handling.number}/").content.decode()
+    assert 'list="reasons-return"' in page and "不属本单位职责" in page
+    # A leader's 督办 puts the case first on the department's desk, marked.
+    act(handling, "escalate", cast["leader"], reason="超期未处置")
+    desk = signed_in(cast["h_env"]).get("/desk/").content.decode()
+    first = re.search(r'<tr class="[^"]*" data-number="([^"]+)"', desk).group(1)  # type: ignore[union-attr]
+    assert first == handling.number and 'class="badge bg-red escalated"' in desk

@@ -69,6 +69,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
         "/cases/{n}/reporter",
         {**page(*STAFF), "gw_a": 403, "h_env": 403, "dispatcher": 403, "auditor": 403, "admin": 403},
     ),
+    "cases/<str:number>/conditions": ("/cases/{n}/conditions?category=matter:06010", page(*STAFF)),
     "desk/": ("/desk/", page("h_env")),
     "overview/": ("/overview/", page("leader", "admin", "shiftlead")),
     "phone/": ("/phone/", page("gw_a")),

@@ -6,7 +6,7 @@ import base64
 import json
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import F
 from django.http import FileResponse, HttpRequest
@@ -444,11 +444,21 @@ def case_reporter(request: HttpRequest, number: str) -> dict[str, str]:
         }
     },
 )
-def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment(
+    request: HttpRequest, attachment_id: int, size: Literal["", "thumb"] = Query("", description="thumb: 320 px JPEG")
+) -> FileResponse:
     user = require_user(request)
     att = get_object_or_404(Attachment, pk=attachment_id)
     if not Case.objects.visible_to(user).filter(pk=att.case_id).exists() or not _is_staff(user):
         raise HttpError(404, gettext("未找到"))
+    if size == "thumb":
+        from django.core.files.storage import default_storage
+
+        from .photos import thumbnail
+
+        response = FileResponse(default_storage.open(thumbnail(att), "rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
     return FileResponse(att.file.open("rb"), content_type=att.content_type)
 
 

@@ -80,3 +80,24 @@ def process(upload: IO[bytes] | Any) -> Photo:
     content_type, ext = ALLOWED[fmt]
     digest = hashlib.sha256(data).hexdigest()
     return Photo(ContentFile(data), content_type, image.width, image.height, digest, f"{digest}{ext}")
+
+
+THUMB_SIDE = 320
+
+
+def thumbnail(att: Any) -> str:
+    """The path (in the media storage) of ``att``'s thumbnail, a JPEG at most 320 px on a side, made the first
+    time it is asked for and kept under the photo's digest (the same photo twice is one thumbnail)."""
+    from django.core.files.storage import default_storage
+
+    name = f"thumbs/{att.sha256[:2]}/{att.sha256}.jpg"
+    if default_storage.exists(name):
+        return name
+    with att.file.open("rb") as fh, Image.open(fh) as opened:
+        small = ImageOps.exif_transpose(opened).convert("RGB")
+        small.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=80, optimize=True)
+    if not default_storage.exists(name):  # two first looks at once: either one's file will do
+        default_storage.save(name, ContentFile(out.getvalue()))
+    return name

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit, auth, overview, phone, public, views
+from . import audit, auth, casefile, overview, phone, public, views
 
 app_name = "web"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/<str:number>/", views.case_page, name="case"),
     path("cases/<str:number>/act/<str:action>", views.case_act, name="act"),
     path("cases/<str:number>/reporter", views.case_reporter, name="reporter"),
+    path("cases/<str:number>/conditions", casefile.conditions, name="conditions"),
     path("desk/", views.desk, name="desk"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export", audit.audit_export, name="audit_export"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from jingwu.cases import services, workflow
 from jingwu.cases.choices import OPEN_STATES, Action, Source, State
-from jingwu.cases.models import Case, FilingCondition
+from jingwu.cases.models import Case, FilingCondition, Transition
 from jingwu.cases.refs import refs
 from jingwu.geo.models import Grid
 from jingwu.lib import clock
@@ -26,7 +27,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import Department
 from jingwu.org.services import has_role, person_of, role_of, roles_of
 
-from . import lists
+from . import casefile, lists
 from .common import COMMAND_CENTRE, STAFF, countdown, is_htmx, roles_required
 
 HOME = {
@@ -74,7 +75,7 @@ def queue_counts(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def case_rows(cases: list[Case], now: Any) -> list[dict[str, Any]]:
+def case_rows(cases: Sequence[Case], now: Any) -> list[dict[str, Any]]:
     r = refs()
     rows = []
     for c in cases:
@@ -274,6 +275,7 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
     r = refs()
     steps = workflow.available(case.status, roles_of(request.user))
     transitions = list(case.transitions.select_related("department").prefetch_related("attachments").order_by("seq"))
+    casefile.step_times(case, transitions)
     cat = r.categories.get(case.category_id) if case.category_id else None
     region = r.regions.get(case.region_id) if case.region_id else None
     dept = r.departments.get(case.department_id) if case.department_id else None
@@ -299,7 +301,9 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
         "reporter": {"name": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone)},
         "may_reveal": services.may_reveal_reporter(case, request.user) and bool(case.reporter_phone),
-        "photos": [a for t in transitions for a in t.attachments.all()],
+        "photo_groups": casefile.photo_groups(transitions),
+        "reasons": casefile.reasons(),
+        "next_actor": casefile.next_actor(case),
         "tiles": tile_settings(),
         **extra,
     }
@@ -387,7 +391,16 @@ def desk(request: HttpRequest) -> HttpResponse:
     person = person_of(request.user)
     now = clock.now()
     dept_id = person.department_id if person else None
-    inbox = list(Case.objects.filter(status=State.HANDLING, department_id=dept_id or 0).order_by("due_at", "id")[:200])
+    # 督办 (a leader's or the scheduler's escalation) since the case came to this department: shown, and first.
+    came = Transition.objects.filter(case=OuterRef(OuterRef("pk")), action=Action.DISPATCH).order_by("-seq")
+    pressed = Transition.objects.filter(
+        case=OuterRef("pk"), action=Action.ESCALATE, at__gte=Subquery(came.values("at")[:1])
+    )
+    inbox = list(
+        Case.objects.filter(status=State.HANDLING, department_id=dept_id or 0)
+        .annotate(escalated=Exists(pressed))
+        .order_by("-escalated", "due_at", "id")[:200]
+    )
     done = list(Case.objects.visible_to(request.user).exclude(status=State.HANDLING).order_by("-updated_at")[:30])
     rows = case_rows(inbox, now)
     for row in rows:

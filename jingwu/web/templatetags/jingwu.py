@@ -46,3 +46,8 @@ def query(context: template.Context, **changes: object) -> str:
         else:
             params[key] = str(value)
     return "?" + urlencode(params) if params else "?"
+
+
+@register.filter
+def get_item(mapping: dict[str, object], key: object) -> object:
+    return mapping.get(str(key), ()) if isinstance(mapping, dict) else ()
