@@ -17,6 +17,8 @@ from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from jingwu.geo import basemaps
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JINGWU_VAR_DIR", BASE_DIR / "var"))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
@@ -258,11 +260,27 @@ JINGWU_MAX_PHOTO_BYTES = envint("JINGWU_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 # decompression bombs; Pillow's own guard (an error at twice its limit) is set to the same figure.
 JINGWU_MAX_PHOTO_PIXELS = envint("JINGWU_MAX_PHOTO_PIXELS", 50_000_000)
 JINGWU_CASE_PREFIX = env("JINGWU_CASE_PREFIX", "JW")
-# Map tiles: a Leaflet URL template such as https://t{s}.tianditu.gov.cn/…&tk=KEY; empty = no tiles (grids
-# and cases are still drawn on a plain background, as on an intranet without a tile server).
+# Base maps (geo/basemaps.py): JINGWU_BASEMAP = local | tianditu | gaode | xyz; by default 天地图 when
+# JINGWU_TIANDITU_KEY is set, an XYZ/WMTS-REST server when JINGWU_TILE_URL is (a Leaflet template; its datum in
+# JINGWU_TILE_CRS, wgs84 or gcj02), else the town's own vector base map (roads, rivers, landmarks).
+JINGWU_BASEMAP = env("JINGWU_BASEMAP", "")
+JINGWU_TIANDITU_KEY = env("JINGWU_TIANDITU_KEY", "")
 JINGWU_TILE_URL = env("JINGWU_TILE_URL", "")
+JINGWU_TILE_IMAGERY_URL = env("JINGWU_TILE_IMAGERY_URL", "")
+JINGWU_TILE_LABELS_URL = env("JINGWU_TILE_LABELS_URL", "")
+JINGWU_TILE_CRS = env("JINGWU_TILE_CRS", "wgs84")
 JINGWU_TILE_ATTRIBUTION = env("JINGWU_TILE_ATTRIBUTION", "")
-JINGWU_TILE_SUBDOMAINS = env("JINGWU_TILE_SUBDOMAINS", "01234567")
+JINGWU_TILE_SUBDOMAINS = env("JINGWU_TILE_SUBDOMAINS", "")
+JINGWU_BASEMAP_LAYERS = basemaps.layers(
+    JINGWU_BASEMAP,
+    tianditu_key=JINGWU_TIANDITU_KEY,
+    tile_url=JINGWU_TILE_URL,
+    imagery_url=JINGWU_TILE_IMAGERY_URL,
+    labels_url=JINGWU_TILE_LABELS_URL,
+    subdomains=JINGWU_TILE_SUBDOMAINS,
+    crs=JINGWU_TILE_CRS,
+    attribution=JINGWU_TILE_ATTRIBUTION,
+)
 # The key of the audit trail's seals (audit/seal.py). Keep it from the database's administrators; by default
 # it is derived from the secret key.
 JINGWU_AUDIT_KEY = env("JINGWU_AUDIT_KEY") or hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()
@@ -294,17 +312,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 
-def _tile_source(url: str) -> list[str]:
-    """The map-tile server's origin for img-src ("t{s}.tianditu.gov.cn" becomes "*.tianditu.gov.cn")."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return []
-    host = parts.netloc.split("}", 1)[-1].lstrip(".") if "{" in parts.netloc else parts.netloc
-    return [f"{parts.scheme}://{'*.' if '{' in parts.netloc else ''}{host}"]
-
-
 # Content-Security-Policy (django-csp): scripts only from this site or with the page's nonce; images also
 # from the configured tile server. The interactive API docs (Swagger UI) carry inline scripts of their own.
 CONTENT_SECURITY_POLICY = {
@@ -313,7 +320,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:", *_tile_source(JINGWU_TILE_URL)],
+        "img-src": ["'self'", "data:", "blob:", *basemaps.hosts(JINGWU_BASEMAP_LAYERS)],
         "connect-src": ["'self'"],
         "worker-src": ["'self'"],
         "manifest-src": ["'self'"],

@@ -111,3 +111,38 @@ def test_import_grids_command_reports_errors_clearly(tmp_path: Any) -> None:
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_grids", str(bad))
+
+
+def test_base_map_presets_and_the_hosts_the_csp_allows() -> None:
+    from jingwu.geo import basemaps
+
+    local = basemaps.layers("")
+    assert local["preset"] == "local" and local["bases"] == [] and local["local"] == "/api/basemap"
+    tdt = basemaps.layers("", tianditu_key="KEY")
+    assert tdt["preset"] == "tianditu" and tdt["crs"] == "wgs84"
+    assert [b["name"] for b in tdt["bases"]] == ["vector", "imagery"]
+    assert "T=vec_w" in tdt["bases"][0]["url"] and "T=cva_w" in tdt["bases"][0]["labels"]  # annotation layer
+    assert "tk=KEY" in tdt["bases"][1]["labels"] and "T=cia_w" in tdt["bases"][1]["labels"]
+    assert basemaps.hosts(tdt) == ["https://*.tianditu.gov.cn"]
+    gaode = basemaps.layers("gaode")
+    assert gaode["crs"] == "gcj02" and basemaps.hosts(gaode) == ["https://*.is.autonavi.com"]
+    intranet = basemaps.layers("", tile_url="http://10.1.2.3/wmts/{z}/{y}/{x}.png", crs="gcj02")
+    assert intranet["preset"] == "xyz" and intranet["crs"] == "gcj02"
+    assert basemaps.hosts(intranet) == ["http://10.1.2.3"]
+    assert basemaps.layers("tianditu")["preset"] == "local"  # named, but without a key nothing can be drawn
+
+
+def test_the_demo_town_has_a_base_map_of_its_own() -> None:
+    from collections import Counter
+
+    from jingwu.geo import town
+
+    features = town.build("120111", "103", grids=40, seed=7)
+    base = town.base_features(features, seed=7)
+    kinds = Counter(f["kind"] for f in base)
+    assert kinds["river"] == 2 and kinds["landmark"] == len(town.LANDMARKS) and kinds["road"] >= 10
+    assert {f["name"] for f in base if f["kind"] == "river"} == set(town.RIVERS)
+    from shapely.geometry import shape
+
+    boundary = shape(next(f["geometry"] for f in features if f["properties"].get("level") == "town"))
+    assert all(boundary.buffer(1e-9).covers(shape(f["geometry"])) for f in base if f["kind"] in ("road", "river"))

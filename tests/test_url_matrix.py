@@ -93,6 +93,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/audit": ("/api/audit", api("auditor")),  # 三员分立: the audit administrator alone
     "api/grids": ("/api/grids", EVERYONE),
     "api/regions": ("/api/regions", EVERYONE),
+    "api/basemap": ("/api/basemap", EVERYONE),
     "api/locate": ("/api/locate?lon=117.105&lat=39.045", EVERYONE),
     "api/cases": ("/api/cases", EVERYONE),  # each sees what visible_to gives them (test_api)
     "api/tasks": ("/api/tasks", api(*SIGNED_IN)),

@@ -24,7 +24,7 @@ from shapely.geometry import Point, shape
 
 from jingwu.cases.models import RoutingRule
 from jingwu.geo import town
-from jingwu.geo.models import Grid
+from jingwu.geo.models import Grid, MapFeature
 from jingwu.geo.services import import_geojson
 from jingwu.lib import clock
 from jingwu.lib.errors import ServiceError
@@ -215,6 +215,7 @@ def build_town(seed: int = 2019) -> Town:
     rng = random.Random(seed)
     features = town.build(settings.JINGWU_DISTRICT_CODE, settings.JINGWU_TOWNSHIP_CODE, grids=125, seed=seed)
     import_geojson({"type": "FeatureCollection", "features": features})
+    MapFeature.objects.bulk_create(MapFeature(**f) for f in town.base_features(features, seed=seed))
     depts = {code: Department.objects.create(code=code, name=name, kind=kind) for code, name, kind in DEPARTMENTS}
     categories = {(c.kind, c.code): c for c in Category.objects.all()}
     for prio, (kind, code, dept_code) in enumerate(ROUTING, 1):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Grid, Region
+from .models import Grid, MapFeature, Region
 
 
 @admin.register(Region)
@@ -16,3 +16,10 @@ class GridAdmin(admin.ModelAdmin):
     list_filter = ["region"]
     search_fields = ["code", "name"]
     list_select_related = ["region"]
+
+
+@admin.register(MapFeature)
+class MapFeatureAdmin(admin.ModelAdmin):
+    list_display = ["kind", "name", "rank"]
+    list_filter = ["kind"]
+    search_fields = ["name"]

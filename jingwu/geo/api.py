@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 
 from jingwu.lib import coords
 
-from .models import Grid, Region
+from .models import Grid, MapFeature, Region
 from .services import locate
 
 router = Router(tags=["geo"])
@@ -27,6 +27,20 @@ def grids(request: HttpRequest, region: str = "") -> dict[str, Any]:
             "properties": {"code": g.code, "name": g.name, "region": g.region.code, "region_name": g.region.name},
         }
         for g in qs
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/basemap", summary="The town's own base map (roads, rivers, landmarks) as a GeoJSON FeatureCollection")
+def basemap(request: HttpRequest) -> dict[str, Any]:
+    features = [
+        {
+            "type": "Feature",
+            "id": f.pk,
+            "geometry": f.geometry,
+            "properties": {"kind": f.kind, "name": f.name, "rank": f.rank},
+        }
+        for f in MapFeature.objects.order_by("kind", "rank", "id")
     ]
     return {"type": "FeatureCollection", "features": features}
 

@@ -82,3 +82,28 @@ class Grid(GeoArea):
     def clean(self) -> None:
         if len(self.code) != 15 or not self.code.isdigit():
             raise ValidationError({"code": _("网格编码必须是15位数字")})
+
+
+class MapFeatureKind(models.TextChoices):
+    ROAD = "road", _("道路")
+    RIVER = "river", _("河流")
+    WATER = "water", _("水面")
+    LANDMARK = "landmark", _("地标")
+
+
+class MapFeature(models.Model):
+    """A feature of the town's own base map (roads, rivers, landmarks), drawn where no tile server is reachable
+    (an intranet, the demo) and as an overlay elsewhere. GeoJSON in WGS-84."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=MapFeatureKind.choices)
+    name = models.CharField(_("名称"), max_length=64, blank=True)
+    rank = models.PositiveSmallIntegerField(_("等级"), default=2, help_text=_("道路：1 主干路，2 次干路，3 支路"))
+    geometry = models.JSONField(_("几何"))
+
+    class Meta:
+        verbose_name = _("底图要素")
+        verbose_name_plural = _("底图要素")
+        ordering = ["kind", "rank", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPoint, Point, Polygon, mapping
+from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping, shape
 
 # (name, named in the 2019 report)
 VILLAGES: list[tuple[str, bool]] = [
@@ -168,3 +168,67 @@ def build(district: str, township: str, grids: int = 125, seed: int = 2019) -> l
                 }
             )
     return features + grid_features
+
+
+RIVERS = ["程村排河", "陈台子排河"]  # two of the town's 13 river channels named in the 2019 report
+LANDMARKS = [
+    "精武镇人民政府",
+    "精武文化公园",
+    "滨河公园",
+    "精武小学",
+    "付村中学",
+    "霍元甲文武学校",
+    "学府科创广场",
+    "武牛菜市场",
+]
+
+
+def base_features(features: list[dict[str, Any]], seed: int = 2019) -> list[dict[str, Any]]:
+    """A base map for the demo town, which has no tile server to draw on: roads joining the villages (a
+    minimum spanning tree over their centres) and two main roads across the town, two rivers, and the
+    landmarks the town's report names, placed in the built-up centre. The places are made up; the names are
+    the town's own."""
+    rng = random.Random(seed)
+    town = next(shape(f["geometry"]) for f in features if f["properties"].get("level") == "town")
+    places = [
+        (f["properties"]["name"], shape(f["geometry"]).representative_point())
+        for f in features
+        if f["properties"].get("type") == "region" and f["properties"].get("level") != "town"
+    ]
+    out: list[dict[str, Any]] = []
+
+    def add(kind: str, name: str, geometry: Any, rank: int = 2) -> None:
+        clipped = geometry.intersection(town) if kind in ("road", "river") else geometry
+        if not clipped.is_empty:
+            out.append({"kind": kind, "name": name, "rank": rank, "geometry": mapping(clipped)})
+
+    # Village roads: Prim's tree over the villages' centres, so every village is reached once.
+    joined, rest = [places[0]], places[1:]
+    while rest:
+        a, b = min(((a, b) for a in joined for b in rest), key=lambda ab: ab[0][1].distance(ab[1][1]))
+        add("road", "", LineString([a[1], b[1]]), rank=3)
+        joined.append(b)
+        rest.remove(b)
+    minx, miny, maxx, maxy = town.bounds
+    cx, cy = town.centroid.x, town.centroid.y
+    wobble = lambda: rng.uniform(-0.004, 0.004)  # noqa: E731
+    xs = np.linspace(minx - 0.01, maxx + 0.01, 9)
+    ys = np.linspace(miny - 0.01, maxy + 0.01, 9)
+    add("road", "精武大道", LineString([(x, cy + wobble()) for x in xs]), rank=1)
+    add("road", "学府路", LineString([(cx + wobble(), y) for y in ys]), rank=1)
+    for n, name in enumerate(RIVERS):
+        base_y = miny + (maxy - miny) * (0.3 + 0.45 * n)
+        amp = (maxy - miny) * 0.06
+        add(
+            "river",
+            name,
+            LineString(
+                [
+                    (x, base_y + amp * math.sin(3 * (x - minx) / (maxx - minx) + n))
+                    for x in np.linspace(minx - 0.01, maxx + 0.01, 40)
+                ]
+            ),
+        )
+    for name in LANDMARKS:
+        add("landmark", name, Point(cx + rng.uniform(-0.02, 0.02), cy + rng.uniform(-0.015, 0.015)))
+    return out

@@ -30,6 +30,7 @@ POWERS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.ADMIN: {
         "geo.region": ALL,
         "geo.grid": ALL,
+        "geo.mapfeature": ALL,
         "org.department": ALL,
         "org.gridassignment": ALL,
         "org.person": READ,

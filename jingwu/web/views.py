@@ -218,12 +218,26 @@ def centre_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return lists.export(lists.case_list(request), fmt, request.user)
 
 
-def tile_settings() -> dict[str, str]:
-    return {
-        "url": settings.JINGWU_TILE_URL,
-        "attribution": settings.JINGWU_TILE_ATTRIBUTION,
-        "subdomains": settings.JINGWU_TILE_SUBDOMAINS,
+def tile_settings() -> dict[str, Any]:
+    """The base map for the pages' map script (geo/basemaps.py), with layer names in the reader's language."""
+    config = dict(settings.JINGWU_BASEMAP_LAYERS)
+    names = {"vector": _("矢量地图"), "imagery": _("影像地图")}
+    config["bases"] = [{**b, "label": names.get(b["name"], b["name"])} for b in config["bases"]]
+    config["text"] = {
+        "local": _("本地底图"),
+        "grids": _("网格"),
+        "cases": _("案件"),
+        "open_grid": _("有在办案件的网格"),
+        "late_grid": _("有超时案件的网格"),
+        "open_case": _("在办案件"),
+        "late_case": _("超时案件"),
+        "closed_case": _("已办结"),
+        "this_case": _("本案"),
+        "nearby": _("附近在办案件"),
+        "its_grid": _("所在网格"),
+        "picked": _("问题位置（可拖动）"),
     }
+    return config
 
 
 @roles_required(*STAFF)
@@ -323,8 +337,29 @@ def case_reporter(request: HttpRequest, number: str) -> HttpResponse:
 @roles_required(*STAFF)
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
     case = load_case(request, number)
-    template = "web/_case_panel.html" if is_htmx(request) else "web/case.html"
-    return render(request, template, panel_context(request, case))
+    if is_htmx(request):
+        return render(request, "web/_case_panel.html", panel_context(request, case))
+    return render(request, "web/case.html", {**panel_context(request, case), "near": around(request, case)})
+
+
+def around(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The case's grid outline and the open cases within about 500 m that this person may see."""
+    if case.lon is None or case.lat is None:
+        return {}
+    from jingwu.geo.models import Grid
+    from jingwu.lib.coords import degrees_around
+
+    dlon, dlat = degrees_around(500, case.lat)
+    near = (
+        Case.objects.visible_to(request.user)
+        .filter(status__in=OPEN_STATES, lon__range=(case.lon - dlon, case.lon + dlon))
+        .filter(lat__range=(case.lat - dlat, case.lat + dlat))
+        .exclude(pk=case.pk)
+        .order_by("-id")
+        .values_list("number", "lon", "lat")[:50]
+    )
+    grid = Grid.objects.filter(pk=case.grid_id).values_list("geometry", flat=True).first() if case.grid_id else None
+    return {"grid": grid, "cases": [{"n": n, "lon": lon, "lat": lat} for n, lon, lat in near]}
 
 
 @roles_required(*STAFF)

@@ -87,3 +87,61 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
     assert result["page"] <= 0, result
     shot(page, f"23-overview-{size[0]}x{size[1]}")
     assert page.js_errors == []
+
+
+def test_maps_read_like_a_place_with_legend_and_the_cases_around(cast: Any, new_page: Any, shot: Any) -> None:
+    from jingwu.geo.models import MapFeature
+
+    MapFeature.objects.create(
+        kind="road",
+        name="精武大道",
+        rank=1,
+        geometry={"type": "LineString", "coordinates": [[117.10, 39.04], [117.12, 39.04]]},
+    )
+    MapFeature.objects.create(
+        kind="landmark", name="精武镇人民政府", geometry={"type": "Point", "coordinates": [117.105, 39.045]}
+    )
+    case = to_state(cast, "handling")
+    to_state(cast, "to_dispatch")  # a neighbour, a few metres away in the same grid
+    page = new_page("operator", size=(1366, 768))
+    page.goto(f"/cases/{case.number}/")
+    page.wait_for_selector("#case-map[data-base='2'][data-legend='3']")
+    assert page.get_attribute("#case-map", "data-nearby") == "1"
+    assert page.inner_text(".jw-legend").count("\n") >= 2 and "本案" in page.inner_text(".jw-legend")
+    assert "精武镇人民政府" in page.inner_text("#case-map")  # landmarks named on the map itself
+    shot(page, "24-case-map")
+    page.goto("/centre/")
+    page.wait_for_selector("#map[data-grids][data-legend]")
+    page.evaluate("JingwuMap.maps.map.setZoom(16, {animate: false})")
+    page.wait_for_selector(".jw-grid-code")  # grid codes appear at high zoom
+    assert page.js_errors == []
+
+
+def test_gcj02_tiles_keep_points_right_both_ways(cast: Any, new_page: Any, settings: Any) -> None:
+    from jingwu.geo import basemaps
+    from jingwu.lib import coords
+
+    settings.JINGWU_BASEMAP_LAYERS = basemaps.layers("gaode")
+    policy = {**settings.CONTENT_SECURITY_POLICY, "DIRECTIVES": dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])}
+    tiles = basemaps.hosts(settings.JINGWU_BASEMAP_LAYERS)
+    policy["DIRECTIVES"]["img-src"] = [*policy["DIRECTIVES"]["img-src"], *tiles]
+    settings.CONTENT_SECURITY_POLICY = policy  # as the settings module does for the preset in force
+    case = to_state(cast, "handling")
+    page = new_page("operator", size=(1366, 768))
+    # No tile server is reachable from the test: the tiles fail, the positions must still be right.
+    page.route("**/*autonavi.com/**", lambda route: route.abort())
+    page.goto(f"/cases/{case.number}/")
+    page.wait_for_selector("#case-map[data-preset='gaode']")
+    centre = page.evaluate("(() => { const c = JingwuMap.maps['case-map'].getCenter(); return [c.lng, c.lat]; })()")
+    want = coords.wgs84_to_gcj02(case.lon, case.lat)
+    assert abs(centre[0] - want[0]) < 1e-6 and abs(centre[1] - want[1]) < 1e-6  # drawn where 高德 has it
+    # A click on the GCJ-02 map is stored in WGS-84.
+    public = new_page(size=(1366, 768))
+    public.route("**/*autonavi.com/**", lambda route: route.abort())
+    public.goto("/public/")
+    public.wait_for_selector("#public-map[data-grids]")
+    gcj = coords.wgs84_to_gcj02(117.105, 39.045)
+    public.evaluate(f"JingwuMap.maps['public-map'].fire('click', {{latlng: L.latLng({gcj[1]}, {gcj[0]})}})")
+    lon, lat = float(public.input_value("#lon")), float(public.input_value("#lat"))
+    assert abs(lon - 117.105) < 2e-6 and abs(lat - 39.045) < 2e-6
+    assert page.js_errors == [] and public.js_errors == []
