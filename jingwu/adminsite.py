@@ -14,11 +14,51 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as BaseAdminConfig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# The admin by task rather than by Python package: (section, model labels in order).
+SECTIONS = (
+    (_("网格与地图"), ("geo.region", "geo.grid", "geo.mapfeature")),
+    (_("组织与人员"), ("org.department", "org.person", "auth.user", "org.apitoken")),
+    (_("事项与流程"), ("cases.category", "cases.routingrule", "workcal.holiday", "cases.case")),
+    (_("对外接口"), ("open311.apikey", "open311.serviceattribute", "open311.servicerequest")),
+    (_("账号安全"), ("axes.accessattempt", "axes.accessfailurelog", "axes.accesslog", "otp_totp.totpdevice")),
+    (_("审计"), ("audit.auditevent", "audit.auditseal", "admin.logentry")),
+    (_("后台任务"), ("django_tasks_database.dbtaskresult",)),
+)
 
 
 class JingwuAdminSite(admin.AdminSite):
-    site_header = "智慧精武 Jingwu"
-    site_title = "智慧精武"
+    site_header = _("智慧精武 · 系统管理")
+    site_title = _("智慧精武")
+    index_title = _("系统管理")
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+        apps = super().get_app_list(request, app_label)
+        if app_label is not None:
+            return apps
+        models = {f"{a['app_label']}.{m['object_name'].lower()}": m for a in apps for m in a["models"]}
+        grouped: list[dict[str, Any]] = []
+        placed: set[str] = set()
+        for n, (title, labels) in enumerate(SECTIONS):
+            found = [models[label] for label in labels if label in models]
+            placed.update(label for label in labels if label in models)
+            if found:
+                grouped.append(
+                    {
+                        "name": title,
+                        "app_label": f"section{n}",
+                        "app_url": "",
+                        "has_module_perms": True,
+                        "models": found,
+                    }
+                )
+        rest = [m for label, m in models.items() if label not in placed]
+        if rest:
+            grouped.append(
+                {"name": _("其他"), "app_label": "other", "app_url": "", "has_module_perms": True, "models": rest}
+            )
+        return grouped
 
     def has_permission(self, request: HttpRequest) -> bool:
         from jingwu.org.separation import admin_role

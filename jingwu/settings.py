@@ -220,6 +220,8 @@ STATICFILES_DIRS = [
         ("tabler/css", "@tabler/core/dist/css"),
         ("tabler/js", "@tabler/core/dist/js"),
         ("tabler-icons", "@tabler/icons-webfont/dist"),
+        # Geoman: drawing and editing grid boundaries on a map in the admin.
+        ("geoman", "@geoman-io/leaflet-geoman-free/dist"),
     ]
     if (NODE_MODULES / folder).exists()
 ]

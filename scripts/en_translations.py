@@ -604,6 +604,16 @@ EN.update(
         "已派遣至%(name)s": "Dispatched to %(name)s",
         "与案件%(name)s合并办理": "Handled together with case %(name)s",
         "页面不存在": "Page not found",
+        "网格与地图": "Grids and maps",
+        "事项与流程": "Categories and workflow",
+        "对外接口": "Interfaces",
+        "后台任务": "Background tasks",
+        "智慧精武 · 系统管理": "Jingwu · Administration",
+        "在地图上绘制或拖动顶点修改边界；灰色为其他网格，可放大对齐。": (
+            "Draw on the map, or drag a vertex to change the boundary; the other grids are grey: zoom in to align."
+        ),
+        "在地图上绘制或修改要素。": "Draw or change the feature on the map.",
+        "GeoJSON（高级）": "GeoJSON (advanced)",
         "道路": "Road",
         "河流": "River",
         "水面": "Water",

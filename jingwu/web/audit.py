@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
+from jingwu.audit.labels import LABELS, action_label, role_label
 from jingwu.audit.models import AuditEvent
 from jingwu.cases.choices import Action
 from jingwu.lib import clock
@@ -20,47 +20,6 @@ from jingwu.org.choices import Role
 
 from .common import roles_required
 from .export import csv_response
-
-# Actions outside the workflow table; workflow steps ("case.dispatch") take the step's own name.
-LABELS = {
-    "case.report": gettext_noop("上报案件"),
-    "case.note": gettext_noop("添加备注"),
-    "case.add_photos": gettext_noop("补充照片"),
-    "case.reveal_reporter": gettext_noop("查看上报人联系方式"),
-    "case.export": gettext_noop("导出案件"),
-    "auth.login": gettext_noop("登录"),
-    "auth.logout": gettext_noop("退出"),
-    "auth.login_failed": gettext_noop("登录失败"),
-    "auth.otp_failed": gettext_noop("动态口令错误"),
-    "auth.otp_enrolled": gettext_noop("启用动态口令"),
-    "auth.otp_removed": gettext_noop("停用动态口令"),
-    "user.password_change": gettext_noop("修改密码"),
-    "admin.add": gettext_noop("后台新增"),
-    "admin.change": gettext_noop("后台修改"),
-    "admin.delete": gettext_noop("后台删除"),
-    "admin.create_admin": gettext_noop("创建管理员"),
-    "token.issue": gettext_noop("签发令牌"),
-    "token.revoke": gettext_noop("吊销令牌"),
-    "open311.key_create": gettext_noop("创建Open311密钥"),
-    "open311.key_revoke": gettext_noop("吊销Open311密钥"),
-    "privacy.rotate_keys": gettext_noop("轮换数据密钥"),
-    "privacy.erase": gettext_noop("到期删除个人信息"),
-    "import_grids": gettext_noop("导入网格"),
-    "audit.export": gettext_noop("导出审计记录"),
-}
-
-
-def action_label(code: str) -> str:
-    if code in LABELS:
-        return _(LABELS[code])
-    workflow, _dot, step = code.partition(".")
-    if workflow == "case" and step in Action.values:
-        return str(Action(step).label)
-    return code
-
-
-def role_label(code: str) -> str:
-    return str(Role(code).label) if code in Role.values else code
 
 
 def _day(text: str) -> datetime | None:

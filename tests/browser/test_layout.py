@@ -145,3 +145,34 @@ def test_gcj02_tiles_keep_points_right_both_ways(cast: Any, new_page: Any, setti
     lon, lat = float(public.input_value("#lon")), float(public.input_value("#lat"))
     assert abs(lon - 117.105) < 2e-6 and abs(lat - 39.045) < 2e-6
     assert page.js_errors == [] and public.js_errors == []
+
+
+def test_grid_boundaries_are_edited_on_a_map_in_the_admin(cast: Any, new_page: Any, shot: Any) -> None:
+    from jingwu.geo.models import Grid
+
+    grid = Grid.objects.order_by("code").first()
+    assert grid is not None
+    page = new_page("admin", size=(1366, 900))
+    page.goto(f"/admin/geo/grid/{grid.pk}/change/")
+    page.wait_for_selector(".jw-map-widget[data-ready='1']")
+    page.wait_for_selector(".leaflet-pm-toolbar")  # Geoman's drawing tools
+    shot(page, "25-admin-grid-map")
+    # Move a vertex on the map (what dragging it does): the form's GeoJSON follows, and saving stores it.
+    before = grid.geometry["coordinates"][0][0]
+    page.evaluate(
+        """() => {
+          const layer = window.JingwuAdminMaps[0].editable.getLayers()[0];
+          const ring = layer.getLatLngs()[0];
+          ring[0] = L.latLng(ring[0].lat + 0.0005, ring[0].lng);
+          layer.setLatLngs([ring]);
+          layer.fire('pm:edit', {layer});
+        }"""
+    )
+    assert page.get_attribute(".jw-map-widget", "data-edited") == "1"
+    page.click("input[name=_save]")
+    page.wait_for_load_state()
+    grid.refresh_from_db()
+    after = grid.geometry["coordinates"][0]
+    assert grid.geometry["type"] == "Polygon" and after[0] == after[-1]  # still a closed ring
+    assert abs(after[0][1] - (before[1] + 0.0005)) < 1e-6 and abs(after[0][0] - before[0]) < 1e-6
+    assert page.js_errors == []

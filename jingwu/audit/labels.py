@@ -1,0 +1,51 @@
+"""Names people read for the audit trail's codes: actions ("case.dispatch" is 派遣) and roles."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from jingwu.cases.choices import Action
+from jingwu.org.choices import Role
+
+# Actions outside the workflow table; workflow steps ("case.dispatch") take the step's own name.
+LABELS = {
+    "case.report": gettext_noop("上报案件"),
+    "case.note": gettext_noop("添加备注"),
+    "case.add_photos": gettext_noop("补充照片"),
+    "case.reveal_reporter": gettext_noop("查看上报人联系方式"),
+    "case.export": gettext_noop("导出案件"),
+    "case.batch": gettext_noop("批量操作"),
+    "auth.login": gettext_noop("登录"),
+    "auth.logout": gettext_noop("退出"),
+    "auth.login_failed": gettext_noop("登录失败"),
+    "auth.otp_failed": gettext_noop("动态口令错误"),
+    "auth.otp_enrolled": gettext_noop("启用动态口令"),
+    "auth.otp_removed": gettext_noop("停用动态口令"),
+    "user.password_change": gettext_noop("修改密码"),
+    "admin.add": gettext_noop("后台新增"),
+    "admin.change": gettext_noop("后台修改"),
+    "admin.delete": gettext_noop("后台删除"),
+    "admin.create_admin": gettext_noop("创建管理员"),
+    "token.issue": gettext_noop("签发令牌"),
+    "token.revoke": gettext_noop("吊销令牌"),
+    "open311.key_create": gettext_noop("创建Open311密钥"),
+    "open311.key_revoke": gettext_noop("吊销Open311密钥"),
+    "privacy.rotate_keys": gettext_noop("轮换数据密钥"),
+    "privacy.erase": gettext_noop("到期删除个人信息"),
+    "import_grids": gettext_noop("导入网格"),
+    "audit.export": gettext_noop("导出审计记录"),
+}
+
+
+def action_label(code: str) -> str:
+    if code in LABELS:
+        return _(LABELS[code])
+    workflow, _dot, step = code.partition(".")
+    if workflow == "case" and step in Action.values:
+        return str(Action(step).label)
+    return code
+
+
+def role_label(code: str) -> str:
+    return str(Role(code).label) if code in Role.values else code
