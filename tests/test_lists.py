@@ -207,3 +207,18 @@ def test_the_case_file_groups_photos_times_steps_and_names_who_acts_next(cast: A
     desk = signed_in(cast["h_env"]).get("/desk/").content.decode()
     first = re.search(r'<tr class="[^"]*" data-number="([^"]+)"', desk).group(1)  # type: ignore[union-attr]
     assert first == handling.number and 'class="badge bg-red escalated"' in desk
+
+
+def test_the_desk_pages_its_inbox_with_a_total_and_exports_it(cast: Any) -> None:
+    from .flows import to_state
+
+    made = [to_state(cast, "handling") for _ in range(3)]
+    c = signed_in(cast["h_env"])
+    page = c.get("/desk/")
+    assert page.context["page"].paginator.count == 3 and 'id="inbox-count">3<' in page.content.decode()
+    r = c.get("/centre/export?format=csv&status=handling&department=W07")
+    rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted(x.number for x in made)
+    # Another department's handler exports nothing of W07's: the list is what they may see.
+    r = signed_in(cast["h_city"]).get("/centre/export?format=csv&status=handling&department=W07")
+    assert len(list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))) == 1

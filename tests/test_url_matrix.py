@@ -58,7 +58,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "centre/": ("/centre/", page(*CENTRE)),
     "centre/queues": ("/centre/queues", page(*CENTRE)),
     "centre/list": ("/centre/list", page(*CENTRE)),
-    "centre/export": ("/centre/export?format=csv", page(*CENTRE)),
+    "centre/export": ("/centre/export?format=csv", page(*CENTRE, "h_env")),
     "centre/batch": None,  # POST only (test_lists)
     "audit/": ("/audit/", page("auditor")),
     "audit/export": ("/audit/export", page("auditor")),

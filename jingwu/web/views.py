@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -209,7 +210,7 @@ def centre_batch(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_case_table.html", context)
 
 
-@roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
+@roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN, Role.HANDLER)
 def centre_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered list, every page of it, as CSV (``format=csv``) or Excel (``format=xlsx``)."""
     fmt = request.GET.get("format", "csv")
@@ -431,19 +432,26 @@ def desk(request: HttpRequest) -> HttpResponse:
     pressed = Transition.objects.filter(
         case=OuterRef("pk"), action=Action.ESCALATE, at__gte=Subquery(came.values("at")[:1])
     )
-    inbox = list(
+    inbox = (
         Case.objects.filter(status=State.HANDLING, department_id=dept_id or 0)
         .annotate(escalated=Exists(pressed))
-        .order_by("-escalated", "due_at", "id")[:200]
+        .order_by("-escalated", "due_at", "id")
     )
+    page = Paginator(inbox, 50).get_page(request.GET.get("page"))
     done = list(Case.objects.visible_to(request.user).exclude(status=State.HANDLING).order_by("-updated_at")[:30])
-    rows = case_rows(inbox, now)
+    rows = case_rows(list(page.object_list), now)
     for row in rows:
         row["countdown"] = countdown(row["case"].handling_deadline, now)
     return render(
         request,
         "web/desk.html",
-        {"rows": rows, "recent": case_rows(done, now), "department": person.department if person else None},
+        {
+            "rows": rows,
+            "page": page,
+            "recent": case_rows(done, now),
+            "department": person.department if person else None,
+            "nav": "desk",
+        },
     )
 
 
