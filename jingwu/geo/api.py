@@ -42,6 +42,16 @@ def basemap(request: HttpRequest) -> dict[str, Any]:
         }
         for f in MapFeature.objects.order_by("kind", "rank", "id")
     ]
+    # Village and community names, where their grids are: what makes the map read like a place.
+    features += [
+        {
+            "type": "Feature",
+            "id": f"region-{r.code}",
+            "geometry": {"type": "Point", "coordinates": [r.center_lon, r.center_lat]},
+            "properties": {"kind": "place", "name": r.name, "rank": 1},
+        }
+        for r in Region.objects.exclude(level="town").order_by("code")
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -90,7 +90,7 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
 
 
 def test_maps_read_like_a_place_with_legend_and_the_cases_around(cast: Any, new_page: Any, shot: Any) -> None:
-    from jingwu.geo.models import MapFeature
+    from jingwu.geo.models import MapFeature, Region
 
     MapFeature.objects.create(
         kind="road",
@@ -105,7 +105,10 @@ def test_maps_read_like_a_place_with_legend_and_the_cases_around(cast: Any, new_
     to_state(cast, "to_dispatch")  # a neighbour, a few metres away in the same grid
     page = new_page("operator", size=(1366, 768))
     page.goto(f"/cases/{case.number}/")
-    page.wait_for_selector("#case-map[data-base='2'][data-legend='3']")
+    page.wait_for_selector("#case-map[data-base][data-legend='3']")
+    places = Region.objects.exclude(level="town").count()
+    assert int(page.get_attribute("#case-map", "data-base")) == 2 + places  # the features, and a name per village
+    assert "甲村" in page.inner_text("#case-map")
     assert page.get_attribute("#case-map", "data-nearby") == "1"
     assert page.inner_text(".jw-legend").count("\n") >= 2 and "本案" in page.inner_text(".jw-legend")
     assert "精武镇人民政府" in page.inner_text("#case-map")  # landmarks named on the map itself

@@ -75,12 +75,14 @@
           return {color: road.color, weight: road.weight, opacity: 0.95};
         },
         pointToLayer: function (f, latlng) {
+          if (f.properties.kind === "place") return L.circleMarker(latlng, {radius: 0, opacity: 0, fillOpacity: 0, interactive: false});
           return L.circleMarker(latlng, {radius: 4, color: "#6d4c41", weight: 1, fillColor: "#8d6e63", fillOpacity: 0.9});
         },
         onEachFeature: function (f, l) {
           var p = f.properties;
           if (!p.name) return;
           if (p.kind === "landmark") l.bindTooltip(p.name, {permanent: true, direction: "right", className: "jw-landmark"});
+          else if (p.kind === "place") l.bindTooltip(p.name, {permanent: true, direction: "center", className: "jw-place"});
           else l.bindTooltip(p.name, {sticky: true});
         }
       }).addTo(group);
