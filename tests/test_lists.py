@@ -222,3 +222,28 @@ def test_the_desk_pages_its_inbox_with_a_total_and_exports_it(cast: Any) -> None
     # Another department's handler exports nothing of W07's: the list is what they may see.
     r = signed_in(cast["h_city"]).get("/centre/export?format=csv&status=handling&department=W07")
     assert len(list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))) == 1
+
+
+def test_a_step_that_undoes_work_needs_the_tick_on_the_page(cast: Any) -> None:
+    case = public_report(cast, client_key="tick")
+    c = signed_in(cast["operator"])
+    headers = {"HX-Request": "true"}
+    r = c.post(f"/cases/{case.number}/act/void", {"version": case.version, "reason": "spam"}, headers=headers)
+    assert r.status_code == 400 and "请勾选确认" in r.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "reported"
+    r = c.post(
+        f"/cases/{case.number}/act/void", {"version": case.version, "reason": "spam", "confirm": "on"}, headers=headers
+    )
+    assert r.status_code == 200 and Case.objects.get(pk=case.pk).status == "voided"
+
+
+def test_the_filter_form_follows_the_list_it_shows(cast: Any, many: list[Case]) -> None:
+    region_b = Case.objects.get(pk=many[0].pk).region.code
+    c = signed_in(cast["operator"])
+    fragment = c.get(f"/centre/?region={region_b}", headers={"HX-Request": "true", "HX-Target": "case-table"})
+    html = fragment.content.decode()
+    # Out of band with the table: the form (with the filter selected) and the queue tiles.
+    assert 'id="filters" hx-swap-oob="true"' in html and f'<option value="{region_b}" selected>' in html
+    assert 'id="queues" hx-swap-oob="true"' in html
+    cleared = c.get("/centre/?queue=reported", headers={"HX-Request": "true", "HX-Target": "case-table"}).content
+    assert b" selected>" not in cleared.split(b'id="filters"')[1].split(b"</form>")[0]  # a tile clears the form

@@ -117,22 +117,29 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
 @roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
 def centre(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and request.headers.get("HX-Target") == "case-table":
-        # The table, and out of band the queue tiles (the current one marked) and the form's queue field.
-        context = {**_table_context(request), "oob": True, "queues": queue_counts(request.user)}
+        # The table, and out of band the queue tiles (the current one marked) and the filter form, so that
+        # the form always shows the filters in force (after a tile, a chip removed, a sort).
+        context = {**_table_context(request), **_filter_choices(), "oob": True, "queues": queue_counts(request.user)}
         return render(request, "web/_case_table.html", context)
-    r = refs()
     context = {
         **_table_context(request),
+        **_filter_choices(),
         "nav": "centre",
         "queues": queue_counts(request.user),
+        "tiles": tile_settings(),
+    }
+    return render(request, "web/centre.html", context)
+
+
+def _filter_choices() -> dict[str, Any]:
+    r = refs()
+    return {
         "regions": sorted(r.regions.values()),
         "departments": sorted(r.departments.values()),
         "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
         "sources": Source.choices,
         "statuses": State.choices,
-        "tiles": tile_settings(),
     }
-    return render(request, "web/centre.html", context)
 
 
 @roles_required(*COMMAND_CENTRE, Role.LEADER, Role.ADMIN)
@@ -148,6 +155,9 @@ def centre_queues(request: HttpRequest) -> HttpResponse:
 def centre_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_case_table.html", _table_context(request))
 
+
+# Steps that undo work: the page's form asks for a tick first (作废, 回退, 并案).
+CONFIRMED = frozenset({Action.VOID, Action.RETURN, Action.MERGE})
 
 # Batch steps from the list: one step on many cases, each in its own transaction and with the version the
 # person saw, so that a case someone else changed meanwhile is reported, not overwritten.
@@ -205,7 +215,13 @@ def centre_batch(request: HttpRequest) -> HttpResponse:
             "error": results["error"],
         },
     )
-    context = {**_table_context(request), "oob": True, "queues": queue_counts(request.user), "batch_result": results}
+    context = {
+        **_table_context(request),
+        **_filter_choices(),
+        "oob": True,
+        "queues": queue_counts(request.user),
+        "batch_result": results,
+    }
     context["batch_label"] = Action(action).label if action in Action.values else action
     return render(request, "web/_case_table.html", context)
 
@@ -396,6 +412,9 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     except ValueError:
         version = -1
     try:
+        if action in CONFIRMED and not post.get("confirm"):
+            # The page asks for a tick before 作废, 回退 and 并案; a request without it is not the person's.
+            raise ServiceError(_("请勾选确认后再提交"), code="confirm_required")
         case = services.perform(case.pk, action, actor=request.user, version=version, data=data)
         done = _("已完成：%(action)s") % {"action": Action(action).label}
     except Conflict as exc:
