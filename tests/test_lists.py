@@ -206,7 +206,7 @@ def test_the_case_file_groups_photos_times_steps_and_names_who_acts_next(cast: A
     act(handling, "escalate", cast["leader"], reason="超期未处置")
     desk = signed_in(cast["h_env"]).get("/desk/").content.decode()
     first = re.search(r'<tr class="[^"]*" data-number="([^"]+)"', desk).group(1)  # type: ignore[union-attr]
-    assert first == handling.number and 'class="badge bg-red escalated"' in desk
+    assert first == handling.number and 'class="badge bg-red text-white escalated"' in desk
 
 
 def test_the_desk_pages_its_inbox_with_a_total_and_exports_it(cast: Any) -> None:

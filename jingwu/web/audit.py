@@ -3,6 +3,7 @@ each case row opening the case, and the filtered rows exported."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from jingwu.audit.labels import LABELS, action_label, role_label
@@ -54,6 +56,7 @@ def _row(e: AuditEvent) -> dict[str, Any]:
     return {
         "event": e,
         "action_label": action_label(e.action),
+        "data": json.dumps(e.data, ensure_ascii=False) if e.data else "",
         "role_label": role_label(e.role),
         "case_number": e.object_id
         if e.object_type == "case" and e.object_id and not e.object_id.isdigit() and ".." not in e.object_id
@@ -90,14 +93,14 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     header = [_("时间"), _("操作人"), _("角色"), _("操作"), _("对象类型"), _("对象"), _("来源地址"), _("内容")]
     rows = (
         [
-            e.at.isoformat(),
+            localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor_name,
             role_label(e.role),
             action_label(e.action),
             e.object_type,
             e.object_id,
             e.ip or "",
-            str(e.data),
+            json.dumps(e.data, ensure_ascii=False),
         ]
         for e in qs.iterator(chunk_size=2000)
     )

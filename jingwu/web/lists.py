@@ -112,7 +112,9 @@ class CaseList:
                 "category": lambda v: categories.get(v, v),
                 "source": lambda v: str(Source(v).label) if v in Source.values else v,
                 "status": lambda v: "、".join(str(State(s).label) for s in v.split(",") if s in State.values),
-            }.get(key, lambda v: v)(value) or value
+            }.get(key, str)(value) or value
+            if key.endswith(("_after", "_before")):
+                shown = value[:10]  # the day; the time and zone are the URL's business
             out.append({"key": key, "label": _(FILTER_LABELS[key]), "value": shown})
         return out
 

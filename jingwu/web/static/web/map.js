@@ -132,7 +132,8 @@
       el.classList.add("no-tiles");
       local.addTo(map);
     }
-    map.jw.control = L.control.layers(Object.keys(bases).length > 1 ? bases : {}, overlays, {collapsed: true}).addTo(map);
+    map.jw.control = L.control.layers(Object.keys(bases).length > 1 ? bases : {}, overlays, {collapsed: true});
+    if (first) map.jw.control.addTo(map);  // otherwise added with the first overlay (grids, cases)
     el.dataset.preset = s.preset || "local";
     legend(map, legendItems);
     window.JingwuMap.maps[id] = map;
@@ -163,8 +164,13 @@
     showCodes();
     if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), {animate: false});  // the first view: no animation
     map.getContainer().dataset.grids = String(layer.getLayers().length);
-    if (map.jw.control) map.jw.control.addOverlay(layer, map.jw.settings.text.grids || "grids");
+    addOverlay(map, layer, map.jw.settings.text.grids || "grids");
     return layer;
+  }
+
+  function addOverlay(map, layer, name) {
+    if (!map.jw.control._map) map.jw.control.addTo(map);
+    map.jw.control.addOverlay(layer, name);
   }
 
   function shade(f) {
@@ -217,7 +223,7 @@
           group.addLayer(dot(map, c.lat, c.lon, c.o).bindPopup(caseLink(c.n)));
         });
         map.addLayer(group);
-        map.jw.control.addOverlay(group, T("cases", "cases"));
+        addOverlay(map, group, T("cases", "cases"));
         el.dataset.loaded = String(d.cases.length);
       });
       return map;
@@ -233,8 +239,9 @@
       var here = map.jw.ll(parseFloat(el.dataset.lat), parseFloat(el.dataset.lon));
       var near = document.getElementById(id + "-near");
       var extra = near ? JSON.parse(near.textContent) : {};
+      var outline = null;
       if (extra.grid) {
-        L.geoJSON(extra.grid, {
+        outline = L.geoJSON(extra.grid, {
           coordsToLatLng: function (c) { return map.jw.ll(c[1], c[0]); },
           style: {color: "#1565c0", weight: 2, dashArray: "4 3", fillOpacity: 0.04}, interactive: false
         }).addTo(map);
@@ -244,7 +251,11 @@
           .bindPopup(caseLink(c.n)).addTo(map);
       });
       L.circleMarker(here, {radius: 8, color: "#d32f2f", weight: 3, fillColor: "#ef5350", fillOpacity: 0.9}).addTo(map);
-      map.setView(here, 16, {animate: false});
+      if (outline && outline.getBounds().isValid()) {
+        map.fitBounds(outline.getBounds().extend(here), {animate: false, padding: [12, 12], maxZoom: 17});
+      } else {
+        map.setView(here, 16, {animate: false});
+      }
       el.dataset.nearby = String((extra.cases || []).length);
       return map;
     },
