@@ -605,6 +605,8 @@ EN.update(
         "与案件%(name)s合并办理": "Handled together with case %(name)s",
         "页面不存在": "Page not found",
         "请勾选确认后再提交": "Tick the confirmation first",
+        "放大": "Zoom in",
+        "缩小": "Zoom out",
         "网格与地图": "Grids and maps",
         "事项与流程": "Categories and workflow",
         "对外接口": "Interfaces",

@@ -253,6 +253,10 @@ def tile_settings() -> dict[str, Any]:
         "nearby": _("附近在办案件"),
         "its_grid": _("所在网格"),
         "picked": _("问题位置（可拖动）"),
+        "open": _("在办"),
+        "overdue": _("超时"),
+        "zoom_in": _("放大"),
+        "zoom_out": _("缩小"),
     }
     return config
 

@@ -113,7 +113,8 @@
   function base(id, legendItems) {
     var el = document.getElementById(id);
     var s = settings();
-    var map = L.map(el, {preferCanvas: true, maxZoom: 19}).setView(CENTER, 12);
+    var map = L.map(el, {preferCanvas: true, maxZoom: 19, zoomControl: false}).setView(CENTER, 12);
+    L.control.zoom({zoomInTitle: s.text.zoom_in || "+", zoomOutTitle: s.text.zoom_out || "−"}).addTo(map);
     map.jw = datum(s.crs);
     map.jw.settings = s;
     if (s.attribution) map.attributionControl.addAttribution(s.attribution);
@@ -149,7 +150,8 @@
       onEachFeature: function (f, l) {
         var p = f.properties || {};
         var text = (p.name || "") + " " + (p.code || "");
-        if (p.open !== undefined) text += " · 在办 " + p.open + (p.overdue ? " · 超时 " + p.overdue : "");
+        var t = map.jw.settings.text;
+        if (p.open !== undefined) text += " · " + (t.open || "open") + " " + p.open + (p.overdue ? " · " + (t.overdue || "overdue") + " " + p.overdue : "");
         l.bindTooltip(text);
         if (p.code && l.getBounds) {
           codes.addLayer(L.tooltip({permanent: true, direction: "center", className: "jw-grid-code", interactive: false})
