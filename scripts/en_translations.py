@@ -604,7 +604,7 @@ EN.update(
         "已派遣至%(name)s": "Dispatched to %(name)s",
         "与案件%(name)s合并办理": "Handled together with case %(name)s",
         "页面不存在": "Page not found",
-        "请勾选确认后再提交": "Tick the confirmation first",
+        "请先在对话框中确认": "Confirm in the dialog first",
         "放大": "Zoom in",
         "缩小": "Zoom out",
         "网格与地图": "Grids and maps",
@@ -686,6 +686,50 @@ EN.update(
             "Something went wrong while handling the request; it has been logged. Try again later, and if it "
             "keeps happening, contact the system administrator."
         ),
+    }
+)
+
+
+EN.update(
+    {
+        "催办": "Reminder",
+        "指定承办人": "Assign handler",
+        "协办反馈": "Supporting reply",
+        "承办人": "Handler",
+        "协办单位": "Supporting departments",
+        "协办反馈时间": "Supporting reply at",
+        "明显无效信息": "Obviously invalid",
+        "超过时限": "Past the deadline",
+        "未处置到位": "Not properly handled",
+        "本单位不是该案件的协办单位": "Your department does not support this case",
+        "协办单位不存在或已停用": "Unknown or inactive supporting department",
+        "主办单位不能同时是协办单位": "The lead department cannot also support",
+        "协办单位最多10个": "At most 10 supporting departments",
+        "请选择承办人": "Choose a handler",
+        "承办人须是本单位的处置人员": "The handler must be a handler of this department",
+        "临近处置时限": "Deadline close",
+        "群众催问": "Residents asking",
+        "请加快办理": "Please speed up",
+        "已配合完成": "Our part is done",
+        "需主办单位提供资料": "Need material from the lead department",
+        "非本单位职责": "Not our responsibility",
+        "承办人 %(name)s": "Handler %(name)s",
+        "主办单位": "Lead department",
+        "已反馈": "Replied",
+        "待反馈": "Reply due",
+        "确定要%(action)s案件 %(number)s 吗？此操作记入办理过程，不能撤销。": (
+            "%(action)s case %(number)s? This is recorded on the case and cannot be undone."
+        ),
+        "协办单位（可多选）": "Supporting departments (any)",
+        "关闭": "Close",
+        "本单位": "My department",
+        "我承办的": "Mine",
+        "已被催办，请加快办理": "A reminder was sent: please speed up",
+        "协办案件": "Cases we support",
+        "其他单位主办、需要本单位配合并反馈的案件": "Cases another department leads that need our part",
+        "请确认": "Please confirm",
+        "取消": "Cancel",
+        "确定": "OK",
     }
 )
 

@@ -43,6 +43,8 @@ def to_state(cast: Any, state: str) -> Case:
     c = act(c, "file", cast["shiftlead"])
     if state == "to_dispatch":
         return c
+    if state == "handling_supported":  # led by 城建办, 环卫公司 supporting
+        return act(c, "dispatch", cast["dispatcher"], department="B05", supporting=["W07"])
     c = act(c, "dispatch", cast["dispatcher"])
     if state == "handling":
         return c

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from jingwu.cases.choices import OPEN_STATES
-from jingwu.cases.models import Case, Transition
+from jingwu.cases.models import Case, CaseSupport, Transition
 from jingwu.geo.models import Grid, Region
 from jingwu.org.models import GridAssignment, Person
 from jingwu.workcal.services import get_calendar
@@ -50,6 +50,14 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
     by_status = dict(Case.objects.values_list("status").annotate(n=Count("id")))
     assert by_status["closed"] > 80
     assert Transition.objects.filter(action="dispatch").exists()
+    # 承办人 and 协办 happen in the town's year; the command centre opens with fresh work in its first queues.
+    assert Transition.objects.filter(action="assign").exists()
+    assert (
+        Transition.objects.filter(action="support_reply").count()
+        == CaseSupport.objects.exclude(replied_at=None).count()
+        > 0
+    )
+    assert by_status.get("reported", 0) + by_status.get("to_file", 0) >= 3 and by_status.get("to_dispatch", 0) >= 1
     # Reports of the past come at working times the calendar knows.
     assert get_calendar() is not None
     # Running it again keeps the data.

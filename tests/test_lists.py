@@ -229,7 +229,7 @@ def test_a_step_that_undoes_work_needs_the_tick_on_the_page(cast: Any) -> None:
     c = signed_in(cast["operator"])
     headers = {"HX-Request": "true"}
     r = c.post(f"/cases/{case.number}/act/void", {"version": case.version, "reason": "spam"}, headers=headers)
-    assert r.status_code == 400 and "请勾选确认" in r.content.decode()
+    assert r.status_code == 400 and "请先在对话框中确认" in r.content.decode()
     assert Case.objects.get(pk=case.pk).status == "reported"
     r = c.post(
         f"/cases/{case.number}/act/void", {"version": case.version, "reason": "spam", "confirm": "on"}, headers=headers

@@ -46,6 +46,9 @@ SOURCE = {
     "self_resolve": "to_file",
     "merge": "reported",
     "escalate": "handling",
+    "urge": "handling",
+    "assign": "handling",
+    "support_reply": "handling_supported",
 }
 
 
@@ -57,6 +60,8 @@ def body_for(step: Step, cast: Any, version: int) -> dict[str, Any]:
         body["department"] = "W07"
     if step.action == "request_extension":
         body["extension"] = '{"value": 1, "unit": "work_days"}'
+    if step.action == "assign":
+        body["handler"] = cast["h_env"].person.pk
     if step.action == "merge":
         body["merge_into"] = to_state(cast, "to_dispatch").number
     if step.needs_photo:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.lib.privacy import mask_name, mask_phone
 
-from .models import Attachment, Case, Category, FilingCondition, RoutingRule, Transition
+from .models import Attachment, Case, CaseSupport, Category, FilingCondition, RoutingRule, Transition
 
 
 class FilingConditionInline(admin.TabularInline):
@@ -40,6 +40,11 @@ class TransitionInline(ReadOnlyInline):
     fields = ["seq", "at", "action", "outcome", "from_state", "to_state", "actor_name", "role", "note"]
 
 
+class SupportInline(ReadOnlyInline):
+    model = CaseSupport
+    fields = ["department", "added_at", "replied_at"]
+
+
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
     fields = ["kind", "file", "at"]
@@ -57,7 +62,7 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number", "description", "address"]
     list_select_related = ["category", "grid", "department"]
     date_hierarchy = "reported_at"
-    inlines = [TransitionInline, AttachmentInline]
+    inlines = [SupportInline, TransitionInline, AttachmentInline]
 
     @admin.display(description=_("上报人"))
     def reporter_masked(self, obj: Case) -> str:

@@ -66,7 +66,16 @@ class ActionIn(BaseModel):
     condition: int | None = None
     extension: ExtensionIn | None = None
     merge_into: str | None = None
+    supporting: list[str] = Field(
+        default_factory=list, max_length=10, description="dispatch: codes of supporting departments (协办)"
+    )
+    handler: int | None = Field(None, description="assign: the person (id) in the lead department who carries it")
     client_key: str | None = Field(None, max_length=64)
+
+    @field_validator("supporting", mode="before")
+    @classmethod
+    def _supporting_from_form(cls, v: Any) -> Any:
+        return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
 
     @field_validator("extension", mode="before")
     @classmethod
@@ -202,7 +211,15 @@ class ActionOption(Schema):
     needs_photo: bool
 
 
+class SupportOut(Schema):
+    department: str
+    department_name: str
+    replied_at: datetime | None
+
+
 class CaseDetailOut(StaffCaseOut):
+    handler_name: str | None
+    supporting: list[SupportOut]
     timeline: list[TimelineOut]
     attachments: list[AttachmentOut]
     duplicates: list[str]
@@ -405,7 +422,7 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
             "needs_reason": s.needs_reason,
             "needs_photo": s.needs_photo,
         }
-        for s in workflow.available(c.status, roles_of(user))
+        for s in services.offered_steps(c, user)
     ]
     dept = services.suggested_department(c) if staff and c.status in (State.TO_DISPATCH, State.RETURNED) else None
     return serializers.case_for(c, now, staff) | {
@@ -414,6 +431,13 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
         "duplicates": [d.number for d in services.find_duplicates(c)] if staff and c.status in OPEN_STATES else [],
         "suggested_department": dept.code if dept else None,
         "actions": actions,
+        "handler_name": c.handler.name if staff and c.handler_id and c.handler else None,
+        "supporting": [
+            {"department": s.department.code, "department_name": s.department.name, "replied_at": s.replied_at}
+            for s in c.supports.select_related("department").order_by("department__code")
+        ]
+        if staff
+        else [],
     }
 
 
@@ -480,6 +504,8 @@ def _make_action_endpoint(action: Action) -> None:
             extension=Limit(body.extension.value, body.extension.unit) if body.extension else None,
             merge_into=body.merge_into,
             client_key=body.client_key,
+            supporting=body.supporting,
+            handler=body.handler,
         )
         c = services.perform(case.pk, action.value, actor=user, version=body.version, data=data)
         merged = c.merged_into.number if c.merged_into_id and c.merged_into else None

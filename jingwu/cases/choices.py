@@ -55,6 +55,10 @@ class Action(models.TextChoices):
     SELF_RESOLVE = "self_resolve", _("自行处置")
     MERGE = "merge", _("并案")
     ESCALATE = "escalate", _("督办升级")
+    # 催办: a reminder to whoever holds a case; it changes neither state nor deadline.
+    URGE = "urge", _("催办")
+    ASSIGN = "assign", _("指定承办人")
+    SUPPORT_REPLY = "support_reply", _("协办反馈")
     # Not a workflow step: a remark on the timeline (staff, or a citizen's update through Open311).
     NOTE = "note", _("备注")
 

@@ -23,6 +23,7 @@ from PIL import Image
 from shapely.geometry import Point, shape
 
 from jingwu.cases.models import RoutingRule
+from jingwu.cases.routing import suggest_department
 from jingwu.geo import town
 from jingwu.geo.models import Grid, MapFeature
 from jingwu.geo.services import import_geojson
@@ -394,9 +395,22 @@ class Simulator:
                 return case
         if not go(late(stage["to_file"]), "file", lead):
             return case
-        if not go(late(stage["to_dispatch"]), "dispatch", disp):
+        # A side stream of chance, so that 主办/协办 and 承办人 leave the rest of the town as it was.
+        side = random.Random(case.pk)
+        support: list[str] = []
+        if side.random() < 0.06:
+            lead_dept = suggest_department(case.category, case.region_id, case.grid_id)
+            support = [side.choice([c for c in t.handlers if lead_dept is None or c != lead_dept.code])]
+        if not go(late(stage["to_dispatch"]), "dispatch", disp, supporting=support):
             return case
         assert case.condition is not None
+        if case.department is not None and side.random() < 0.35:
+            named = t.handlers[case.department.code]
+            if not go(side.uniform(5, 60), "assign", named, handler=named.person.pk):
+                return case
+        for code in support:
+            if not go(side.uniform(60, 600), "support_reply", t.handlers[code], reason="已配合完成"):
+                return case
         if rng.random() < 0.04 and case.department is not None:
             handler = t.handlers.get(case.department.code)
             if not go(rng.uniform(10, 120), "return", handler, reason="not_ours", note="不属于本单位职责"):
@@ -453,6 +467,7 @@ def load_cases(
     end: datetime | None = None,
     open_today: int = 18,
     overdue: int = 6,
+    fresh: int = 6,
     seed: int = 2570,
     progress: Callable[[int], None] | None = None,
 ) -> int:
@@ -493,6 +508,17 @@ def load_cases(
                 made += 1
             except ServiceError:
                 continue
+        # Work that has just come in: reports minutes old (待受理, or 待立案 from a grid worker) and cases filed
+        # but not yet dispatched, so the command centre's first queues are not empty when the demo opens.
+        for i in range(fresh):
+            at = end - timedelta(minutes=rng.uniform(40, 120) if i % 2 else rng.uniform(1, 4))
+            try:
+                sim.play(at, end, finish=False, stop_after="file" if i % 2 else "")
+            except _Stalled:
+                pass
+            except ServiceError:
+                continue
+            made += 1
         for i in range(overdue):
             at = cal.add(end - timedelta(days=7), timedelta(hours=rng.uniform(0, 16)))
             try:

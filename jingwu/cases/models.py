@@ -133,7 +133,8 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 parts += [Q(grid_id__in=mine), Q(reporter_user=user)]
             elif role == Role.HANDLER and person is not None and person.department_id:
                 was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
-                parts += [Q(department_id=person.department_id), Q(Exists(was_sent))]
+                helps = CaseSupport.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
+                parts += [Q(department_id=person.department_id), Q(Exists(was_sent)), Q(Exists(helps))]
             elif role == Role.PETITION_CLERK:
                 parts += [Q(kind__in=[CaseKind.PETITION, CaseKind.SUGGESTION]), Q(reporter_user=user)]
             elif role in REPORTERS or role == Role.SYSTEM:
@@ -215,6 +216,24 @@ class Case(models.Model):
         verbose_name=_("责任单位"),
         db_index=False,
     )
+    # 承办人: the person in the lead department who carries the case (named by the department, ``assign``).
+    handler = models.ForeignKey(
+        "org.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+        verbose_name=_("承办人"),
+        db_index=False,
+    )
+    # 协办单位: departments that help the lead department (主办 is ``department``); set at dispatch.
+    supporting = models.ManyToManyField(
+        Department,
+        through="CaseSupport",
+        related_name="supported_cases",
+        blank=True,
+        verbose_name=_("协办单位"),
+    )
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -269,6 +288,24 @@ class Case(models.Model):
 
     def is_overdue(self, at: datetime) -> bool:
         return self.status in OPEN_STATES and self.due_at is not None and self.due_at < at
+
+
+class CaseSupport(models.Model):
+    """A supporting department (协办) on a case, and when it gave its part (``support_reply``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supports", db_index=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, verbose_name=_("协办单位"))
+    added_at = models.DateTimeField(_("派遣时间"))
+    replied_at = models.DateTimeField(_("协办反馈时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("协办单位")
+        verbose_name_plural = _("协办单位")
+        constraints = [models.UniqueConstraint(fields=["case", "department"], name="unique_case_support")]
+        indexes = [models.Index(fields=["department", "replied_at"], name="case_support_desk_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} ⇢ {self.department}"
 
 
 class StepRecord(models.Model):

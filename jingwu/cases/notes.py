@@ -48,3 +48,21 @@ def public_text(note: str) -> str:
         if m:
             return gettext(template) % {"name": m.group(1)}
     return note
+
+
+# Reason codes that systems and the operator's spam button store; people's own words are shown as typed.
+REASON_LABELS = {
+    "spam": gettext_noop("明显无效信息"),
+    "overdue": gettext_noop("超过时限"),
+    "not_found": gettext_noop("现场未发现问题"),
+    "not_in_scope": gettext_noop("不属于受理范围"),
+    "not_ours": gettext_noop("不属本单位职责"),
+    "long_term": gettext_noop("需长期整治"),
+    "weather": gettext_noop("天气原因"),
+    "not_done": gettext_noop("未处置到位"),
+}
+
+
+def reason_text(reason: str) -> str:
+    label = REASON_LABELS.get(reason)
+    return gettext(label) if label else reason

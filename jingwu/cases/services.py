@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils.translation import gettext
 
 from jingwu.audit import services as audit
@@ -30,14 +30,14 @@ from jingwu.lib.errors import Conflict, Forbidden, Invalid, InvalidState, NotFou
 from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org.actors import Acting, resolve
 from jingwu.org.choices import Role
-from jingwu.org.models import Department, GridAssignment
+from jingwu.org.models import Department, GridAssignment, Person, PersonRole
 from jingwu.workcal.services import get_calendar
 
 from . import engine, notes
 from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Source, State
 from .events import Change, send_after_commit
-from .models import Attachment, Case, Category, FilingCondition, Transition, attachment_path
+from .models import Attachment, Case, CaseSupport, Category, FilingCondition, Transition, attachment_path
 from .routing import suggest_department
 from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, SOURCES_BY_ROLE, START_ROLES, STEPS
 
@@ -488,6 +488,9 @@ class ActionInput(engine.StepInput):
     condition: Any = None
     extension: Limit | None = None
     merge_into: Any = None
+    # 协办单位 at dispatch (ids, codes or Department rows); 承办人 for ``assign`` (a Person or its id).
+    supporting: Sequence[Any] = ()
+    handler: Any = None
 
 
 def get_case(ref: Any, *, for_update: bool = False) -> Case:
@@ -517,9 +520,54 @@ def _scope_department(case: Case, acting: Acting) -> None:
         raise Forbidden(gettext("案件不在本单位"), code="not_your_department")
 
 
+def _scope_support(case: Case, acting: Acting) -> None:
+    person = acting.person
+    helps = (
+        person is not None
+        and person.department_id is not None
+        and CaseSupport.objects.filter(case=case, department_id=person.department_id).exists()
+    )
+    if not helps:
+        raise Forbidden(gettext("本单位不是该案件的协办单位"), code="not_supporting")
+
+
 def _scope_reporter(case: Case, acting: Acting) -> None:
     if acting.user_id is None or case.reporter_user_id != acting.user_id:
         raise Forbidden(gettext("只有上报人可以自行处置"), code="not_reporter")
+
+
+def offered_steps(case: Case, actor: Any) -> list[engine.Step]:
+    """The steps this person may take on this case now: the table filtered by their roles, by the step's
+    scope (own grid, own department, a supporting department) and by the rules the hooks enforce, so a page
+    never offers what the service would refuse."""
+    from jingwu.org.services import roles_of
+
+    roles = set(roles_of(actor))
+    acting = resolve(actor)
+    offered = []
+    for step in CASE.available(case.status, roles):
+        check = CASE.scopes.get(step.scope) if step.scope else None
+        if check is not None:
+            try:
+                check(case, acting)
+            except Forbidden:
+                continue
+        if step.action == Action.VOID and case.status != State.REPORTED and not (step.roles - {Role.OPERATOR}) & roles:
+            continue  # an operator voids obvious spam at 待受理 only (``_h_void``)
+        offered.append(step)
+    return offered
+
+
+def department_handlers(department_id: int | None) -> list[Person]:
+    """Who in a department may be named 承办人: its active people holding the handler role."""
+    if not department_id:
+        return []
+    extra = PersonRole.objects.filter(person=OuterRef("pk"), role=Role.HANDLER)
+    return list(
+        Person.objects.filter(department_id=department_id, user__is_active=True)
+        .filter(Q(role=Role.HANDLER) | Q(Exists(extra)))
+        .order_by("name", "pk")
+    )
 
 
 def perform(ref: Any, action: str, *, actor: Any, version: int, data: ActionInput | None = None) -> Case:
@@ -703,7 +751,13 @@ def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
         dept = Department.objects.filter(**({"pk": int(key)} if key.isdigit() else {"code": key})).first()
     if dept is None or not dept.active:
         raise Invalid(gettext("责任单位不存在或已停用"), code="unknown_department")
+    supporting = _supporting_departments(d.supporting, dept)
     case.department = dept
+    case.handler = None
+    CaseSupport.objects.filter(case=case).delete()
+    CaseSupport.objects.bulk_create(CaseSupport(case=case, department=s, added_at=now) for s in supporting)
+    if supporting:
+        t.data = {"supporting": [s.code for s in supporting]}
     case.dispatched_at = now
     case.handling_deadline = get_calendar().add_limit(now, case.condition.limit)
     case.feedback_at = None
@@ -712,9 +766,54 @@ def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
     t.public_note = t.public_note or notes.dispatched_to(dept.name)
 
 
+def _supporting_departments(given: Sequence[Any], lead: Department) -> list[Department]:
+    if isinstance(given, str):
+        given = [part for part in given.replace("，", ",").split(",") if part.strip()]
+    found: list[Department] = []
+    for ref in given:
+        if isinstance(ref, Department):
+            dept: Department | None = ref
+        else:
+            key = str(ref).strip()
+            dept = Department.objects.filter(**({"pk": int(key)} if key.isdigit() else {"code": key})).first()
+        if dept is None or not dept.active:
+            raise Invalid(gettext("协办单位不存在或已停用"), code="unknown_department")
+        if dept.pk == lead.pk:
+            raise Invalid(gettext("主办单位不能同时是协办单位"), code="lead_is_supporting")
+        if dept not in found:
+            found.append(dept)
+    if len(found) > 10:
+        raise Invalid(gettext("协办单位最多10个"), code="too_many_supporting")
+    return found
+
+
+def _h_assign(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
+    ref = d.handler.pk if isinstance(d.handler, Person) else d.handler
+    if ref in (None, ""):
+        raise Invalid(gettext("请选择承办人"), code="handler_required")
+    chosen = next((p for p in department_handlers(case.department_id) if str(p.pk) == str(ref).strip()), None)
+    if chosen is None:
+        raise Invalid(gettext("承办人须是本单位的处置人员"), code="unknown_handler")
+    case.handler = chosen
+    t.department = case.department
+    t.data = {"handler": chosen.pk, "handler_name": chosen.name}
+
+
+def _h_support_reply(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
+    assert acting.person is not None  # the scope let only a supporting department's person through
+    CaseSupport.objects.filter(case=case, department_id=acting.person.department_id).update(replied_at=now)
+    t.department = acting.person.department
+
+
+def _h_urge(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
+    t.department = case.department
+    t.data = {"due_at": case.due_at.isoformat() if case.due_at else None, "state": case.status}
+
+
 def _h_return(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     t.department = case.department
     case.department = None
+    case.handler = None
     case.return_count += 1
     case.pending_extension = None
 
@@ -842,6 +941,9 @@ HOOKS: dict[str, engine.Hook] = {
     Action.SELF_RESOLVE: _h_self_resolve,
     Action.MERGE: _h_merge,
     Action.ESCALATE: _h_escalate,
+    Action.URGE: _h_urge,
+    Action.ASSIGN: _h_assign,
+    Action.SUPPORT_REPLY: _h_support_reply,
 }
 
 
@@ -919,7 +1021,12 @@ CASE = engine.register(
         open_states=frozenset(OPEN_STATES),
         initial=State.REPORTED,
         hooks=HOOKS,
-        scopes={"grid": _scope_grid, "department": _scope_department, "reporter": _scope_reporter},
+        scopes={
+            "grid": _scope_grid,
+            "department": _scope_department,
+            "support": _scope_support,
+            "reporter": _scope_reporter,
+        },
         outcomes=ACTIONS_WITH_OUTCOME,
         not_steps=frozenset({Action.REPORT, Action.NOTE}),
         raised_by=lambda case: case.reporter_user_id,

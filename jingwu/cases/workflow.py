@@ -109,6 +109,20 @@ STEPS: tuple[Step, ...] = (
         counts_as="结案数",
     ),
     Step(A.MERGE, frozenset(OPEN_STATES), S.MERGED, _r(R.OPERATOR, R.SHIFT_LEAD), needs_reason=False),
+    # 指定承办人: the lead department names the person who carries the case; 协办反馈: a supporting department
+    # gives its part. Neither moves the case or its deadline.
+    Step(A.ASSIGN, _s(S.HANDLING), "", _r(R.HANDLER), scope="department"),
+    Step(A.SUPPORT_REPLY, _s(S.HANDLING), "", _r(R.HANDLER), needs_reason=True, scope="support"),
+    # 催办: a reminder to the department or grid worker who holds the case, shown to them first; the deadline
+    # stays as it is.
+    Step(
+        A.URGE,
+        _s(S.HANDLING, S.VERIFYING, S.TO_CHECK),
+        "",
+        _r(R.LEADER, R.SHIFT_LEAD, R.SUPERVISOR),
+        needs_reason=True,
+        counts_as="催办数",
+    ),
     # 督办: the scheduler (or a leader) escalates a late case; the state and its deadline stay as they are.
     Step(A.ESCALATE, frozenset(OPEN_STATES), "", _r(R.SYSTEM, R.LEADER), needs_reason=True, counts_as="督办数"),
 )

@@ -25,6 +25,12 @@ REASONS: dict[str, tuple[str, ...]] = {
     Action.SUSPEND: (gettext_noop("需长期整治"), gettext_noop("资金未落实"), gettext_noop("涉及规划调整")),
     Action.VERIFY: (gettext_noop("现场未发现问题"), gettext_noop("已自行消失")),
     Action.ESCALATE: (gettext_noop("超期未处置"), gettext_noop("群众反复反映"), gettext_noop("领导交办")),
+    Action.URGE: (gettext_noop("临近处置时限"), gettext_noop("群众催问"), gettext_noop("请加快办理")),
+    Action.SUPPORT_REPLY: (
+        gettext_noop("已配合完成"),
+        gettext_noop("需主办单位提供资料"),
+        gettext_noop("非本单位职责"),
+    ),
 }
 
 
@@ -61,6 +67,8 @@ def step_times(case: Case, transitions: list[Transition]) -> None:
 
 def next_actor(case: Case) -> str:
     """Who acts next, shown before they do: the grid's workers for 核实 and 核查."""
+    if case.status == State.HANDLING and case.handler_id and case.handler:
+        return _("承办人 %(name)s") % {"name": case.handler.name}
     if case.status in (State.VERIFYING, State.TO_CHECK) and case.grid_id:
         from jingwu.org.models import GridAssignment
 

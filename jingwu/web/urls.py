@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/<str:number>/reporter", views.case_reporter, name="reporter"),
     path("cases/<str:number>/conditions", casefile.conditions, name="conditions"),
     path("desk/", views.desk, name="desk"),
+    path("desk/export", views.desk_export, name="desk_export"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export", audit.audit_export, name="audit_export"),
     path("overview/", overview.overview, name="overview"),

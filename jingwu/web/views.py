@@ -9,13 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from jingwu.cases import services, workflow
+from jingwu.cases import services
 from jingwu.cases.choices import OPEN_STATES, Action, Source, State
 from jingwu.cases.models import Case, FilingCondition, Transition
 from jingwu.cases.refs import refs
@@ -26,7 +26,7 @@ from jingwu.lib.privacy import mask_name, mask_phone
 from jingwu.lib.worktime import Limit, LimitUnit
 from jingwu.org.choices import Role
 from jingwu.org.models import Department
-from jingwu.org.services import has_role, person_of, role_of, roles_of
+from jingwu.org.services import has_role, person_of, role_of
 
 from . import casefile, lists
 from .common import COMMAND_CENTRE, STAFF, countdown, is_htmx, roles_required
@@ -308,7 +308,7 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
     now = clock.now()
     role = role_of(request.user)
     r = refs()
-    steps = workflow.available(case.status, roles_of(request.user))
+    steps = services.offered_steps(case, request.user)
     transitions = list(case.transitions.select_related("department").prefetch_related("attachments").order_by("seq"))
     casefile.step_times(case, transitions)
     cat = r.categories.get(case.category_id) if case.category_id else None
@@ -339,6 +339,10 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "photo_groups": casefile.photo_groups(transitions),
         "reasons": casefile.reasons(),
         "next_actor": casefile.next_actor(case),
+        "supports": list(case.supports.select_related("department").order_by("department__code")),
+        "handlers": services.department_handlers(case.department_id)
+        if any(s.action == Action.ASSIGN for s in steps)
+        else [],
         "tiles": tile_settings(),
         **extra,
     }
@@ -409,6 +413,8 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         extension=extension,
         merge_into=post.get("merge_into") or None,
         client_key=post.get("client_key") or None,
+        supporting=[v for v in post.getlist("supporting") if v],
+        handler=post.get("handler") or None,
     )
     error = conflict = None
     try:
@@ -418,7 +424,7 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     try:
         if action in CONFIRMED and not post.get("confirm"):
             # The page asks for a tick before 作废, 回退 and 并案; a request without it is not the person's.
-            raise ServiceError(_("请勾选确认后再提交"), code="confirm_required")
+            raise ServiceError(_("请先在对话框中确认"), code="confirm_required")
         case = services.perform(case.pk, action, actor=request.user, version=version, data=data)
         done = _("已完成：%(action)s") % {"action": Action(action).label}
     except Conflict as exc:
@@ -445,25 +451,47 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 # --- department desk --------------------------------------------------------------------------------
 
 
+def desk_inbox(person: Any, mine: bool = False) -> QuerySet[Case]:
+    """The lead department's cases in hand, 督办 and 催办 since they came here first, then by deadline: the
+    desk shows this and exports it in this order."""
+    dept_id = person.department_id if person else None
+    came = Transition.objects.filter(case=OuterRef(OuterRef("pk")), action=Action.DISPATCH).order_by("-seq")
+    since = {"case": OuterRef("pk"), "at__gte": Subquery(came.values("at")[:1])}
+    inbox = (
+        Case.objects.filter(status=State.HANDLING, department_id=dept_id or 0)
+        .select_related("handler")
+        .annotate(
+            escalated=Exists(Transition.objects.filter(action=Action.ESCALATE, **since)),
+            urged=Exists(Transition.objects.filter(action=Action.URGE, **since)),
+        )
+    )
+    if mine:
+        inbox = inbox.filter(handler=person)
+    return inbox.order_by("-escalated", "-urged", "due_at", "id")
+
+
 @roles_required(Role.HANDLER)
 def desk(request: HttpRequest) -> HttpResponse:
     person = person_of(request.user)
     now = clock.now()
-    dept_id = person.department_id if person else None
-    # 督办 (a leader's or the scheduler's escalation) since the case came to this department: shown, and first.
-    came = Transition.objects.filter(case=OuterRef(OuterRef("pk")), action=Action.DISPATCH).order_by("-seq")
-    pressed = Transition.objects.filter(
-        case=OuterRef("pk"), action=Action.ESCALATE, at__gte=Subquery(came.values("at")[:1])
-    )
-    inbox = (
-        Case.objects.filter(status=State.HANDLING, department_id=dept_id or 0)
-        .annotate(escalated=Exists(pressed))
-        .order_by("-escalated", "due_at", "id")
-    )
-    page = Paginator(inbox, 50).get_page(request.GET.get("page"))
+    mine = request.GET.get("mine") == "1"
+    page = Paginator(desk_inbox(person, mine), 50).get_page(request.GET.get("page"))
     done = list(Case.objects.visible_to(request.user).exclude(status=State.HANDLING).order_by("-updated_at")[:30])
     rows = case_rows(list(page.object_list), now)
     for row in rows:
+        row["countdown"] = countdown(row["case"].handling_deadline, now)
+    # 协办: cases another department leads where this one owes its part.
+    helping = (
+        Case.objects.filter(
+            status=State.HANDLING,
+            supports__department_id=(person.department_id if person else None) or 0,
+            supports__replied_at__isnull=True,
+        )
+        .order_by("due_at", "id")
+        .distinct()[:100]
+    )
+    support_rows = case_rows(list(helping), now)
+    for row in support_rows:
         row["countdown"] = countdown(row["case"].handling_deadline, now)
     return render(
         request,
@@ -471,11 +499,29 @@ def desk(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page": page,
+            "mine": mine,
+            "support_rows": support_rows,
             "recent": case_rows(done, now),
             "department": person.department if person else None,
             "nav": "desk",
         },
     )
+
+
+@roles_required(Role.HANDLER)
+def desk_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The desk's list as it is on the screen (order included), as CSV or Excel."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(_("导出格式只能是 csv 或 xlsx"), status=400, content_type="text/plain; charset=utf-8")
+    person = person_of(request.user)
+    mine = request.GET.get("mine") == "1"
+    listing = lists.CaseList(
+        params={"status": State.HANDLING, "department": person.department.code if person and person.department else ""},
+        queryset=desk_inbox(person, mine).select_related(None),
+        sort="desk",
+    )
+    return lists.export(listing, fmt, request.user)
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:

@@ -51,3 +51,11 @@ def query(context: template.Context, **changes: object) -> str:
 @register.filter
 def get_item(mapping: dict[str, object], key: object) -> object:
     return mapping.get(str(key), ()) if isinstance(mapping, dict) else ()
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    """A stored reason code (``spam``) as words; typed reasons as they are."""
+    from jingwu.cases.notes import reason_text
+
+    return reason_text(reason or "")
