@@ -73,5 +73,40 @@ class JingwuAdminSite(admin.AdminSite):
         return HttpResponseRedirect(f"{reverse('web:login')}?{urlencode({'next': target})}")
 
 
+# Apps whose names and fields are plain English strings, never passed through gettext: made lazy here so the
+# Chinese in jingwu/locale/zh_Hans (scripts/zh_third_party.py) reaches them.
+THIRD_PARTY = ("otp_totp", "axes", "django_tasks_database")
+
+
+def _translatable(value: Any) -> Any:
+    return _(value) if isinstance(value, str) and value else value
+
+
+def translate_third_party() -> None:
+    from django.apps import apps
+
+    for label in THIRD_PARTY:
+        if not apps.is_installed(label) and label not in apps.app_configs:
+            continue
+        config = apps.get_app_config(label)
+        config.verbose_name = _translatable(config.verbose_name)
+        for model in config.get_models():
+            meta = model._meta
+            meta.verbose_name = _translatable(str(meta.verbose_name))
+            meta.verbose_name_plural = _translatable(str(meta.verbose_name_plural))
+            for f in meta.get_fields():
+                if hasattr(f, "verbose_name"):
+                    f.verbose_name = _translatable(str(f.verbose_name))
+    site = admin.site
+    for model, model_admin in site._registry.items():
+        if model._meta.app_label == "otp_totp" and model_admin.search_help_text:
+            # django-otp builds "Search by user's username or email address" by concatenating English.
+            model_admin.search_help_text = _("按用户名或电子邮件地址搜索")  # type: ignore[misc]
+
+
 class AdminConfig(BaseAdminConfig):
     default_site = "jingwu.adminsite.JingwuAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        translate_third_party()

@@ -66,6 +66,12 @@ ZH = {
     ),
     "The time step in seconds.": "时间步长（秒）。",
     "The user that this device belongs to.": "设备所属的用户。",
+    "Locked Out": "已锁定",
+    # Django 5's admin (visually hidden table headers that its Chinese does not have yet)
+    "Model name": "模型名称",
+    "Add link": "添加链接",
+    "Change or view list link": "修改或查看列表链接",
+    "After you’ve created a user, you’ll be able to edit more user options.": "创建用户后，可以再编辑更多选项。",
     # django-tasks (database backend)
     "Tasks Database Backend": "后台任务",
     "Task Result": "任务结果",
@@ -94,6 +100,15 @@ ZH = {
 }
 
 
+# Strings with a context (pgettext): (context, English) → Chinese.
+ZH_CONTEXT = {
+    ("Task", "Ready"): "待运行",
+    ("Task", "Running"): "运行中",
+    ("Task", "Failed"): "失败",
+    ("Task", "Successful"): "成功",
+}
+
+
 def po_text() -> str:
     def quote(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -106,6 +121,9 @@ def po_text() -> str:
         "",
     ]
     body = [f"msgid {quote(k)}\nmsgstr {quote(v)}\n" for k, v in sorted(ZH.items())]
+    body += [
+        f"msgctxt {quote(ctx)}\nmsgid {quote(k)}\nmsgstr {quote(v)}\n" for (ctx, k), v in sorted(ZH_CONTEXT.items())
+    ]
     return "\n".join(head) + "\n" + "\n".join(body)
 
 

@@ -227,6 +227,9 @@ def test_the_security_administrator_cannot_make_or_take_over_administrators(cast
     # No administrator's account or person can be changed, nor their password reset, in the admin.
     view = c.get(f"/admin/auth/user/{auditor.pk}/change/")
     assert view.status_code == 200 and 'name="_save"' not in view.content.decode()  # seen, read-only
+    assert "password/" not in view.content.decode()  # and no link to a reset it would refuse
+    editable = c.get(f"/admin/auth/user/{cast['operator'].pk}/change/").content.decode()
+    assert "password/" in editable  # a staff account's password can be reset
     assert (
         c.post(
             f"/admin/auth/user/{auditor.pk}/password/", {"password1": "Xx-12345678", "password2": "Xx-12345678"}

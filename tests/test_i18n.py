@@ -5,7 +5,10 @@ from __future__ import annotations
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import translation
 
@@ -135,3 +138,22 @@ def test_error_pages_are_in_the_sites_style_and_language(cast: object, monkeypat
     staff.force_login(cast["operator"])  # type: ignore[index]
     r = staff.get("/centre/")
     assert r.status_code == 500 and 'id="server-error"' in r.content.decode() and "服务器出错" in r.content.decode()
+
+
+# Words that are names, not English: accounts, standards and the arrows of breadcrumbs.
+NOT_ENGLISH = {"Open", "API", "GeoJSON", "LDAP", "rsaquo", "lsaquo", "system", "unknown"}
+
+
+@pytest.mark.parametrize("who", ["admin", "secadmin", "auditor"])
+def test_the_administration_is_chinese_third_party_apps_included(cast: Any, who: str) -> None:
+    usernames = set(get_user_model().objects.values_list("username", flat=True))
+    c = Client()
+    c.force_login(cast[who])
+    index = c.get("/admin/").content.decode()
+    links = sorted(set(re.findall(r'href="(/admin/[a-z_]+/[a-z_]+/(?:add/)?)"', index)))
+    assert len(links) >= 5
+    for url in ["/admin/", *links]:
+        html = c.get(url).content.decode()
+        html = re.sub(r"(?s)<(script|style|textarea)[^>]*>.*?</\1>", " ", html)
+        words = set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", re.sub(r"(?s)<[^>]+>", " ", html)))
+        assert words - NOT_ENGLISH - usernames == set(), url

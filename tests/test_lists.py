@@ -77,6 +77,10 @@ def test_an_export_holds_exactly_the_filtered_rows(cast: Any, many: list[Case]) 
     r = c.get(f"/centre/export?format=xlsx&region={region_b}")
     sheet = load_workbook(io.BytesIO(r.content)).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == want
+    # A sheet to read: the header frozen and bold, columns as wide as their text (descriptions capped).
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    widths = {sheet.cell(1, i).value: sheet.column_dimensions[chr(64 + i)].width for i in range(1, 14)}
+    assert widths["编号"] >= len(want[0]) and widths["描述"] > widths["超时"] and max(widths.values()) <= 60
     assert c.get("/centre/export?format=pdf").status_code == 400
     looked = AuditEvent.objects.filter(action="case.export").latest("id")
     assert looked.actor_name == "operator" and looked.data["rows"] == len(want)
@@ -106,6 +110,22 @@ def test_the_audit_page_is_the_audit_administrators(cast: Any, many: list[Case])
     assert AuditEvent.objects.filter(action="audit.export").exists()
     for other in ("operator", "admin", "secadmin"):
         assert signed_in(cast[other]).get("/audit/").status_code == 403
+
+
+def test_the_audit_trail_names_people_not_codes(cast: Any) -> None:
+    from jingwu.audit import services as audit
+
+    audit.record("user.password_change", "user", cast["gw_a"].pk, actor=cast["gw_a"])
+    c = signed_in(cast["auditor"])
+    # Search by the person's real name finds what they did under their account name.
+    page = c.get("/audit/?actor=gw_a姓名")
+    assert page.context["page"].paginator.count == 1
+    html = page.content.decode().split("<tbody>")[1]
+    assert "账号 gw_a姓名（gw_a）" in html and "user " not in html and "gw_a姓名（gw_a）</td>" in html
+    rows = list(
+        csv.reader(io.StringIO(b"".join(c.get("/audit/export?actor=gw_a姓名").streaming_content).decode("utf-8-sig")))
+    )
+    assert rows[1][1] == "gw_a姓名（gw_a）" and rows[1][4] == "账号" and rows[1][5] == "账号 gw_a姓名（gw_a）"
 
 
 def test_each_overview_figure_opens_a_list_of_exactly_that_many(cast: Any, at: Any) -> None:

@@ -39,14 +39,18 @@ class RoleFilter(admin.SimpleListFilter):
 class AuditEventAdmin(admin.ModelAdmin):
     """Names, not codes: 派遣 and 审计管理员 rather than case.dispatch and auditor."""
 
-    list_display = ["at", "actor_name", "role_name", "action_name", "object_type", "object_id", "ip"]
-    list_filter = [ActionFilter, RoleFilter, "object_type"]
+    list_display = ["at", "actor_name", "role_name", "action_name", "object_kind", "object_id", "ip"]
+    list_filter = [ActionFilter, RoleFilter]
     search_fields = ["actor_name", "object_id", "action"]
     date_hierarchy = "at"
 
     @admin.display(description=_("操作"), ordering="action")
     def action_name(self, obj: AuditEvent) -> str:
         return labels.action_label(obj.action)
+
+    @admin.display(description=_("对象类型"), ordering="object_type")
+    def object_kind(self, obj: AuditEvent) -> str:
+        return labels.type_label(obj.object_type)
 
     @admin.display(description=_("角色"), ordering="role")
     def role_name(self, obj: AuditEvent) -> str:

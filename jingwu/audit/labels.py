@@ -49,3 +49,36 @@ def action_label(code: str) -> str:
 
 def role_label(code: str) -> str:
     return str(Role(code).label) if code in Role.values else code
+
+
+# The kinds of object the trail names; an admin change names its model ("org.person"), shown by its own name.
+TYPE_LABELS = {
+    "case": gettext_noop("案件"),
+    "user": gettext_noop("账号"),
+    "geo": gettext_noop("网格数据"),
+    "system": gettext_noop("系统"),
+    "audit": gettext_noop("审计记录"),
+    "open311_key": gettext_noop("Open311密钥"),
+    "admin": gettext_noop("后台"),
+}
+
+
+def type_label(code: str) -> str:
+    if code in TYPE_LABELS:
+        return _(TYPE_LABELS[code])
+    if "." in code:
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(code)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return code
+    return code
+
+
+def people(user_ids: set[int]) -> dict[int, str]:
+    """ "姓名（账号）" for each user id: the trail stores account names, people search and read real names."""
+    from django.contrib.auth import get_user_model
+
+    rows = get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username", "person__name")
+    return {pk: f"{name}（{username}）" if name else username for pk, username, name in rows}

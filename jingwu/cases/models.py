@@ -85,7 +85,7 @@ class RoutingRule(models.Model):
 
     priority = models.PositiveIntegerField(_("优先级"), default=100, db_index=True)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("小类"))
-    category_kind = models.CharField(_("大类类型"), max_length=16, blank=True)
+    category_kind = models.CharField(_("大类类型"), max_length=16, blank=True, choices=CategoryKind.choices)
     category_major = models.CharField(
         _("大类代码"), max_length=2, blank=True, help_text=_("两位大类代码，与类型一起匹配整个大类")
     )

@@ -18,6 +18,10 @@ class MapWidget(forms.Textarea):
         super().__init__(attrs={"rows": 6, **(attrs or {})})
         self.kind = kind
 
+    def format_value(self, value: Any) -> str | None:
+        # An empty geometry is an empty box, not the JSON word "null".
+        return None if value in (None, "", "null") else super().format_value(value)
+
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         context["widget"]["kind"] = self.kind

@@ -48,6 +48,15 @@ class UserAdmin(BaseUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def get_fieldsets(self, request: Any, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only: no password summary, whose widget links to a reset this person may not make.
+            return [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != "password"]}) for name, opts in fieldsets
+            ]
+        return fieldsets
+
     def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
         user = self.get_object(request, id)
         if user is not None and not self.has_change_permission(request, user):

@@ -31,7 +31,9 @@ class Person(models.Model):
     """A user's place in the organisation: a primary role (more in ``PersonRole``), a department for
     handlers, grids for grid workers."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person", verbose_name=_("账号")
+    )
     name = models.CharField(_("姓名"), max_length=32)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, db_index=True)

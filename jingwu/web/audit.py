@@ -4,6 +4,7 @@ each case row opening the case, and the filtered rows exported."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -14,11 +15,12 @@ from django.shortcuts import render
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from jingwu.audit.labels import LABELS, action_label, role_label
+from jingwu.audit.labels import LABELS, action_label, people, role_label, type_label
 from jingwu.audit.models import AuditEvent
 from jingwu.cases.choices import Action
 from jingwu.lib import clock
 from jingwu.org.choices import Role
+from jingwu.org.models import Person
 
 from .common import roles_required
 from .export import csv_response
@@ -39,7 +41,9 @@ def filtered(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, str]
     params = {k: request.GET.get(k, "").strip()[:100] for k in keys}
     qs = AuditEvent.objects.all()
     if params["actor"]:
-        qs = qs.filter(actor_name__icontains=params["actor"])
+        # The account name as stored, or the person's real name.
+        named = Person.objects.filter(name__icontains=params["actor"]).values("user_id")
+        qs = qs.filter(Q(actor_name__icontains=params["actor"]) | Q(actor_id__in=named))
     if params["action"]:
         qs = qs.filter(action=params["action"])
     if params["object"]:
@@ -50,6 +54,20 @@ def filtered(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, str]
     if until:
         qs = qs.filter(at__lt=until + timedelta(days=1))
     return qs.order_by("-id"), params
+
+
+def _rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
+    ids = {e.actor_id for e in events if e.actor_id}
+    ids |= {int(e.object_id) for e in events if e.object_type == "user" and e.object_id.isdigit()}
+    names = people(ids)
+    rows = []
+    for e in events:
+        row = _row(e)
+        row["actor"] = names.get(e.actor_id, e.actor_name) if e.actor_id else e.actor_name
+        who = names.get(int(e.object_id)) if e.object_type == "user" and e.object_id.isdigit() else None
+        row["object"] = " ".join(x for x in (type_label(e.object_type), who or e.object_id) if x)
+        rows.append(row)
+    return rows
 
 
 def _row(e: AuditEvent) -> dict[str, Any]:
@@ -72,7 +90,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "audit",
         "page": page,
-        "rows": [_row(e) for e in page.object_list],
+        "rows": _rows(list(page.object_list)),
         "params": params,
         "actions": [(code, action_label(code)) for code in known],
     }
@@ -91,17 +109,29 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     )
 
     header = [_("时间"), _("操作人"), _("角色"), _("操作"), _("对象类型"), _("对象"), _("来源地址"), _("内容")]
-    rows = (
-        [
+
+    def rows() -> Iterator[list[str]]:
+        chunk: list[AuditEvent] = []
+        for e in qs.iterator(chunk_size=2000):
+            chunk.append(e)
+            if len(chunk) == 2000:
+                yield from _export_rows(chunk)
+                chunk = []
+        yield from _export_rows(chunk)
+
+    return csv_response(header, rows(), f"jingwu-audit-{clock.now():%Y%m%d-%H%M}.csv")
+
+
+def _export_rows(events: list[AuditEvent]) -> Iterator[list[str]]:
+    for row in _rows(events):
+        e = row["event"]
+        yield [
             localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-            e.actor_name,
-            role_label(e.role),
-            action_label(e.action),
-            e.object_type,
-            e.object_id,
+            row["actor"],
+            row["role_label"],
+            row["action_label"],
+            type_label(e.object_type),
+            row["object"],
             e.ip or "",
-            json.dumps(e.data, ensure_ascii=False),
+            row["data"],
         ]
-        for e in qs.iterator(chunk_size=2000)
-    )
-    return csv_response(header, rows, f"jingwu-audit-{clock.now():%Y%m%d-%H%M}.csv")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from io import BytesIO
+from itertools import islice
+from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 
@@ -35,11 +37,25 @@ def csv_response(header: list[str], rows: Iterable[list[str]], filename: str) ->
 
 def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]], filename: str) -> HttpResponse:
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
+    # The first rows set the column widths; the rest stream through as before.
+    stream = iter(rows)
+    head = [[safe(v) for v in row] for row in islice(stream, 2000)]
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
-    sheet.append(header)
-    for row in rows:
+    # Column widths from the text (a CJK character is about two Latin ones wide), capped so a long
+    # description wraps rather than pushing the rest off screen; the header stays in view when scrolling.
+    for i, title in enumerate(header):
+        longest = max((_width(r[i]) for r in head if i < len(r)), default=0)
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(_width(title), longest) + 2, 60)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, title, bold) for title in header])
+    for row in head:
+        sheet.append(row)
+    for row in stream:
         sheet.append([safe(v) for v in row])
     out = BytesIO()
     book.save(out)
@@ -48,3 +64,15 @@ def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]],
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _bold(sheet: Any, value: str, font: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell

@@ -4,6 +4,7 @@ two lines, a table wider than its card, a chart label cut off or dropped."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -160,6 +161,9 @@ def test_grid_boundaries_are_edited_on_a_map_in_the_admin(cast: Any, new_page: A
     page.wait_for_selector(".jw-map-widget[data-ready='1']")
     page.wait_for_selector(".leaflet-pm-toolbar")  # Geoman's drawing tools
     shot(page, "25-admin-grid-map")
+    # The drawing tools speak Chinese, as the admin around them does.
+    titles = page.eval_on_selector_all(".leaflet-pm-toolbar [title]", "els => els.map(e => e.title)")
+    assert "绘制多边形" in titles and not any(re.search("[A-Za-z]{3,}", t) for t in titles), titles
     # Move a vertex on the map (what dragging it does): the form's GeoJSON follows, and saving stores it.
     before = grid.geometry["coordinates"][0][0]
     page.evaluate(

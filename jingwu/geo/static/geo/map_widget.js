@@ -38,12 +38,13 @@
       if (editable.getBounds().isValid()) map.fitBounds(editable.getBounds(), {animate: false, padding: [20, 20]});
     }
     map.pm.setGlobalOptions({snappable: true, snapDistance: 15, layerGroup: editable});
+    // The tools' titles and hints in the page's language, set before the toolbar is built.
+    map.pm.setLang((document.documentElement.lang || "zh").toLowerCase().indexOf("zh") === 0 ? "zh" : "en");
     map.pm.addControls({
       position: "topleft",
       drawMarker: kind === "feature", drawCircleMarker: false, drawPolyline: kind === "feature", drawRectangle: false,
       drawPolygon: true, drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false
     });
-    if (L.PM && L.PM.setLang) L.PM.setLang("zh");
     function save() {
       var g = geometryOf(editable, kind);
       text.value = g ? JSON.stringify(g) : "";
