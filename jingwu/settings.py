@@ -295,6 +295,8 @@ if not JINGWU_DATA_KEYS:
     JINGWU_DATA_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"data:{SECRET_KEY}".encode()).digest()).decode()]
 # Reporters' contact details are erased this many days after a case closes (PIPL: kept no longer than needed).
 JINGWU_PERSONAL_DATA_DAYS = envint("JINGWU_PERSONAL_DATA_DAYS", 3 * 365)
+# A list export longer than this is built by the task worker (我的导出) instead of while the person waits.
+JINGWU_EXPORT_SYNC_ROWS = envint("JINGWU_EXPORT_SYNC_ROWS", 5000)
 # The scheduler's warning before a deadline (working or continuous, as the case runs).
 JINGWU_WARN_BEFORE_MIN = envint("JINGWU_WARN_BEFORE_MIN", 30)
 

@@ -734,6 +734,36 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "按用户名或电子邮件地址搜索": "Search by username or e-mail address",
+        "网格数据": "Grid data",
+        "Open311密钥": "Open311 key",
+        "后台": "Administration",
+        "生成中": "Building",
+        "已完成": "Done",
+        "失败": "Failed",
+        "格式": "Format",
+        "筛选条件": "Filters",
+        "行数": "Rows",
+        "错误": "Error",
+        "申请时间": "Requested at",
+        "完成时间": "Finished at",
+        "导出文件": "Export",
+        "请选择：各案按建议单位派遣": "Choose: each case to its suggested department",
+        "导出文件（保留7天）": "Exports (kept for 7 days)",
+        "下载": "Download",
+        "暂无导出文件": "No exports yet",
+        "我的导出": "My exports",
+        "导出的行数较多，已转入后台生成。完成后可在本页下载，生成期间可以继续其他工作。": (
+            "This export is large, so it is being built in the background. Download it here when it is done;"
+            " you can go on working meanwhile."
+        ),
+        "导出文件不存在或已过期": "The export does not exist or has expired",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

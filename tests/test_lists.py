@@ -267,3 +267,35 @@ def test_the_filter_form_follows_the_list_it_shows(cast: Any, many: list[Case]) 
     assert 'id="queues" hx-swap-oob="true"' in html
     cleared = c.get("/centre/?queue=reported", headers={"HX-Request": "true", "HX-Target": "case-table"}).content
     assert b" selected>" not in cleared.split(b'id="filters"')[1].split(b"</form>")[0]  # a tile clears the form
+
+
+def test_a_large_export_is_built_in_the_background_and_fetched_by_its_owner(
+    cast: Any, many: list[Case], settings: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from jingwu.web.models import Export
+
+    settings.JINGWU_EXPORT_SYNC_ROWS = 10
+    DBTaskResult.objects.all().delete()
+    c = signed_in(cast["operator"])
+    r = c.get("/centre/export?format=xlsx&sort=-number&q=路边垃圾")
+    job = Export.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/exports/?new={job.pk}"
+    assert job.status == "pending" and job.rows == 25
+    page = c.get(r["Location"]).content.decode()
+    assert 'id="export-queued"' in page and f'data-export="{job.pk}" data-status="pending"' in page
+    assert 'hx-trigger="every 3s"' in page  # the page follows the job
+    # The worker builds it once; a repeated delivery changes nothing.
+    queued = DBTaskResult.objects.get()
+    assert queued.task.call(*queued.args_kwargs["args"]) == "done"
+    assert queued.task.call(*queued.args_kwargs["args"]) == "done"
+    job.refresh_from_db()
+    got = c.get(f"/exports/{job.pk}/")
+    sheet = load_workbook(io.BytesIO(b"".join(got.streaming_content))).active
+    want = [x.number for x in Case.objects.order_by("-id")]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == want
+    # Only its owner fetches it; a small export still comes at once.
+    assert signed_in(cast["shiftlead"]).get(f"/exports/{job.pk}/").status_code == 404
+    assert c.get("/centre/export?format=csv&q=第1件").status_code == 200
+    assert AuditEvent.objects.filter(action="case.export", data__background=True).count() == 1

@@ -71,6 +71,10 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     ),
     "cases/<str:number>/conditions": ("/cases/{n}/conditions?category=matter:06010", page(*STAFF)),
     "desk/": ("/desk/", page("h_env")),
+    "desk/export": ("/desk/export?format=csv", page("h_env")),
+    "exports/": ("/exports/", page(*STAFF)),
+    # Only the one who asked may fetch an export: for anyone else it does not exist.
+    "exports/<int:pk>/": ("/exports/999999/", {**page(*STAFF), **dict.fromkeys(STAFF, 404)}),
     "overview/": ("/overview/", page("leader", "admin", "shiftlead")),
     "phone/": ("/phone/", page("gw_a")),
     "phone/manifest.webmanifest": ("/phone/manifest.webmanifest", EVERYONE),

@@ -6,9 +6,11 @@ import csv
 from collections.abc import Iterable, Iterator
 from io import BytesIO
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 
 from django.http import HttpResponse, StreamingHttpResponse
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Echo:
@@ -35,7 +37,16 @@ def csv_response(header: list[str], rows: Iterable[list[str]], filename: str) ->
     return response
 
 
-def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]], filename: str) -> HttpResponse:
+def write_csv(out: IO[bytes], header: list[str], rows: Iterable[list[str]]) -> None:
+    """The same CSV as ``csv_response``, into a file (a background export)."""
+    writer = csv.writer(_Echo())
+    out.write("\ufeff".encode())
+    out.write(writer.writerow(header).encode())
+    for row in rows:
+        out.write(writer.writerow([safe(v) for v in row]).encode())
+
+
+def write_xlsx(out: IO[bytes], sheet_name: str, header: list[str], rows: Iterable[list[str]]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -57,11 +68,13 @@ def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]],
         sheet.append(row)
     for row in stream:
         sheet.append([safe(v) for v in row])
-    out = BytesIO()
     book.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+
+
+def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]], filename: str) -> HttpResponse:
+    out = BytesIO()
+    write_xlsx(out, sheet_name, header, rows)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -5,7 +5,7 @@ rows as CSV or Excel.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -120,8 +120,12 @@ class CaseList:
 
 
 def case_list(request: HttpRequest) -> CaseList:
-    user = request.user
-    params = {k: request.GET.get(k, "").strip() for k in (*FILTER_KEYS, "queue")}
+    return case_list_for(request.user, request.GET)
+
+
+def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
+    """The list a person sees for these filters (the page's query string, or an export's stored one)."""
+    params = {k: str(query.get(k, "")).strip() for k in (*FILTER_KEYS, "queue")}
     qs = Case.objects.visible_to(user).filter(queue_filter(params["queue"]))
     statuses = [s for s in params["status"].split(",") if s in State.values] or None
     f = selectors.CaseFilter(
@@ -138,7 +142,7 @@ def case_list(request: HttpRequest) -> CaseList:
     if before is not None:
         qs = qs.filter(reported_at__lt=before)
     listed = _event_filters(qs, params)
-    sort = request.GET.get("sort", "") or ("due" if params["queue"] else "-number")
+    sort = str(query.get("sort", "")) or ("due" if params["queue"] else "-number")
     key = sort.lstrip("-")
     if key not in SORTS:
         sort, key = "-number", "number"
@@ -278,20 +282,40 @@ def export_rows(listing: CaseList) -> Iterator[list[str]]:
         ]
 
 
-def export(listing: CaseList, fmt: str, user: Any) -> HttpResponse | StreamingHttpResponse:
+def export(
+    listing: CaseList, fmt: str, user: Any, later: Mapping[str, Any] | None = None
+) -> HttpResponse | StreamingHttpResponse:
+    """The list as a download; with ``later`` (the list's query), one larger than JINGWU_EXPORT_SYNC_ROWS is
+    built by the task worker instead, and the person is sent to 我的导出 to fetch it."""
+    from django.conf import settings
+    from django.shortcuts import redirect
+    from django.utils.translation import get_language
+
     from jingwu.audit import services as audit
     from jingwu.org.services import role_of
 
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     header = [_(c) for c in COLUMNS]
+    rows = listing.queryset.count()
+    background = later is not None and rows > settings.JINGWU_EXPORT_SYNC_ROWS
     audit.record(
         "case.export",
         "case",
         "",
         actor=user,
         role=role_of(user),
-        data={"format": fmt, "filters": dict(listing.active_filters), "rows": listing.queryset.count()},
+        data={"format": fmt, "filters": dict(listing.active_filters), "rows": rows, "background": background},
     )
+    if background:
+        from .jobs import build_export
+        from .models import Export
+
+        assert later is not None
+        params = {k: str(v) for k, v in later.items() if k not in ("format", "page")}
+        params["_lang"] = get_language() or settings.LANGUAGE_CODE
+        job = Export.objects.create(user=user, fmt=fmt, params=params, rows=rows, created_at=clock.now())
+        build_export.enqueue(job.pk)
+        return redirect(f"/exports/?new={job.pk}")
     if fmt == "xlsx":
         return xlsx_response(_("案件"), header, export_rows(listing), f"jingwu-cases-{stamp}.xlsx")
     return csv_response(header, export_rows(listing), f"jingwu-cases-{stamp}.csv")

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -232,7 +232,34 @@ def centre_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         return HttpResponse(_("导出格式只能是 csv 或 xlsx"), status=400, content_type="text/plain; charset=utf-8")
-    return lists.export(lists.case_list(request), fmt, request.user)
+    return lists.export(lists.case_list(request), fmt, request.user, later=request.GET)
+
+
+@roles_required(*STAFF)
+def exports(request: HttpRequest) -> HttpResponse:
+    """我的导出: the background exports this person asked for, newest first, for a week."""
+    from .models import Export
+
+    mine = list(Export.objects.filter(user_id=int(request.user.pk or 0))[:30])
+    context = {
+        "exports": mine,
+        "pending": any(e.status == Export.Status.PENDING for e in mine),
+        "new": request.GET.get("new", ""),
+        "nav": "exports",
+    }
+    if is_htmx(request):
+        return render(request, "web/_exports.html", context)
+    return render(request, "web/exports.html", context)
+
+
+@roles_required(*STAFF)
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    from .models import Export
+
+    job = Export.objects.filter(pk=pk, user_id=int(request.user.pk or 0), status=Export.Status.DONE).first()
+    if job is None or not job.file:
+        raise Http404(_("导出文件不存在或已过期"))
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=str(job.file.name).rsplit("/", 1)[-1])
 
 
 def tile_settings() -> dict[str, Any]:
