@@ -155,6 +155,18 @@ def test_each_overview_figure_opens_a_list_of_exactly_that_many(cast: Any, at: A
         assert listed == int(value), (name, href, listed, value)
         nonzero += int(value) > 0
     assert nonzero >= 8  # the check compares real numbers, not a page of zeros
+    # Every bar and point of the charts opens the list of what it counts, totals equal.
+    chart = c.get("/overview/").context["chart"]
+    pairs = [
+        *zip(chart["links"]["months"][0], chart["reported"], strict=True),
+        *zip(chart["links"]["months"][1], chart["closed"], strict=True),
+        *zip(chart["links"]["regions"][0], chart["region_reported"], strict=True),
+        *zip(chart["links"]["regions"][1], chart["region_closed"], strict=True),
+        *zip(chart["links"]["departments"][0], chart["dept_dispatched"], strict=True),
+    ]
+    assert len(pairs) >= 6 and sum(value for _href, value in pairs) > 0
+    for href, value in pairs:
+        assert c.get(href).context["page"].paginator.count == value, (href, value)
 
 
 def test_batch_accept_and_dispatch_report_each_case(cast: Any) -> None:

@@ -27,7 +27,7 @@ from .export import csv_response, xlsx_response
 FILTER_KEYS = (
     *("q", "region", "category", "source", "department", "status", "reported_after", "reported_before"),
     # What the overview's figures count, so that each figure opens exactly its cases.
-    *("filed_after", "closed_after", "due_after", "dispatched_to", "dispatched_after"),
+    *("filed_after", "closed_after", "closed_before", "due_after", "dispatched_to", "dispatched_after"),
 )
 FILTER_LABELS = {
     "queue": gettext_noop("队列"),
@@ -41,6 +41,7 @@ FILTER_LABELS = {
     "reported_before": gettext_noop("上报止"),
     "filed_after": gettext_noop("立案起"),
     "closed_after": gettext_noop("结案起"),
+    "closed_before": gettext_noop("结案止"),
     "due_after": gettext_noop("应结案起"),
     "dispatched_to": gettext_noop("派遣至"),
     "dispatched_after": gettext_noop("派遣起"),
@@ -171,6 +172,9 @@ def _event_filters(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]
     closed = _date(params["closed_after"])
     if closed is not None:
         qs = qs.filter(closed_at__gte=closed, closed_at__lte=now)
+    closed_before = _date(params["closed_before"])
+    if closed_before is not None:
+        qs = qs.filter(closed_at__lt=closed_before)
     due = _date(params["due_after"])
     if due is not None:
         # 应结案 (DOMAIN §5): the handling deadline fell in the period; 挂账 cases are not counted.

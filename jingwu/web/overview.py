@@ -149,7 +149,21 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         .order_by("m")
     )
+    def month_links(start: datetime) -> tuple[str, str]:
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return (
+            _list_url(reported_after=start.isoformat(), reported_before=end.isoformat()),
+            _list_url(closed_after=start.isoformat(), closed_before=end.isoformat()),
+        )
+
+    by_month = [month_links(m["m"]) for m in months]
     chart = {
+        # Each bar and point opens the list of the cases it counts.
+        "links": {
+            "months": [[a for a, _b in by_month], [b for _a, b in by_month]],
+            "regions": [[x["links"]["reported"] for x in regions], [x["links"]["closed"] for x in regions]],
+            "departments": [[d["links"]["dispatched"] for d in departments]],
+        },
         "months": [m["m"].strftime("%Y-%m") for m in months],
         "reported": [m["reported"] for m in months],
         "closed": [m["closed"] for m in months],

@@ -15,7 +15,7 @@ from ..flows import act, to_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SIZES = [(1366, 768), (1920, 1080)]
+SIZES = [(1366, 768), (1920, 1080), (2560, 1440)]
 
 # Every status badge on one line, inside its cell; no table wider than its scrolling box.
 LAYOUT_CHECK = """() => {
@@ -87,6 +87,18 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
     result = page.evaluate(LAYOUT_CHECK)
     assert result["page"] <= 0, result
     shot(page, f"23-overview-{size[0]}x{size[1]}")
+    # A click on a department's bar opens the list of the cases it counts.
+    value, at = page.evaluate(
+        """() => {
+          const c = window.JingwuCharts['chart-departments'], v = c.getOption().series[0].data[0];
+          const [x, y] = c.convertToPixel({seriesIndex: 0}, [v / 2, 0]);
+          const r = document.getElementById('chart-departments').getBoundingClientRect();
+          return [v, [r.left + x, r.top + y]];
+        }"""
+    )
+    page.mouse.click(*at)
+    page.wait_for_url("**/centre/?*dispatched_to=*")
+    assert int(page.text_content("#list-total").strip()) == value
     assert page.js_errors == []
 
 
@@ -182,4 +194,29 @@ def test_grid_boundaries_are_edited_on_a_map_in_the_admin(cast: Any, new_page: A
     after = grid.geometry["coordinates"][0]
     assert grid.geometry["type"] == "Polygon" and after[0] == after[-1]  # still a closed ring
     assert abs(after[0][1] - (before[1] + 0.0005)) < 1e-6 and abs(after[0][0] - before[0]) < 1e-6
+    assert page.js_errors == []
+
+
+def test_undoing_work_asks_in_a_dialog_and_the_result_shows_as_a_toast(cast: Any, new_page: Any, shot: Any) -> None:
+    from ..flows import public_report
+
+    case = public_report(cast)
+    page = new_page("operator", size=(1366, 768))
+    page.goto(f"/cases/{case.number}/")
+    page.click("form[data-action='void'] button[type=submit]")
+    page.wait_for_selector("#confirm-modal.show")
+    assert case.number in page.text_content("#confirm-text")
+    page.click("#confirm-cancel")  # thought better of it: nothing is sent
+    page.wait_for_selector("#confirm-modal", state="hidden")
+    case.refresh_from_db()
+    assert case.status == "reported"
+    page.click("form[data-action='void'] button[type=submit]")
+    page.wait_for_selector("#confirm-modal.show")
+    shot(page, "26-confirm-dialog")
+    page.click("#confirm-ok")
+    page.wait_for_selector("#action-done.show")
+    assert "作废" in page.text_content("#action-done")
+    case.refresh_from_db()
+    assert case.status == "voided"
+    page.wait_for_selector("#action-done", state="hidden", timeout=9000)  # the toast leaves by itself
     assert page.js_errors == []
