@@ -88,6 +88,7 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
     assert result["page"] <= 0, result
     shot(page, f"23-overview-{size[0]}x{size[1]}")
     # A click on a department's bar opens the list of the cases it counts.
+    page.locator("#chart-departments").scroll_into_view_if_needed()
     value, at = page.evaluate(
         """() => {
           const c = window.JingwuCharts['chart-departments'], v = c.getOption().series[0].data[0];
@@ -98,7 +99,7 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
     )
     page.mouse.click(*at)
     page.wait_for_url("**/centre/?*dispatched_to=*")
-    assert int(page.text_content("#list-total").strip()) == value
+    assert int(page.text_content("#case-total").strip()) == value
     assert page.js_errors == []
 
 
