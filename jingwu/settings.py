@@ -222,6 +222,8 @@ STATICFILES_DIRS = [
         ("tabler-icons", "@tabler/icons-webfont/dist"),
         # Geoman: drawing and editing grid boundaries on a map in the admin.
         ("geoman", "@geoman-io/leaflet-geoman-free/dist"),
+        # WeUI, the WeChat design system, for the phone and citizen pages.
+        ("weui", "weui/dist"),
     ]
     if (NODE_MODULES / folder).exists()
 ]
@@ -258,6 +260,11 @@ JINGWU_STAGE_LIMITS = {
 JINGWU_DUPLICATE_METRES = envint("JINGWU_DUPLICATE_METRES", 100)
 JINGWU_DUPLICATE_HOURS = envint("JINGWU_DUPLICATE_HOURS", 72)
 JINGWU_MAX_PHOTO_BYTES = envint("JINGWU_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+# Phones shrink photos before they queue them (weak signal): the long side in pixels and the JPEG quality
+# (0–100); and cap what waits in a phone's outbox.
+JINGWU_PHOTO_LONG_SIDE = envint("JINGWU_PHOTO_LONG_SIDE", 1920)
+JINGWU_PHOTO_QUALITY = envint("JINGWU_PHOTO_QUALITY", 80)
+JINGWU_OUTBOX_MB = envint("JINGWU_OUTBOX_MB", 50)
 # Decoded size limit: 50 megapixels takes any phone's full-resolution photo (8160×6120) and stops
 # decompression bombs; Pillow's own guard (an error at twice its limit) is set to the same figure.
 JINGWU_MAX_PHOTO_PIXELS = envint("JINGWU_MAX_PHOTO_PIXELS", 50_000_000)

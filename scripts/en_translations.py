@@ -764,6 +764,47 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "拍摄时间": "Taken at",
+        "拍摄经度": "Taken at longitude",
+        "拍摄纬度": "Taken at latitude",
+        "结案止": "Closed before",
+        "被退回": "Refused",
+        "已保存，有信号后自动发送": "Saved: it will be sent when there is signal",
+        "提交成功": "Sent",
+        "修改后重发": "Fix and resend",
+        "删除": "Discard",
+        "删除后这条内容不会再发送，确定删除吗？": "Once discarded this will not be sent. Discard it?",
+        "待发送的内容已达上限（%(mb)s MB），请到有信号的地方先发送": (
+            "The outbox is full (%(mb)s MB): send what waits where there is signal first"
+        ),
+        "距我 %(d)s": "%(d)s from me",
+        "未获得我的位置": "My position is not known",
+        "正在压缩照片…": "Shrinking the photo…",
+        "可选": "Optional",
+        "无信号：提交的内容保存在手机上，有信号后自动发送": (
+            "No signal: what you submit is kept on the phone and sent when the signal returns"
+        ),
+        "地点": "Place",
+        "高德导航": "Amap",
+        "百度导航": "Baidu Maps",
+        "手机地图": "Phone's map",
+        "核实结果": "Verification",
+        "现场未发现": "Not found on site",
+        "核查结果": "Check",
+        "返回任务列表": "Back to tasks",
+        "说明问题和具体位置": "Describe the problem and where exactly",
+        "语言": "Language",
+        "没有待发送的内容": "Nothing waiting to be sent",
+        "最近已发送": "Recently sent",
+        "重新选择照片（不选则保留原照片）": "Choose photos again (or keep the ones taken)",
+        "重新发送": "Send again",
+        "我的": "Me",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -90,6 +91,27 @@ def test_report_multipart_with_photo(cast: Any, at: Any) -> None:
     # Someone who may not see the case cannot fetch its photo.
     other = Api(cast["gw_b"])
     assert other.client.get(detail["attachments"][0]["url"], **other.headers).status_code == 404
+
+
+def test_when_and_where_a_photo_was_taken_is_kept_as_data(cast: Any, at: Any) -> None:
+    from jingwu.cases.models import Attachment
+
+    api = Api(cast["gw_a"])
+    taken = (at.now - timedelta(minutes=5)).isoformat()
+    meta = [{"taken_at": taken, "lon": 117.1051, "lat": 39.0451}, {"taken_at": "2999-01-01T00:00:00+00:00", "lon": 999}]
+    body = {"lon": IN_A[0], "lat": IN_A[1], "description": "占道", "category": "matter:09006"}
+    r = api.client.post(
+        "/api/cases",
+        {**body, "photos": [jpeg(), jpeg((9, 9, 9))], "photo_meta": json.dumps(meta)},
+        **api.headers,
+    )
+    assert r.status_code == 201, r.content
+    first, second = Attachment.objects.order_by("id")
+    assert first.taken_at == datetime.fromisoformat(taken) and (first.taken_lon, first.taken_lat) == (117.1051, 39.0451)
+    assert second.taken_at is None and second.taken_lon is None  # a time in the future, a place off the globe
+    # Meta that is not JSON costs the report nothing.
+    r = api.client.post("/api/cases", {**body, "photos": jpeg(), "photo_meta": "{not json"}, **api.headers)
+    assert r.status_code == 201 and Attachment.objects.count() == 3
 
 
 @pytest.mark.parametrize(

@@ -97,11 +97,24 @@ def _parse_body(request: HttpRequest, model: type[BaseModel]) -> tuple[Any, list
     else:
         raw = {k: v for k, v in request.POST.items() if v != ""}
         files = request.FILES.getlist("photos") + request.FILES.getlist("photo")
+        attach_photo_meta(files, raw.pop("photo_meta", ""))
     try:
         return model.model_validate(raw), files
     except ValidationError as exc:
         fields = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
         raise Invalid(gettext("请求参数无效"), details={"fields": fields}) from exc
+
+
+def attach_photo_meta(files: list[Any], text: str) -> None:
+    """``photo_meta``: a JSON list, one object per photo in order ({taken_at, lon, lat}), that a phone sends
+    beside photos it re-encoded without EXIF. Malformed meta is ignored: it never costs the report."""
+    try:
+        meta = json.loads(text) if text else []
+    except (json.JSONDecodeError, RecursionError):
+        return
+    if isinstance(meta, list):
+        for upload, m in zip(files, meta, strict=False):
+            upload.jingwu_meta = m
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:

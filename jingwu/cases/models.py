@@ -376,6 +376,11 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     at = models.DateTimeField()
+    # When and where the photo was taken, as the phone said: kept as data, since the stored image carries no
+    # EXIF (it is re-encoded on the phone and stripped again here).
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    taken_lon = models.FloatField(_("拍摄经度"), null=True, blank=True)
+    taken_lat = models.FloatField(_("拍摄纬度"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("附件")

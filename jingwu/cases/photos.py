@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
@@ -101,3 +102,22 @@ def thumbnail(att: Any) -> str:
     if not default_storage.exists(name):  # two first looks at once: either one's file will do
         default_storage.save(name, ContentFile(out.getvalue()))
     return name
+
+
+def taken(upload: Any, now: datetime) -> dict[str, Any]:
+    """When and where a photo was taken, from what the phone sent beside it (``upload.jingwu_meta``): a time
+    no later than now and not years old, a position that is a real one. Anything else is left out."""
+    meta = getattr(upload, "jingwu_meta", None)
+    if not isinstance(meta, dict):
+        return {}
+    out: dict[str, Any] = {}
+    try:
+        at = datetime.fromisoformat(str(meta.get("taken_at", "")).replace("Z", "+00:00"))
+        if at.tzinfo is not None and now - timedelta(days=366) <= at <= now + timedelta(minutes=5):
+            out["taken_at"] = at
+    except ValueError:
+        pass
+    lon, lat = meta.get("lon"), meta.get("lat")
+    if isinstance(lon, int | float) and isinstance(lat, int | float) and -180 <= lon <= 180 and -90 <= lat <= 90:
+        out["taken_lon"], out["taken_lat"] = float(lon), float(lat)
+    return out

@@ -120,6 +120,7 @@ def _save_photos(
             sha256=photo.sha256,
             uploaded_by=acting.user if acting.user_id else None,
             at=now,
+            **photo_lib.taken(upload, now),
         )
         path = attachment_path(att, photo.name)
         if att.file.storage.exists(path):

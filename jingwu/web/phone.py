@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -11,15 +14,49 @@ from django.views.decorators.cache import never_cache
 from PIL import Image, ImageDraw
 
 from jingwu.cases import selectors
-from jingwu.cases.choices import State
-from jingwu.cases.models import Case, Category
-from jingwu.lib import clock
+from jingwu.cases.choices import AttachmentKind, State
+from jingwu.cases.models import Attachment, Case, Category
+from jingwu.lib import clock, coords
 from jingwu.org.choices import Role
 from jingwu.org.models import GridAssignment
 from jingwu.org.services import person_of
 
 from .common import countdown, roles_required
 from .views import case_rows, tile_settings
+
+
+def navigation(lon: float, lat: float, name: str) -> dict[str, str]:
+    """Links that open the place in the phone's map app, each in the datum it expects: 高德 GCJ-02,
+    百度 BD-09, the system's geo: URI WGS-84."""
+    g_lon, g_lat = coords.wgs84_to_gcj02(lon, lat)
+    b_lon, b_lat = coords.gcj02_to_bd09(g_lon, g_lat)
+    label = quote(name)
+    return {
+        "amap": f"https://uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}&name={label}"
+        "&coordinate=gaode&callnative=1&src=jingwu",
+        "baidu": f"https://api.map.baidu.com/marker?location={b_lat:.6f},{b_lon:.6f}&title={label}"
+        f"&content={label}&output=html&coord_type=bd09ll&src=jingwu",
+        "geo": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({label})",
+    }
+
+
+# The photos a grid worker needs for each task: what was reported, and for 核查 what the department did.
+TASK_PHOTOS = {
+    State.VERIFYING: (AttachmentKind.REPORT,),
+    State.TO_CHECK: (AttachmentKind.REPORT, AttachmentKind.VERIFY, AttachmentKind.FEEDBACK, AttachmentKind.AFTER),
+}
+
+
+def task_details(rows: list[dict[str, Any]]) -> None:
+    ids = [row["case"].pk for row in rows]
+    photos: dict[int, list[dict[str, Any]]] = {}
+    for att in Attachment.objects.filter(case_id__in=ids).order_by("at", "id"):
+        photos.setdefault(att.case_id, []).append({"id": att.pk, "kind": att.kind, "label": att.get_kind_display()})
+    for row in rows:
+        case = row["case"]
+        wanted = TASK_PHOTOS.get(State(case.status), ())
+        row["photos"] = [p for p in photos.get(case.pk, []) if p["kind"] in wanted]
+        row["nav"] = navigation(case.lon, case.lat, case.address or case.number) if case.lon is not None else None
 
 
 @roles_required(Role.GRID_WORKER)
@@ -29,6 +66,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     tasks = case_rows(list(selectors.tasks_for(request.user).order_by("due_at", "id")[:100]), now)
     for row in tasks:
         row["countdown"] = countdown(row["case"].due_at, now)
+    task_details(tasks)
     mine = case_rows(list(Case.objects.filter(reporter_user_id=request.user.pk).order_by("-id")[:30]), now)
     grids = list(GridAssignment.objects.filter(person=person).select_related("grid").order_by("grid__code"))
     categories = [
@@ -51,14 +89,32 @@ def phone(request: HttpRequest) -> HttpResponse:
                 for a in grids
             ],
         },
+        "task_points": {
+            row["case"].number: {"lon": row["case"].lon, "lat": row["case"].lat, "grid": row["grid"]}
+            for row in tasks
+            if row["case"].lon is not None
+        },
         "tiles": tile_settings(),
         "self_resolvable": {State.REPORTED, State.TO_FILE},
         "phone_text": {
             "sent": _("已发送"),
             "waiting": _("等待发送"),
-            "failed": _("未能受理"),
-            "saved": _("已保存，等待发送"),
-            "done": _("已提交"),
+            "failed": _("被退回"),
+            "saved": _("已保存，有信号后自动发送"),
+            "done": _("提交成功"),
+            "resend": _("修改后重发"),
+            "discard": _("删除"),
+            "confirm_discard": _("删除后这条内容不会再发送，确定删除吗？"),
+            "cancel": _("取消"),
+            "full": _("待发送的内容已达上限（%(mb)s MB），请到有信号的地方先发送") % {"mb": settings.JINGWU_OUTBOX_MB},
+            "distance": _("距我 %(d)s"),
+            "no_position": _("未获得我的位置"),
+            "shrinking": _("正在压缩照片…"),
+        },
+        "photo_settings": {
+            "long_side": settings.JINGWU_PHOTO_LONG_SIDE,
+            "quality": settings.JINGWU_PHOTO_QUALITY,
+            "outbox_bytes": settings.JINGWU_OUTBOX_MB * 1024 * 1024,
         },
     }
     return render(request, "web/phone.html", context)
@@ -102,9 +158,10 @@ def icon(request: HttpRequest, size: int) -> HttpResponse:
 SERVICE_WORKER = """
 // Jingwu phone service worker: the page and its assets open without signal; API calls are never cached
 // (the page keeps unsent reports in IndexedDB and sends them when the network returns).
-const CACHE = "jingwu-phone-v1";
-const SHELL = ["/phone/", "/static/web/app.css", "/static/web/phone.js", "/static/web/map.js",
-               "/static/htmx/htmx.min.js", "/static/leaflet/leaflet.js", "/static/leaflet/leaflet.css"];
+const CACHE = "jingwu-phone-v2";
+const SHELL = ["/phone/", "/static/weui/style/weui.min.css", "/static/web/mobile.css", "/static/web/phone.js",
+               "/static/web/map.js", "/static/web/map.css", "/static/htmx/htmx.min.js", "/static/leaflet/leaflet.js",
+               "/static/leaflet/leaflet.css"];
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
 });

@@ -77,7 +77,9 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
         options: dict[str, Any] = {"base_url": live_server.url, "locale": "zh-CN"}
         if mobile:
             options.update(
-                viewport={"width": 390, "height": 844},
+                viewport={"width": 390, "height": 844}
+                if size == (1400, 950)
+                else {"width": size[0], "height": size[1]},
                 is_mobile=True,
                 has_touch=True,
                 geolocation={"latitude": 39.045, "longitude": 117.105},

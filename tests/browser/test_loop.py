@@ -41,10 +41,11 @@ def wait_status(page: Any, number: str, status: str) -> None:
 
 def phone_submit(page: Any, number: str, outcome: str) -> None:
     page.goto("/phone/")
-    task = page.locator(f"li.task[data-number='{number}']")
-    task.locator(f"input[name=outcome][value={outcome}]").check()
+    page.click(f"#tasks .task[data-number='{number}']")
+    task = page.locator(f"#task-{number}")
+    task.locator(f"label:has(input[name=outcome][value={outcome}])").click()
     task.locator("input[type=file]").set_input_files(photo((20, 160, 20)))
-    task.locator("button").click()
+    task.locator("button[type=submit]").click()
     page.wait_for_selector("body[data-sent='1']", state="attached")  # no eval: the pages' CSP forbids it
     assert page.inner_text("#outbox-count") == "0"
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_report_made_without_signal_is_sent_once_when_it_returns(cast: Any, new_page: Any, shot: Any) -> None:
     page = new_page("gw_a", mobile=True)
-    page.goto("/phone/")
+    page.goto("/phone/#report")
     page.wait_for_selector("#report-map[data-grids]")
     expect(page.locator("#lon")).not_to_have_value("")  # the phone's GPS position
     page.context.set_offline(True)
@@ -26,6 +26,9 @@ def test_a_report_made_without_signal_is_sent_once_when_it_returns(cast: Any, ne
     page.fill("#report-form textarea[name=description]", "桥下暴露垃圾（离线上报）")
     page.set_input_files("#report-form input[type=file]", photo())
     page.click("#report-submit")
+    page.wait_for_selector("#head-outbox-count:not([hidden])")  # the waiting count, on every page
+    assert page.inner_text("#head-outbox-count") == "1" and page.inner_text("#tab-outbox-count") == "1"
+    page.click("#head-outbox")
     page.wait_for_selector("#outbox .outbox-item.waiting")
     assert page.inner_text("#outbox-count") == "1"
     shot(page, "09-phone-offline-outbox")
@@ -42,6 +45,9 @@ def test_a_report_made_without_signal_is_sent_once_when_it_returns(cast: Any, ne
     assert case.reporter_user == cast["gw_a"] and case.category.code == "06010" and case.attachments.count() == 1
     assert case.status == "to_file"  # a grid worker's report in their own grid
     assert page.inner_text("#outbox-count") == "0" and page.js_errors == []
+    # It shows in 我的上报 at once, with its state, and among the sent items.
+    assert page.locator(f"#mine .mine-item[data-number='{case.number}'] .status").inner_text() == "待立案"
+    assert page.locator("#sentbox .outbox-item.sent").count() == 1
 
 
 def test_two_dispatchers_the_second_sees_a_clear_conflict(cast: Any, new_page: Any, shot: Any) -> None:
