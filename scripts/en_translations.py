@@ -805,6 +805,68 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "回访": "Call back",
+        "评价": "Rating",
+        "满意": "Satisfied",
+        "基本满意": "Mostly satisfied",
+        "不满意": "Not satisfied",
+        "满意度": "Satisfaction",
+        "评价意见": "Comment",
+        "评价时间": "Rated at",
+        "回访时间": "Called back at",
+        "已回访": "Called back",
+        "回访后重新办理": "Reopened after the call back",
+        "市民评价：%(name)s": "Resident's rating: %(name)s",
+        "请选择满意、基本满意或不满意": "Choose satisfied, mostly satisfied or not satisfied",
+        "评价意见不能超过500字": "The comment may be at most 500 characters",
+        "案件办结后才能评价": "A case can be rated once it is closed",
+        "该案件已评价": "This case has been rated already",
+        "该案件没有待回访的不满意评价": "No unsatisfied rating on this case waits for a call back",
+        "已电话回访并解释": "Called and explained",
+        "问题仍未解决": "The problem is still there",
+        "处置不到位": "Not properly handled",
+        "市民评价": "Resident's rating",
+        "待回访": "To call back",
+        "已解释，维持结案": "explained, stays closed",
+        "重新办理": "handle again",
+        "我的反映": "My reports",
+        "进度查询": "Track",
+        "发现路面、环境、设施、安全等问题，请告诉我们。我们会核实、派给责任单位处理，并公开办理进度。": (
+            "Seen a problem with a road, the environment, facilities or safety? Tell us: we check it, send it to"
+            " those responsible and show the progress here."
+        ),
+        "搜索，如 垃圾、井盖、路灯": "Search, e.g. rubbish, manhole, street light",
+        "用我的位置": "Use my position",
+        "或在地图上点击标出位置": "or tap the map to mark the place",
+        "问题描述（可选）": "Description (optional)",
+        "不填写则按所选类别上报": "Left empty, the category says what it is",
+        "正在听…": "Listening…",
+        "语音输入": "Speak",
+        "在本机提交的反映（不需要账号，清除浏览器数据后不再显示）": (
+            "Reports made on this device (no account; they go when the browser's data is cleared)"
+        ),
+        "本机还没有提交过反映": "No reports from this device yet",
+        "去评价": "rate it",
+        "已保存在本机“我的反映”中。也可以截图或扫码保存，用编号和查询码查询办理进度。": (
+            "Saved under My reports on this device. You may also take a screenshot or scan the code; the number"
+            " and the tracking code show the progress."
+        ),
+        "继续反映": "Report another",
+        "处理结果": "Result",
+        "处理后照片": "Photos after handling",
+        "您对处理结果满意吗？": "Are you satisfied with the result?",
+        "意见（可选）；不满意时请说明原因，工作人员会回访": (
+            "Comment (optional); if not satisfied, say why and staff will call you back"
+        ),
+        "提交评价": "Send rating",
+        "您的评价": "Your rating",
+        "工作人员将回访您": "Staff will call you back",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

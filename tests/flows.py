@@ -60,4 +60,9 @@ def to_state(cast: Any, state: str) -> Case:
     c = act(c, "check", cast["gw_a"], outcome="pass", photos=[jpeg()])
     if state == "to_close":
         return c
+    if state == "closed_unsatisfied":  # closed, and its reporter said 不满意: waiting for 回访
+        c = act(c, "close", cast["shiftlead"])
+        services.rate_case(c.pk, rating="unsatisfied", note="仍有垃圾")
+        c.refresh_from_db()
+        return c
     raise ValueError(state)

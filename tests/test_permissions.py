@@ -49,6 +49,7 @@ SOURCE = {
     "urge": "handling",
     "assign": "handling",
     "support_reply": "handling_supported",
+    "revisit": "closed_unsatisfied",
 }
 
 

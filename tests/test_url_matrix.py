@@ -85,6 +85,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "public/report": None,  # POST only (GET redirects to the form)
     "public/receipt/<str:number>": ("/public/receipt/{n}?code={c}", EVERYONE),
     "public/track/": ("/public/track/", EVERYONE),
+    "public/rate": None,  # POST only, with the tracking code
+    # A result photo needs the case's tracking code and a closed case: without them it does not exist.
+    "public/photo/<int:pk>": ("/public/photo/{a}", dict.fromkeys(ROLES, 404)),
+    "public/mine/": ("/public/mine/", EVERYONE),
+    "public/status.json": ("/public/status.json?q={n}:{c}", EVERYONE),
     "public/map/": ("/public/map/", EVERYONE),
     "public/map/data.json": ("/public/map/data.json", EVERYONE),
     "i18n/setlang/": None,  # POST only

@@ -58,6 +58,10 @@ class Action(models.TextChoices):
     # 催办: a reminder to whoever holds a case; it changes neither state nor deadline.
     URGE = "urge", _("催办")
     ASSIGN = "assign", _("指定承办人")
+    # 回访: the centre calls back a reporter who was not satisfied; the case stays closed or is reopened.
+    REVISIT = "revisit", _("回访")
+    # Not a workflow step: the reporter's rating after closure.
+    RATE = "rate", _("评价")
     SUPPORT_REPLY = "support_reply", _("协办反馈")
     # Not a workflow step: a remark on the timeline (staff, or a citizen's update through Open311).
     NOTE = "note", _("备注")
@@ -104,3 +108,9 @@ class AttachmentKind(models.TextChoices):
     FEEDBACK = "feedback", _("处置反馈")
     CHECK = "check", _("核查照片")
     OTHER = "other", _("其他")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")

@@ -120,4 +120,3 @@ def redeliver(
         log.exception("event receiver %s gave up on %s after %d attempts", path, event.ref, attempt + 1)
         return "gave up"
     return "delivered"
-

@@ -20,6 +20,7 @@ from .choices import (
     CaseKind,
     CategoryKind,
     LimitUnit,
+    Satisfaction,
     Source,
     State,
 )
@@ -259,6 +260,11 @@ class Case(models.Model):
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
     escalation_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    # The reporter's rating after closure, and the centre's call back (回访) when they were not satisfied.
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    satisfaction_note = models.CharField(_("评价意见"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    revisited_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     # The domain object that raised this case (a hazard, an alarm, a patrol finding): "app_label.model" and pk.
     origin_kind = models.CharField(_("来源对象类型"), max_length=48, blank=True)

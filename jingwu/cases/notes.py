@@ -21,13 +21,34 @@ CLOSED = gettext_noop("已结案")
 SELF_RESOLVED = gettext_noop("网格员已现场处置")
 DISPATCHED_TO = gettext_noop("已派遣至%(name)s")
 MERGED_INTO = gettext_noop("与案件%(name)s合并办理")
+REVISITED = gettext_noop("已回访")
+REOPENED = gettext_noop("回访后重新办理")
+RATED = gettext_noop("市民评价：%(name)s")
 
 STANDARD = frozenset(
-    {REPORTED, ACCEPTED, WORKER_REPORTED, FILED, NOT_FILED, EXTENDED, HANDLED, REWORK, CHECKED, CLOSED, SELF_RESOLVED}
+    {
+        REPORTED,
+        ACCEPTED,
+        WORKER_REPORTED,
+        FILED,
+        NOT_FILED,
+        EXTENDED,
+        HANDLED,
+        REWORK,
+        CHECKED,
+        CLOSED,
+        SELF_RESOLVED,
+        REVISITED,
+        REOPENED,
+    }
 )
 # Notes written before 已上报 and 已受理 were told apart.
 LEGACY = {"已受理上报": REPORTED}
-PATTERNS = ((re.compile(r"^已派遣至(.+)$"), DISPATCHED_TO), (re.compile(r"^与案件(\S+)合并办理$"), MERGED_INTO))
+PATTERNS = (
+    (re.compile(r"^已派遣至(.+)$"), DISPATCHED_TO),
+    (re.compile(r"^与案件(\S+)合并办理$"), MERGED_INTO),
+    (re.compile(r"^市民评价：(.+)$"), RATED),
+)
 
 
 def dispatched_to(name: str) -> str:
@@ -46,7 +67,8 @@ def public_text(note: str) -> str:
     for pattern, template in PATTERNS:
         m = pattern.match(note)
         if m:
-            return gettext(template) % {"name": m.group(1)}
+            name = gettext(m.group(1)) if template == RATED else m.group(1)  # 满意 is ours; a place name is not
+            return gettext(template) % {"name": name}
     return note
 
 

@@ -85,8 +85,6 @@ def _blank_staff(staff: bool) -> dict[str, Any]:
     }
 
 
-
-
 def staff_case(c: Case, at: datetime, merged_number: str | None = None) -> dict[str, Any]:
     return _case(c, at, True, merged_number)
 

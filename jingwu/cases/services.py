@@ -35,7 +35,7 @@ from jingwu.workcal.services import get_calendar
 
 from . import engine, notes
 from . import photos as photo_lib
-from .choices import OPEN_STATES, Action, AttachmentKind, Source, State
+from .choices import OPEN_STATES, Action, AttachmentKind, Satisfaction, Source, State
 from .events import Change, send_after_commit
 from .models import Attachment, Case, CaseSupport, Category, FilingCondition, Transition, attachment_path
 from .routing import suggest_department
@@ -555,6 +555,8 @@ def offered_steps(case: Case, actor: Any) -> list[engine.Step]:
                 continue
         if step.action == Action.VOID and case.status != State.REPORTED and not (step.roles - {Role.OPERATOR}) & roles:
             continue  # an operator voids obvious spam at 待受理 only (``_h_void``)
+        if step.action == Action.REVISIT and not revisit_due(case):
+            continue
         offered.append(step)
     return offered
 
@@ -702,6 +704,60 @@ def add_note(
     return t
 
 
+def rate_case(ref: Any, *, rating: str, note: str = "", actor: Any = None) -> Case:
+    """The reporter's rating of a closed case (满意/基本满意/不满意) with an optional comment, once. The caller
+    has checked that this is the reporter (the tracking code, or their account). A 不满意 puts the case in the
+    centre's 待回访 queue. Not a step: the case stays as it is, and its version with it."""
+    if rating not in Satisfaction.values:
+        raise Invalid(gettext("请选择满意、基本满意或不满意"), code="invalid_rating")
+    note = textlib.check((note or "").strip(), "note")
+    if len(note) > 500:
+        raise Invalid(gettext("评价意见不能超过500字"), code="note_too_long")
+    from django.contrib.auth.models import AnonymousUser
+
+    acting = resolve(actor if actor is not None else AnonymousUser())
+    with transaction.atomic():
+        case = get_case(ref, for_update=True)
+        if case.status != State.CLOSED:
+            raise InvalidState(gettext("案件办结后才能评价"))
+        if case.rated_at is not None:
+            raise Conflict(gettext("该案件已评价"), code="already_rated")
+        now = clock.now()
+        label = Satisfaction(rating).label
+        case.satisfaction, case.satisfaction_note, case.rated_at = rating, note, now
+        Case.objects.filter(pk=case.pk).update(
+            satisfaction=rating, satisfaction_note=note, rated_at=now, updated_at=now
+        )
+        seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
+        t = Transition.objects.create(
+            case=case,
+            seq=seq,
+            action=Action.RATE,
+            from_state=case.status,
+            to_state=case.status,
+            actor=acting.user if acting.user_id else None,
+            actor_name=acting.name[:64],
+            role=Role.PUBLIC,
+            at=now,
+            outcome=rating,
+            note=note,
+            public_note=notes.RATED % {"name": label},
+            deadline_before=case.due_at,
+            deadline_after=case.due_at,
+            data={"satisfaction": rating},
+        )
+        audit.record(
+            "case.rate",
+            "case",
+            case.number or case.pk,
+            actor=acting.user,
+            role=Role.PUBLIC,
+            data={"satisfaction": rating},
+        )
+        _announce(case, t, engine.change_for(CASE, case, t, acting))
+    return case
+
+
 # Each hook adjusts the case for its action before the state changes; it may raise a ServiceError.
 
 
@@ -809,6 +865,26 @@ def _h_support_reply(case: Case, d: ActionInput, now: datetime, acting: Acting, 
 def _h_urge(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     t.department = case.department
     t.data = {"due_at": case.due_at.isoformat() if case.due_at else None, "state": case.status}
+
+
+def revisit_due(case: Case) -> bool:
+    """A 不满意 rating waits for the centre's call back (回访)."""
+    return case.satisfaction == Satisfaction.UNSATISFIED and case.revisited_at is None
+
+
+def _h_revisit(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
+    if not revisit_due(case):
+        raise InvalidState(gettext("该案件没有待回访的不满意评价"))
+    case.revisited_at = now
+    t.data = {"satisfaction": case.satisfaction, "outcome": d.outcome}
+    if d.outcome == "reopen":
+        # Handled again from dispatch: the earlier closing no longer stands.
+        case.closed_at = case.feedback_at = None
+        case.handled_on_time = None
+        case.handler = None
+        t.public_note = t.public_note or notes.REOPENED
+    else:
+        t.public_note = t.public_note or notes.REVISITED
 
 
 def _h_return(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
@@ -945,6 +1021,7 @@ HOOKS: dict[str, engine.Hook] = {
     Action.URGE: _h_urge,
     Action.ASSIGN: _h_assign,
     Action.SUPPORT_REPLY: _h_support_reply,
+    Action.REVISIT: _h_revisit,
 }
 
 
@@ -1029,7 +1106,7 @@ CASE = engine.register(
             "reporter": _scope_reporter,
         },
         outcomes=ACTIONS_WITH_OUTCOME,
-        not_steps=frozenset({Action.REPORT, Action.NOTE}),
+        not_steps=frozenset({Action.REPORT, Action.NOTE, Action.RATE}),
         raised_by=lambda case: case.reporter_user_id,
         lookup_field="number",
     )

@@ -123,6 +123,18 @@ STEPS: tuple[Step, ...] = (
         needs_reason=True,
         counts_as="催办数",
     ),
+    # 回访 after a 不满意 rating: the call is recorded and the case stays closed, or (a shift lead) it is reopened
+    # for dispatch. Offered only while a 不满意 waits for its call (the service checks).
+    Step(A.REVISIT, _s(S.CLOSED), S.CLOSED, _r(R.OPERATOR, R.SHIFT_LEAD), outcome="explained", needs_reason=True),
+    Step(
+        A.REVISIT,
+        _s(S.CLOSED),
+        S.TO_DISPATCH,
+        _r(R.SHIFT_LEAD),
+        outcome="reopen",
+        needs_reason=True,
+        counts_as="回访重办",
+    ),
     # 督办: the scheduler (or a leader) escalates a late case; the state and its deadline stay as they are.
     Step(A.ESCALATE, frozenset(OPEN_STATES), "", _r(R.SYSTEM, R.LEADER), needs_reason=True, counts_as="督办数"),
 )
@@ -161,7 +173,11 @@ SOURCES_BY_ROLE: dict[str, tuple[str, ...]] = {
     R.DEPUTY: ("petition",),
 }
 
-ACTIONS_WITH_OUTCOME: dict[str, tuple[str, ...]] = {A.VERIFY: ("confirmed", "not_found"), A.CHECK: ("pass", "fail")}
+ACTIONS_WITH_OUTCOME: dict[str, tuple[str, ...]] = {
+    A.VERIFY: ("confirmed", "not_found"),
+    A.CHECK: ("pass", "fail"),
+    A.REVISIT: ("explained", "reopen"),
+}
 
 
 def find_step(state: str, action: str, outcome: str = "") -> Step | None:

@@ -25,6 +25,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     Action.SUSPEND: (gettext_noop("需长期整治"), gettext_noop("资金未落实"), gettext_noop("涉及规划调整")),
     Action.VERIFY: (gettext_noop("现场未发现问题"), gettext_noop("已自行消失")),
     Action.ESCALATE: (gettext_noop("超期未处置"), gettext_noop("群众反复反映"), gettext_noop("领导交办")),
+    Action.REVISIT: (gettext_noop("已电话回访并解释"), gettext_noop("问题仍未解决"), gettext_noop("处置不到位")),
     Action.URGE: (gettext_noop("临近处置时限"), gettext_noop("群众催问"), gettext_noop("请加快办理")),
     Action.SUPPORT_REPLY: (
         gettext_noop("已配合完成"),

@@ -160,6 +160,7 @@ SERVICE_WORKER = """
 // (the page keeps unsent reports in IndexedDB and sends them when the network returns).
 const CACHE = "jingwu-phone-v2";
 const SHELL = ["/phone/", "/static/weui/style/weui.min.css", "/static/web/mobile.css", "/static/web/phone.js",
+               "/static/web/photo.js",
                "/static/web/map.js", "/static/web/map.css", "/static/htmx/htmx.min.js", "/static/leaflet/leaflet.js",
                "/static/leaflet/leaflet.css"];
 self.addEventListener("install", (e) => {

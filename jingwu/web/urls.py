@@ -38,6 +38,10 @@ urlpatterns = [
     path("public/report", public.report, name="report"),
     path("public/receipt/<str:number>", public.receipt, name="receipt"),
     path("public/track/", public.track, name="track"),
+    path("public/rate", public.rate, name="rate"),
+    path("public/photo/<int:pk>", public.public_photo, name="public_photo"),
+    path("public/mine/", public.mine, name="public_mine"),
+    path("public/status.json", public.status_json, name="public_status"),
     path("public/map/", public.public_map, name="public_map"),
     path("public/map/data.json", public.public_map_data, name="public_map_data"),
 ]

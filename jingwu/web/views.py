@@ -62,6 +62,8 @@ QUEUES: list[tuple[str, str, Q]] = [
     ("to_close", gettext_noop("待结案"), Q(status=State.TO_CLOSE)),
     ("extension", gettext_noop("延期申请"), Q(status=State.HANDLING, pending_extension__isnull=False)),
     ("handling", gettext_noop("处置中"), Q(status=State.HANDLING)),
+    # A reporter who was not satisfied waits for a call back (回访).
+    ("revisit", gettext_noop("待回访"), Q(status=State.CLOSED, satisfaction="unsatisfied", revisited_at__isnull=True)),
 ]
 
 

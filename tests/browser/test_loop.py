@@ -54,7 +54,7 @@ def test_the_whole_loop_through_the_pages(cast: Any, new_page: Any, shot: Any) -
     # A citizen reports with a photo.
     citizen = new_page()
     citizen.goto("/public/")
-    citizen.select_option("#public-category", "matter:06010")
+    citizen.click("#cat-grid label[data-value='matter:06010']")
     citizen.wait_for_selector("#public-map[data-grids]")
     citizen.click("#public-map", position={"x": 120, "y": 80})
     assert citizen.input_value("#lon") and citizen.input_value("#lat")

@@ -183,29 +183,7 @@
     };
   }
 
-  // --- photos made for weak signal: shrunk, re-encoded (no EXIF), with when and where kept as data -----
-  function shrink(file) {
-    var meta = {taken_at: new Date(file.lastModified || Date.now()).toISOString()};
-    if (here) { meta.lon = here[0]; meta.lat = here[1]; }
-    if (!/^image\//.test(file.type) || !window.createImageBitmap) {
-      return Promise.resolve({name: file.name, blob: file, meta: meta});
-    }
-    return createImageBitmap(file).then(function (img) {
-      var scale = Math.min(1, PHOTO.long_side / Math.max(img.width, img.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.max(1, Math.round(img.width * scale));
-      canvas.height = Math.max(1, Math.round(img.height * scale));
-      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-      if (img.close) img.close();
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) {
-          var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
-          // A photo that is already small stays as it is if re-encoding would not make it smaller.
-          resolve(blob && (blob.size < file.size || scale < 1) ? {name: name, blob: blob, meta: meta} : {name: file.name, blob: file, meta: meta});
-        }, "image/jpeg", PHOTO.quality / 100);
-      });
-    }).catch(function () { return {name: file.name, blob: file, meta: meta}; });
-  }
+  function shrink(file) { return window.JingwuPhoto.shrink(file, PHOTO, here); }
 
   // --- sending ----------------------------------------------------------------------------------------
   function status() {
