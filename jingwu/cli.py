@@ -17,6 +17,7 @@ COMMANDS = {
     "export-grids": ("export_grids", "export regions and grids as GeoJSON"),
     "create-admin": ("create_admin", "create an administrator: USERNAME --role system|security|audit --name NAME"),
     "workflow-diagram": ("workflow_diagram", "print the workflow table as a Mermaid diagram"),
+    "vapid-keys": ("vapid_keys", "make a VAPID key pair for Web Push notifications"),
     "migrate": ("migrate", "create or update the database tables"),
     "open311-key": ("open311_key", "Open311 client keys: create NAME | list | revoke NAME"),
     "token": ("token", "API tokens: create USERNAME [--name N] | list [USERNAME] | revoke PREFIX"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "jingwu.cases",
     "jingwu.open311",
     "jingwu.web",
+    "jingwu.notify",
     "jingwu.ops",
 ]
 
@@ -306,6 +308,35 @@ JINGWU_PERSONAL_DATA_DAYS = envint("JINGWU_PERSONAL_DATA_DAYS", 3 * 365)
 JINGWU_EXPORT_SYNC_ROWS = envint("JINGWU_EXPORT_SYNC_ROWS", 5000)
 # The scheduler's warning before a deadline (working or continuous, as the case runs).
 JINGWU_WARN_BEFORE_MIN = envint("JINGWU_WARN_BEFORE_MIN", 30)
+
+# --- notifications (notify/): in-app always; e-mail, Web Push and SMS when set up -----------------------
+# The site's address for links in e-mail and push messages.
+JINGWU_SITE_URL = env("JINGWU_SITE_URL", "http://127.0.0.1:8000")
+# Which channels each event goes on: a JSON object, event → list of channels (notify/rules.py has the events
+# and the defaults), e.g. {"escalated": ["inapp", "sms"]}.
+JINGWU_NOTIFY_RULES = json.loads(env("JINGWU_NOTIFY_RULES", "{}"))
+JINGWU_NOTIFY_EMAIL = envbool("JINGWU_NOTIFY_EMAIL", False)
+EMAIL_HOST = env("JINGWU_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("JINGWU_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("JINGWU_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("JINGWU_EMAIL_PASSWORD")
+EMAIL_USE_TLS = envbool("JINGWU_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("JINGWU_EMAIL_FROM", "jingwu@localhost")
+# Web Push (VAPID, RFC 8292): `jingwu vapid-keys` makes a pair.
+JINGWU_VAPID_PRIVATE_KEY = env("JINGWU_VAPID_PRIVATE_KEY")
+JINGWU_VAPID_PUBLIC_KEY = env("JINGWU_VAPID_PUBLIC_KEY")
+JINGWU_VAPID_SUBJECT = env("JINGWU_VAPID_SUBJECT", "mailto:admin@localhost")
+# Push services are public HTTPS servers; an intranet one (or a test's) must be allowed explicitly.
+JINGWU_PUSH_ALLOW_PRIVATE = envbool("JINGWU_PUSH_ALLOW_PRIVATE", False)
+# SMS (notify/sms.py): aliyun or tencent, with the account's keys, signature name and template.
+JINGWU_SMS_PROVIDER = env("JINGWU_SMS_PROVIDER")
+JINGWU_SMS_KEY_ID = env("JINGWU_SMS_KEY_ID")
+JINGWU_SMS_KEY_SECRET = env("JINGWU_SMS_KEY_SECRET")
+JINGWU_SMS_SIGN_NAME = env("JINGWU_SMS_SIGN_NAME", "智慧精武")
+JINGWU_SMS_TEMPLATE = env("JINGWU_SMS_TEMPLATE")
+JINGWU_SMS_APP_ID = env("JINGWU_SMS_APP_ID")
+JINGWU_SMS_ENDPOINT = env("JINGWU_SMS_ENDPOINT")
 
 # --- transport security, from the environment (check --deploy is clean with JINGWU_PRODUCTION=true) ------
 # JINGWU_HTTPS: the site is reached over TLS (directly, or through a proxy: set JINGWU_BEHIND_PROXY so that

@@ -867,6 +867,43 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "消息通知": "Notifications",
+        "接收人": "Recipient",
+        "标题": "Title",
+        "链接": "Link",
+        "已读时间": "Read at",
+        "消息": "Messages",
+        "渠道": "Channel",
+        "尝试次数": "Attempts",
+        "发送时间": "Sent at",
+        "消息投递": "Deliveries",
+        "推送地址": "Push endpoint",
+        "订阅时间": "Subscribed at",
+        "推送订阅": "Push subscriptions",
+        "新任务": "New task",
+        "新派遣案件": "New case dispatched to you",
+        "协办请求": "Your support is asked",
+        "案件被回退，待改派": "A case was returned and waits for re-dispatch",
+        "核查未通过，需返工": "The check failed: rework needed",
+        "您被指定为承办人": "You were named the handler",
+        "收到督办": "Escalated to you",
+        "收到催办": "A reminder",
+        "案件即将超时": "A deadline is close",
+        "市民不满意，待回访": "A resident is not satisfied: call back",
+        "全部标为已读": "Mark all read",
+        "暂无消息": "No messages",
+        "只接受POST": "POST only",
+        "推送订阅无效": "Invalid push subscription",
+        "推送地址必须是公网HTTPS地址": "The push endpoint must be a public HTTPS address",
+        "消息提醒（新任务、督办、即将超时）": "Alerts (new tasks, escalations, deadlines)",
+        "已开启": "On",
+        "开启": "Turn on",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -73,6 +73,13 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "desk/": ("/desk/", page("h_env")),
     "desk/export": ("/desk/export?format=csv", page("h_env")),
     "exports/": ("/exports/", page(*STAFF)),
+    "notifications/": ("/notifications/", page(*STAFF)),
+    "notifications/badge": ("/notifications/badge", page(*STAFF)),
+    "notifications/read-all": ("/notifications/read-all", {**page(*STAFF), **dict.fromkeys(STAFF, 302)}),
+    # One's own notifications only: another's does not exist.
+    "notifications/<int:pk>/": ("/notifications/999999/", {**page(*STAFF), **dict.fromkeys(STAFF, 404)}),
+    "push/key": ("/push/key", page(*STAFF)),
+    "push/subscribe": ("/push/subscribe", {**page(*STAFF), **dict.fromkeys(STAFF, 405)}),
     # Only the one who asked may fetch an export: for anyone else it does not exist.
     "exports/<int:pk>/": ("/exports/999999/", {**page(*STAFF), **dict.fromkeys(STAFF, 404)}),
     "overview/": ("/overview/", page("leader", "admin", "shiftlead")),

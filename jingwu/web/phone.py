@@ -170,6 +170,18 @@ self.addEventListener("activate", (e) => {
   e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
+// A push message (new task, 督办, deadline close): shown as a notification; a tap opens its page.
+self.addEventListener("push", (e) => {
+  let data = {};
+  try { data = e.data ? e.data.json() : {}; } catch (err) { data = {title: e.data ? e.data.text() : ""}; }
+  e.waitUntil(self.registration.showNotification(data.title || "智慧精武", {
+    body: data.body || "", data: {url: data.url || "/phone/"}, icon: "/phone/icon-192.png", tag: data.url || "jingwu"
+  }));
+});
+self.addEventListener("notificationclick", (e) => {
+  e.notification.close();
+  e.waitUntil(self.clients.openWindow(e.notification.data.url || "/phone/"));
+});
 self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== "GET" || url.pathname.startsWith("/api/")) return;

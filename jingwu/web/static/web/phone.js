@@ -434,6 +434,29 @@
     });
   }
 
+  // Web Push for the installed app: offered when the server has VAPID keys and the browser can do it.
+  function b64ToBytes(s) {
+    var raw = atob((s + "===".slice((s.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+  }
+  if ("serviceWorker" in navigator && "PushManager" in window) {
+    fetch("/push/key", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+      if (!d.key) return;
+      var cell = document.getElementById("push-cell"), button = document.getElementById("push-enable");
+      cell.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.serviceWorker.ready.then(function (reg) {
+          return reg.pushManager.subscribe({userVisibleOnly: true, applicationServerKey: b64ToBytes(d.key)});
+        }).then(function (sub) {
+          return fetch("/push/subscribe", {method: "POST", credentials: "same-origin", body: JSON.stringify(sub.toJSON()),
+                                            headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()}});
+        }).then(function (r) {
+          if (r.ok) { button.textContent = button.dataset.on; button.disabled = true; }
+        }).catch(function () {});
+      });
+    }).catch(function () {});
+  }
+
   window.addEventListener("hashchange", show);
   window.addEventListener("online", function () { status(); flush(); });
   window.addEventListener("offline", status);

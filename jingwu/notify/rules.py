@@ -1,0 +1,92 @@
+"""Who is told what: the events of the loop, the people each concerns, and the channels per event.
+
+The channels per event are configuration (``JINGWU_NOTIFY_RULES``, a JSON object event → channels); these are
+the defaults. In-app is always on. A channel that is not set up (no mail server, no VAPID keys, no SMS
+provider) is skipped, not failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_noop
+
+from jingwu.cases.choices import Action, State
+from jingwu.cases.models import Case, CaseSupport, Transition
+from jingwu.org.choices import Role
+from jingwu.org.models import GridAssignment, Person, PersonRole
+
+# event → (title, default channels)
+EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "task": (gettext_noop("新任务"), ("inapp", "webpush")),
+    "dispatched": (gettext_noop("新派遣案件"), ("inapp", "email")),
+    "support": (gettext_noop("协办请求"), ("inapp", "email")),
+    "returned": (gettext_noop("案件被回退，待改派"), ("inapp",)),
+    "rework": (gettext_noop("核查未通过，需返工"), ("inapp", "email", "webpush")),
+    "assigned": (gettext_noop("您被指定为承办人"), ("inapp", "webpush")),
+    "escalated": (gettext_noop("收到督办"), ("inapp", "email", "webpush", "sms")),
+    "urged": (gettext_noop("收到催办"), ("inapp", "webpush", "sms")),
+    "due_soon": (gettext_noop("案件即将超时"), ("inapp", "webpush")),
+    "revisit": (gettext_noop("市民不满意，待回访"), ("inapp",)),
+}
+
+
+def channels_for(event: str) -> tuple[str, ...]:
+    configured: dict[str, Any] = getattr(settings, "JINGWU_NOTIFY_RULES", {}) or {}
+    chosen = configured.get(event, EVENTS[event][1])
+    return tuple(dict.fromkeys(["inapp", *chosen]))
+
+
+def _people(role: str, **where: Any) -> list[Person]:
+    extra = PersonRole.objects.filter(role=role).values("person_id")
+    return list(
+        Person.objects.filter(Q(role=role) | Q(pk__in=extra), user__is_active=True, **where).select_related("user")
+    )
+
+
+def holders(case: Case) -> list[Person]:
+    """Whoever has the case in hand now."""
+    if case.status in (State.VERIFYING, State.TO_CHECK) and case.grid_id:
+        ids = GridAssignment.objects.filter(grid_id=case.grid_id).values("person_id")
+        return list(Person.objects.filter(pk__in=ids, user__is_active=True).select_related("user"))
+    if case.status == State.HANDLING and case.department_id:
+        if case.handler_id and case.handler is not None:
+            return [case.handler]
+        return _people(Role.HANDLER, department_id=case.department_id)
+    by_state = {
+        State.REPORTED: Role.OPERATOR,
+        State.TO_FILE: Role.SHIFT_LEAD,
+        State.TO_CLOSE: Role.SHIFT_LEAD,
+        State.TO_DISPATCH: Role.DISPATCHER,
+        State.RETURNED: Role.DISPATCHER,
+    }
+    role = by_state.get(State(case.status)) if case.status in State.values else None
+    return _people(role) if role else []
+
+
+def events_for(change: Any, case: Case, record: Transition | None) -> list[tuple[str, list[Person]]]:
+    """The events one step of the loop makes, each with the people it concerns."""
+    action, out = change.action, []
+    if change.to_state != change.from_state and change.to_state in (State.VERIFYING, State.TO_CHECK):
+        out.append(("task", holders(case)))
+    if action == Action.CHECK and change.outcome == "fail":
+        out.append(("rework", holders(case)))
+    if action == Action.DISPATCH:
+        out.append(("dispatched", _people(Role.HANDLER, department_id=case.department_id)))
+        helpers = CaseSupport.objects.filter(case=case).values("department_id")
+        out.append(("support", _people(Role.HANDLER, department_id__in=helpers)))
+    if action == Action.RETURN:
+        out.append(("returned", _people(Role.DISPATCHER)))
+    if action == Action.ASSIGN and case.handler is not None:
+        out.append(("assigned", [case.handler]))
+    if action == Action.ESCALATE:
+        out.append(("escalated", holders(case)))
+    if action == Action.URGE:
+        out.append(("urged", holders(case)))
+    if action == Action.NOTE and record is not None and (record.data or {}).get("warning") == "due_soon":
+        out.append(("due_soon", holders(case)))
+    if action == Action.RATE and change.outcome == "unsatisfied":
+        out.append(("revisit", _people(Role.OPERATOR) + _people(Role.SHIFT_LEAD)))
+    return out
