@@ -58,6 +58,13 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
         assert Transition.objects.filter(
             case=support.case_id, action="support_reply", department=support.department_id
         ).exists()
+    # Reporters rate closed cases; the centre called back those who were not satisfied, nearly all of them.
+    rated = Case.objects.exclude(rated_at=None)
+    assert rated.count() >= 5 and set(rated.values_list("satisfaction", flat=True)) <= {
+        "satisfied",
+        "basic",
+        "unsatisfied",
+    }
     assert by_status.get("reported", 0) + by_status.get("to_file", 0) >= 3 and by_status.get("to_dispatch", 0) >= 1
     # Reports of the past come at working times the calendar knows.
     assert get_calendar() is not None

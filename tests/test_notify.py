@@ -90,6 +90,17 @@ def test_each_event_reaches_the_people_it_concerns_once(cast: Any, at: Any) -> N
     assert told(cast["h_env"])[-1] == "rework"
 
 
+def test_loading_history_notifies_nobody(cast: Any, at: Any) -> None:
+    from jingwu.notify.receivers import quiet
+
+    with quiet(), events():  # the demo's year, an import: the events run, nobody is told
+        act(public_report(cast), "send_to_verify", cast["operator"])
+    assert told(cast["gw_a"]) == []
+    with events():
+        act(public_report(cast, client_key="now"), "send_to_verify", cast["operator"])
+    assert told(cast["gw_a"]) == ["task"]
+
+
 def test_a_deadline_close_and_a_dissatisfied_citizen_are_told(cast: Any, at: Any) -> None:
     from datetime import timedelta
 

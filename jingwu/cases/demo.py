@@ -457,8 +457,27 @@ class Simulator:
                 return case
         if not go(late(stage["to_check"]), "check", self.t.grid_worker[grid.pk], outcome="pass", photos=[photo(6)]):
             return case
-        go(late(stage["to_close"]), "close", lead)
+        if go(late(stage["to_close"]), "close", lead) and source in (Source.PUBLIC, Source.HOTLINE):
+            self.rate(case, at, horizon, random.Random(case.pk * 7))
         return case
+
+    def rate(self, case: Case, at: datetime, horizon: datetime, side: random.Random) -> None:
+        """Most reporters rate; a few are not satisfied, and the centre calls nearly all of them back."""
+        if side.random() > 0.65:
+            return
+        rating = side.choices(["satisfied", "basic", "unsatisfied"], weights=[80, 14, 6])[0]
+        when = self.later(at, side.uniform(60, 3000))
+        if when > horizon:
+            return
+        with clock.frozen_at(when):
+            services.rate_case(case.pk, rating=rating, note="处理及时" if rating == "satisfied" else "")
+        if rating == "unsatisfied" and side.random() < 0.9:
+            later = self.later(when, side.uniform(30, 600))
+            if later <= horizon:
+                fresh = Case.objects.get(pk=case.pk)
+                self.act(
+                    later, fresh, "revisit", self.t.users["operator"], outcome="explained", note="已电话回访并解释"
+                )
 
 
 def load_cases(
@@ -486,6 +505,15 @@ def load_cases(
     times = [t0.astimezone(cal.tz).replace(hour=rng.randint(7, 19), minute=rng.randrange(60)) for t0 in times]
     times.sort()
     made = 0
+    from jingwu.notify.receivers import quiet
+
+    with quiet():  # a year of history is not news: today's work below notifies as it would
+        made = _load_year(sim, times, end, progress)
+    return made + _load_today(sim, rng, cal, end, open_today, overdue, fresh)
+
+
+def _load_year(sim: Simulator, times: list[datetime], end: datetime, progress: Callable[[int], None] | None) -> int:
+    made = 0
     for i in range(0, len(times), 100):
         with transaction.atomic():
             for at in times[i : i + 100]:
@@ -496,6 +524,13 @@ def load_cases(
                     continue
         if progress:
             progress(made)
+    return made
+
+
+def _load_today(
+    sim: Simulator, rng: random.Random, cal: Any, end: datetime, open_today: int, overdue: int, fresh: int
+) -> int:
+    made = 0
     # Today's open work: reported during the last working day, stopped wherever the clock stands now; and a
     # few dispatched days ago that their departments let run past the deadline, so the overdue views show.
     with transaction.atomic():

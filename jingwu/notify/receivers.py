@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,9 +18,21 @@ from jingwu.org.choices import Role
 from . import rules
 from .models import Delivery, Notification
 
+_quiet = threading.local()
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """No notifications for what happens inside: loading a year of history (the demo, an import) is not news."""
+    _quiet.on = True
+    try:
+        yield
+    finally:
+        _quiet.on = False
+
 
 def on_case_changed(signal: Any = None, sender: Any = None, change: Any = None, **kwargs: Any) -> None:
-    if change is None:
+    if change is None or getattr(_quiet, "on", False):
         return
     case = Case.objects.select_related("handler").filter(pk=change.object_id).first()
     if case is None:
