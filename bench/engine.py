@@ -63,20 +63,36 @@ def main() -> None:
             kw["photos"] = [SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg")]
         return services.perform(c.pk, action, actor=actor, version=c.version, data=services.ActionInput(**kw))
 
-    steps = 0
-    with clock.frozen_at(datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
-        started = time.perf_counter()
-        for i in range(args.cases):
-            c = services.report_case(actor=gw, lon=IN_A[0], lat=IN_A[1], description=f"垃圾 {i}",
-                                     category="matter:06010").case
-            c = step(c, "file", lead)
-            c = step(c, "dispatch", disp, department="W07")
-            c = step(c, "feedback", handler, photos=True)
-            c = step(c, "check", gw, outcome="pass", photos=True)
-            c = step(c, "close", lead)
-            steps += 5
-        engine_s = time.perf_counter() - started
-    ids = list(Case.objects.values_list("id", flat=True))
+    from contextlib import nullcontext
+
+    from jingwu.notify.models import Notification
+    from jingwu.notify.receivers import quiet
+
+    def loop(n: int, tag: str, notifying: bool) -> float:
+        """n cases through the loop; with ``notifying`` false the notification receiver stays silent."""
+        with clock.frozen_at(datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))), (
+            nullcontext() if notifying else quiet()
+        ):
+            started = time.perf_counter()
+            for i in range(n):
+                c = services.report_case(actor=gw, lon=IN_A[0], lat=IN_A[1], description=f"垃圾 {tag}{i}",
+                                         category="matter:06010").case
+                c = step(c, "file", lead)
+                c = step(c, "dispatch", disp, department="W07")
+                c = step(c, "feedback", handler, photos=True)
+                c = step(c, "check", gw, outcome="pass", photos=True)
+                c = step(c, "close", lead)
+            return time.perf_counter() - started
+
+    steps = 5 * args.cases
+    # Notifications: the same loop with the receiver silent (the baseline) and speaking, interleaved in
+    # halves so that the machine's drift falls on both alike.
+    half = max(1, args.cases // 2)
+    silent_s = loop(half, "s", False) + loop(half, "t", False)
+    told_before = Notification.objects.count()
+    engine_s = loop(half, "n", True) + loop(half, "m", True)
+    told = Notification.objects.count() - told_before
+    ids = list(Case.objects.values_list("id", flat=True))[: args.cases]
     started = time.perf_counter()
     raw = 0
     with connection.cursor() as cur:
@@ -99,7 +115,9 @@ def main() -> None:
                 raw += 1
     raw_s = time.perf_counter() - started
     line("engine steps (report + 5 steps per case, 2 with a photo)", f"{steps / engine_s:,.0f} steps/s",
-         f"{args.cases} cases, {engine_s * 1000 / (steps + args.cases):.2f} ms per write")
+         f"{args.cases} cases, {engine_s * 1000 / (steps + args.cases):.2f} ms per write, {told:,} notifications")
+    line("the same with notifications silent", f"{steps / silent_s:,.0f} steps/s",
+         f"notifying / silent = {engine_s / silent_s:.2f}× the time")
     line("raw lock + update + 2 inserts per step", f"{raw / raw_s:,.0f} steps/s",
          f"engine / raw = {(engine_s / steps) / (raw_s / raw):.1f}× the time per step")
 

@@ -22,7 +22,9 @@ def deliver(delivery_id: int) -> str:
     from .channels import CHANNELS, Skip
 
     with transaction.atomic():
-        rows = Delivery.objects.select_for_update().select_related("notification__user", "notification__case")
+        rows = Delivery.objects.select_for_update(of=("self",)).select_related(
+            "notification__user", "notification__case"
+        )
         d = rows.filter(pk=delivery_id).first()
         if d is None or d.status != Delivery.Status.PENDING:
             return d.status if d else "gone"  # sent already: a repeated task sends nothing twice
