@@ -32,19 +32,51 @@ def quiet() -> Iterator[None]:
 
 
 def on_case_changed(signal: Any = None, sender: Any = None, change: Any = None, **kwargs: Any) -> None:
-    if change is None or getattr(_quiet, "on", False):
+    if change is None or getattr(_quiet, "on", False) or not rules.may_tell(change):
         return
     case = Case.objects.select_related("handler").filter(pk=change.object_id).first()
     if case is None:
         return
-    record = Transition.objects.filter(pk=change.transition_id).first() if change.transition_id else None
+    # Only a remark needs its record (is it the scheduler's deadline warning?).
+    record = (
+        Transition.objects.filter(pk=change.transition_id).first()
+        if change.transition_id and change.action == "note"
+        else None
+    )
+    from .channels import available
+
     for event, people in rules.events_for(change, case, record):
-        for person in people:
-            if change.actor and person.user.get_username() == change.actor:
-                continue  # nobody is told of their own action
-            # A grid worker opens the task on the phone; everyone else the case page.
-            url = f"/phone/#task/{case.number}" if person.role == Role.GRID_WORKER else f"/cases/{case.number}/"
-            notify(person.user, event, f"{change.transition_id}:{event}", case, url)
+        # Nobody is told of their own action. A grid worker opens the task on the phone, others the case page.
+        told = [p for p in people if not (change.actor and p.user.get_username() == change.actor)]
+        key = f"{change.transition_id}:{event}"
+        if not set(rules.channels_for(event)) & available():
+            # In-app only: one INSERT for everyone, a repeated event skipped by the unique key.
+            Notification.objects.bulk_create(
+                [_row(p.user, event, key, case, _url(p, case)) for p in told], ignore_conflicts=True
+            )
+            continue
+        for person in told:
+            notify(person.user, event, key, case, _url(person, case))
+
+
+def _url(person: Any, case: Case) -> str:
+    return f"/phone/#task/{case.number}" if person.role == Role.GRID_WORKER else f"/cases/{case.number}/"
+
+
+def _row(user: Any, event: str, key: str, case: Case | None, url: str) -> Notification:
+    title = rules.EVENTS[event][0]
+    with override("zh-hans"):  # stored as sent; the pages show the title in the reader's language
+        text = _(title)
+    return Notification(
+        user=user,
+        key=key[:64],
+        event=event,
+        title=text,
+        body=f"{case.number} · {case.description[:80]}" if case is not None else "",
+        url=url or (f"/cases/{case.number}/" if case is not None else ""),
+        case=case,
+        created_at=clock.now(),
+    )
 
 
 def _enqueue(pk: int) -> Any:
@@ -57,22 +89,10 @@ def notify(user: Any, event: str, key: str, case: Case | None = None, url: str =
     """One notification for this person and event, delivered on the event's channels; None if it exists."""
     from .channels import available
 
-    title, _channels = rules.EVENTS[event]
-    with override("zh-hans"):  # stored as written for the person; the pages show them as stored
-        text = _(title)
-        body = f"{case.number} · {case.description[:80]}" if case is not None else ""
     try:
         with transaction.atomic():
-            n = Notification.objects.create(
-                user=user,
-                key=key[:64],
-                event=event,
-                title=text,
-                body=body,
-                url=url or (f"/cases/{case.number}/" if case is not None else ""),
-                case=case,
-                created_at=clock.now(),
-            )
+            n = _row(user, event, key, case, url)
+            n.save(force_insert=True)
     except IntegrityError:
         return None  # told already
     for channel in rules.channels_for(event):

@@ -66,6 +66,19 @@ def holders(case: Case) -> list[Person]:
     return _people(role) if role else []
 
 
+# The steps that can tell anyone anything; every other step costs the receiver nothing but this look-up.
+TELLING = frozenset({Action.DISPATCH, Action.RETURN, Action.ASSIGN, Action.ESCALATE, Action.URGE, Action.NOTE})
+
+
+def may_tell(change: Any) -> bool:
+    return (
+        change.action in TELLING
+        or (change.action == Action.CHECK and change.outcome == "fail")
+        or (change.action == Action.RATE and change.outcome == "unsatisfied")
+        or (change.to_state != change.from_state and change.to_state in (State.VERIFYING, State.TO_CHECK))
+    )
+
+
 def events_for(change: Any, case: Case, record: Transition | None) -> list[tuple[str, list[Person]]]:
     """The events one step of the loop makes, each with the people it concerns."""
     action, out = change.action, []
