@@ -327,7 +327,9 @@ DEFAULT_FROM_EMAIL = env("JINGWU_EMAIL_FROM", "jingwu@localhost")
 JINGWU_VAPID_PRIVATE_KEY = env("JINGWU_VAPID_PRIVATE_KEY")
 JINGWU_VAPID_PUBLIC_KEY = env("JINGWU_VAPID_PUBLIC_KEY")
 JINGWU_VAPID_SUBJECT = env("JINGWU_VAPID_SUBJECT", "mailto:admin@localhost")
-# Push services are public HTTPS servers; an intranet one (or a test's) must be allowed explicitly.
+# Push services: the browsers' own are known (notify/views.py); others by host name, comma-separated. An
+# intranet one over plain HTTP (or a test's) must be allowed explicitly.
+JINGWU_PUSH_HOSTS = [h.strip().lower() for h in env("JINGWU_PUSH_HOSTS").split(",") if h.strip()]
 JINGWU_PUSH_ALLOW_PRIVATE = envbool("JINGWU_PUSH_ALLOW_PRIVATE", False)
 # SMS (notify/sms.py): aliyun or tencent, with the account's keys, signature name and template.
 JINGWU_SMS_PROVIDER = env("JINGWU_SMS_PROVIDER")

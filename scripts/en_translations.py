@@ -904,6 +904,16 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "该案件不由市民评价": "This case is not the public's to rate",
+        "已送达": "Delivered to",
+        "登录已过期：重新登录后自动发送": "Signed out: it is sent once you sign in again",
+        "服务器暂时不可用，稍后自动重发": "The server is busy: it is sent again shortly",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -31,8 +31,24 @@ def worker_report(cast: Any, **kw: Any) -> Case:
     return services.report_case(actor=cast["gw_a"], **args).case
 
 
+def public_closed(cast: Any, **kw: Any) -> Case:
+    """A citizen's report taken all the way to 已结案 (theirs to rate)."""
+    c = act(public_report(cast, **kw), "send_to_verify", cast["operator"])
+    c = act(c, "verify", cast["gw_a"], outcome="confirmed", photos=[jpeg()])
+    c = act(c, "file", cast["shiftlead"])
+    c = act(c, "dispatch", cast["dispatcher"], department="W07")
+    c = act(c, "feedback", cast["h_env"], photos=[jpeg()])
+    c = act(c, "check", cast["gw_a"], outcome="pass", photos=[jpeg()])
+    return act(c, "close", cast["shiftlead"])
+
+
 def to_state(cast: Any, state: str) -> Case:
     """A fresh case (in grid A1, category 暴露垃圾 → 环卫公司) brought to ``state``."""
+    if state == "closed_unsatisfied":  # closed, and its reporter said 不满意: waiting for 回访
+        c = public_closed(cast)
+        services.rate_case(c.pk, rating="unsatisfied", note="仍有垃圾")
+        c.refresh_from_db()
+        return c
     if state == "reported":
         return public_report(cast)
     if state == "verifying":
@@ -60,9 +76,5 @@ def to_state(cast: Any, state: str) -> Case:
     c = act(c, "check", cast["gw_a"], outcome="pass", photos=[jpeg()])
     if state == "to_close":
         return c
-    if state == "closed_unsatisfied":  # closed, and its reporter said 不满意: waiting for 回访
-        c = act(c, "close", cast["shiftlead"])
-        services.rate_case(c.pk, rating="unsatisfied", note="仍有垃圾")
-        c.refresh_from_db()
-        return c
+
     raise ValueError(state)

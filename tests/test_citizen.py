@@ -11,15 +11,14 @@ from django.test import Client
 
 from jingwu.cases import services
 from jingwu.cases.models import Case
-from jingwu.lib.errors import Conflict, InvalidState
+from jingwu.lib.errors import Conflict, Invalid, InvalidState
 
 from .conftest import IN_A, jpeg
-from .flows import act, to_state
+from .flows import act, public_closed, to_state
 
 
 def closed_case(cast: Any) -> Case:
-    c = to_state(cast, "to_close")
-    return act(c, "close", cast["shiftlead"])
+    return public_closed(cast)
 
 
 def track(c: Client, case: Case, **extra: str) -> Any:
@@ -89,16 +88,25 @@ def test_a_rating_once_and_a_dissatisfied_one_is_called_back(cast: Any) -> None:
         "reopen",
     }
     assert {s.outcome for s in services.offered_steps(c, cast["operator"]) if s.action == "revisit"} == {"explained"}
-    other = closed_case(cast)
+    other = public_closed(cast, client_key="other")
     assert not [s for s in services.offered_steps(other, cast["shiftlead"]) if s.action == "revisit"]
     with pytest.raises(InvalidState):
         act(other, "revisit", cast["shiftlead"], outcome="explained", note="x")
     # The shift lead calls back and reopens it: back to dispatch, no longer closed, and the citizen sees why.
     c = act(c, "revisit", cast["shiftlead"], outcome="reopen", reason="问题仍未解决")
-    assert c.status == "to_dispatch" and c.closed_at is None and c.revisited_at is not None
+    assert c.status == "to_dispatch" and c.closed_at is None and c.department is None
+    # The old rating stays on the record of the call; the next closing may be rated afresh.
+    assert c.satisfaction == "" and c.rated_at is None and not c.supports.exists()
+    assert c.transitions.last().data["satisfaction"] == "unsatisfied"
     assert "回访后重新办理" in track(client, c).content.decode()
     queues = {q["key"]: q["count"] for q in centre.get("/centre/").context["queues"]}
     assert queues["revisit"] == 0 and queues["to_dispatch"] == 1
+
+
+def test_only_a_citizens_report_is_rated_by_its_reporter(cast: Any) -> None:
+    own = act(to_state(cast, "to_close"), "close", cast["shiftlead"])  # a grid worker's own report
+    with pytest.raises(Invalid):
+        services.rate_case(own.pk, rating="unsatisfied")
 
 
 def test_a_rating_needs_a_closed_case(cast: Any) -> None:
@@ -107,3 +115,19 @@ def test_a_rating_needs_a_closed_case(cast: Any) -> None:
         services.rate_case(c.pk, rating="satisfied")
     r = Client().post("/public/rate", {"number": c.number, "code": c.tracking_code, "rating": "satisfied"})
     assert r.status_code == 409 and "案件办结后才能评价" in r.content.decode()
+
+
+def test_every_page_that_takes_a_code_counts_wrong_ones(cast: Any) -> None:
+    case = public_closed(cast)
+    c = Client(REMOTE_ADDR="10.1.2.3")
+    wrong = ",".join(f"{case.number}:{i:08x}" for i in range(20))
+    assert c.get("/public/status.json", {"q": wrong}).json() == {"cases": []}
+    assert c.get("/public/status.json", {"q": wrong}).status_code == 429
+    # The same limit on the rating and the photos, and the right code from elsewhere still works.
+    assert (
+        c.post("/public/rate", {"number": case.number, "code": case.tracking_code, "rating": "satisfied"}).status_code
+        == 429
+    )
+    other = Client(REMOTE_ADDR="10.9.9.9")
+    ok = other.get("/public/status.json", {"q": f"{case.number}:{case.tracking_code}"})
+    assert ok.status_code == 429  # the number itself is being guessed at: it waits out the window too

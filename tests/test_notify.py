@@ -90,6 +90,17 @@ def test_each_event_reaches_the_people_it_concerns_once(cast: Any, at: Any) -> N
     assert told(cast["h_env"])[-1] == "rework"
 
 
+def test_a_late_event_tells_those_it_concerned_when_it_happened(cast: Any, at: Any) -> None:
+    from jingwu.notify.receivers import on_case_changed
+
+    c = to_state(cast, "to_dispatch")
+    c = act(c, "dispatch", cast["dispatcher"], department="W07")
+    change = services.engine.change_for(services.CASE, c, c.transitions.last(), services.resolve(cast["dispatcher"]))
+    act(c, "return", cast["h_env"], reason="not_ours")  # the case moves on before the event is (re)delivered
+    on_case_changed(change=change)
+    assert told(cast["h_env"]) == ["dispatched"] and told(cast["dispatcher"]) == []
+
+
 def test_loading_history_notifies_nobody(cast: Any, at: Any) -> None:
     from jingwu.notify.receivers import quiet
 
@@ -112,7 +123,9 @@ def test_a_deadline_close_and_a_dissatisfied_citizen_are_told(cast: Any, at: Any
     with events():
         jobs.warn_due_soon()  # the next run: the same deadline, nobody told again
     assert told(cast["h_env"]) == ["due_soon"]
-    closed = act(to_state(cast, "to_close"), "close", cast["shiftlead"])
+    from .flows import public_closed
+
+    closed = public_closed(cast)
     with events():
         services.rate_case(closed.pk, rating="unsatisfied", note="没修好")
     assert told(cast["operator"]) == ["revisit"] and told(cast["shiftlead"]) == ["revisit"]
@@ -271,12 +284,56 @@ def test_web_push_is_encrypted_for_the_subscription_and_signed_with_vapid(cast: 
             act(public_report(cast, client_key="again"), "send_to_verify", cast["operator"])
         assert run_tasks() == ["sent"]  # delivered as far as it can be: nothing is left to deliver to
         assert not PushSubscription.objects.exists()
-    # A subscription to an internal address is refused when private addresses are not allowed.
+    # Only the browsers' push services (and those configured) are accepted: no internal address, no HTTP.
     settings.JINGWU_PUSH_ALLOW_PRIVATE = False
     web = Client()
     web.force_login(cast["gw_a"])
-    bad = {"endpoint": "https://127.0.0.1/push", "keys": {"p256dh": b64(public), "auth": b64(auth)}}
-    assert web.post("/push/subscribe", json.dumps(bad), content_type="application/json").status_code == 400
+    keys = {"p256dh": b64(public), "auth": b64(auth)}
+    for endpoint, status in (
+        ("https://127.0.0.1/push", 400),
+        ("https://169.254.169.254/latest", 400),
+        ("http://fcm.googleapis.com/fcm/send/x", 400),
+        ("https://fcm.googleapis.com:99999/fcm/send/x", 400),
+        ("https://fcm.googleapis.com/fcm/send/abc", 201),
+        ("https://db5p.notify.windows.com/w/?token=x", 201),
+    ):
+        body = json.dumps({"endpoint": endpoint, "keys": keys})
+        assert web.post("/push/subscribe", body, content_type="application/json").status_code == status, endpoint
+    # Signing out forgets the device: the next person on it subscribes afresh.
+    web.post("/logout/")
+    assert not PushSubscription.objects.filter(user=cast["gw_a"]).exists()
+
+
+def test_a_retry_for_one_device_does_not_repeat_the_others(cast: Any, at: Any, settings: Any) -> None:
+    from jingwu.notify.jobs import deliver
+    from jingwu.notify.management.commands.vapid_keys import make_pair
+
+    settings.JINGWU_VAPID_PRIVATE_KEY, settings.JINGWU_VAPID_PUBLIC_KEY = make_pair()
+    settings.JINGWU_PUSH_ALLOW_PRIVATE = True
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    p256dh = (
+        base64.urlsafe_b64encode(
+            key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        )
+        .rstrip(b"=")
+        .decode()
+    )
+    with server((201, {})) as (good, good_sink), server((503, {})) as (bad, bad_sink):
+        for url in (good, bad):
+            PushSubscription.objects.create(
+                user=cast["gw_a"], endpoint=f"{url}/p", p256dh=p256dh, auth="MDEyMzQ1Njc4OWFiY2RlZg", created_at=at.now
+            )
+        DBTaskResult.objects.all().delete()
+        with events():
+            act(public_report(cast), "send_to_verify", cast["operator"])
+        d = Delivery.objects.get(channel="webpush")
+        assert deliver.call(d.pk) == "pending" and len(good_sink.requests) == 1 and len(bad_sink.requests) == 1
+        bad_sink.answer = (201, {})
+        assert deliver.call(d.pk) == "sent"
+        assert len(good_sink.requests) == 1 and len(bad_sink.requests) == 2  # the first device is not told twice
 
 
 def _aliyun_expected(query: dict[str, str], secret: str) -> str:

@@ -704,6 +704,11 @@ def add_note(
     return t
 
 
+# Cases a member of the public reported: theirs to rate (a grid worker's own report, an alarm or an
+# inspection are not).
+RATED_SOURCES = frozenset({Source.PUBLIC, Source.HOTLINE, Source.OPEN311, Source.PETITION})
+
+
 def rate_case(ref: Any, *, rating: str, note: str = "", actor: Any = None) -> Case:
     """The reporter's rating of a closed case (满意/基本满意/不满意) with an optional comment, once. The caller
     has checked that this is the reporter (the tracking code, or their account). A 不满意 puts the case in the
@@ -720,6 +725,8 @@ def rate_case(ref: Any, *, rating: str, note: str = "", actor: Any = None) -> Ca
         case = get_case(ref, for_update=True)
         if case.status != State.CLOSED:
             raise InvalidState(gettext("案件办结后才能评价"))
+        if case.source not in RATED_SOURCES:
+            raise Invalid(gettext("该案件不由市民评价"), code="not_rateable")
         if case.rated_at is not None:
             raise Conflict(gettext("该案件已评价"), code="already_rated")
         now = clock.now()
@@ -878,10 +885,16 @@ def _h_revisit(case: Case, d: ActionInput, now: datetime, acting: Acting, role: 
     case.revisited_at = now
     t.data = {"satisfaction": case.satisfaction, "outcome": d.outcome}
     if d.outcome == "reopen":
-        # Handled again from dispatch: the earlier closing no longer stands.
+        # Handled again from dispatch: the earlier closing, its department and its rating no longer stand (the
+        # rating stays on this step's record); the next closing may be rated afresh.
+        t.data["note"] = case.satisfaction_note
+        t.data["rated_at"] = case.rated_at.isoformat() if case.rated_at else None
+        t.department = case.department
         case.closed_at = case.feedback_at = None
         case.handled_on_time = None
-        case.handler = None
+        case.handler = case.department = None
+        case.satisfaction, case.satisfaction_note, case.rated_at, case.revisited_at = "", "", None, None
+        CaseSupport.objects.filter(case=case).delete()
         t.public_note = t.public_note or notes.REOPENED
     else:
         t.public_note = t.public_note or notes.REVISITED

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .models import Notification, PushSubscription
+from .models import Delivery, PushSubscription
 
 log = logging.getLogger("jingwu.notify")
 
@@ -28,9 +28,10 @@ class Email:
     def ready(self) -> bool:
         return bool(settings.JINGWU_NOTIFY_EMAIL)
 
-    def send(self, n: Notification) -> None:
+    def send(self, d: Delivery) -> None:
         from django.core.mail import send_mail
 
+        n = d.notification
         address = n.user.email
         if not address:
             raise Skip("no e-mail address")
@@ -44,18 +45,24 @@ class WebPush:
     def ready(self) -> bool:
         return bool(settings.JINGWU_VAPID_PRIVATE_KEY and settings.JINGWU_VAPID_PUBLIC_KEY)
 
-    def send(self, n: Notification) -> None:
+    def send(self, d: Delivery) -> None:
+        import requests
         from pywebpush import WebPushException, webpush
 
+        from .views import push_endpoint_allowed
+
+        n = d.notification
         subscriptions = list(PushSubscription.objects.filter(user=n.user))
         if not subscriptions:
             raise Skip("no push subscription")
         payload = json.dumps({"title": n.title, "body": n.body, "url": n.url}, ensure_ascii=False)
-        sent = 0
-        from .views import push_endpoint_allowed
-
+        session = requests.Session()
+        session.max_redirects = 0  # a push service answers; it does not send the server elsewhere
+        failed: Exception | None = None
         for sub in subscriptions:
-            if not push_endpoint_allowed(sub.endpoint):  # checked again: a name may resolve elsewhere now
+            if sub.endpoint in d.done:
+                continue  # sent on an earlier attempt: a retry for another device does not repeat it
+            if not push_endpoint_allowed(sub.endpoint):
                 log.warning("push endpoint of user %s no longer allowed: %s", n.user_id, sub.endpoint[:60])
                 continue
             info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
@@ -67,16 +74,21 @@ class WebPush:
                     vapid_claims={"sub": settings.JINGWU_VAPID_SUBJECT},
                     ttl=24 * 3600,
                     timeout=10,
+                    requests_session=session,
                 )
-                sent += 1
+                d.done.append(sub.endpoint)
             except WebPushException as exc:
                 status = getattr(exc.response, "status_code", None)
                 if status in (404, 410):  # the browser dropped the subscription
                     sub.delete()
                     continue
-                raise
-        if not sent:
-            raise Skip("every subscription has expired")
+                failed = RuntimeError(f"push service answered {status}")  # its body is not kept: not ours
+            except requests.RequestException as exc:
+                failed = RuntimeError(f"push failed: {type(exc).__name__}")
+        if failed is not None:
+            raise failed
+        if not d.done:
+            raise Skip("no subscription left")
 
 
 class Sms:
@@ -85,11 +97,12 @@ class Sms:
     def ready(self) -> bool:
         return bool(settings.JINGWU_SMS_PROVIDER)
 
-    def send(self, n: Notification) -> None:
+    def send(self, d: Delivery) -> None:
         from jingwu.org.models import Person
 
         from .sms import send_sms
 
+        n = d.notification
         phone = Person.objects.filter(user=n.user).values_list("phone", flat=True).first()
         if not phone:
             raise Skip("no phone number")

@@ -30,7 +30,7 @@ def deliver(delivery_id: int) -> str:
             return d.status if d else "gone"  # sent already: a repeated task sends nothing twice
         d.attempts += 1
         try:
-            CHANNELS[d.channel].send(d.notification)
+            CHANNELS[d.channel].send(d)
         except Skip as why:
             d.status, d.error = Delivery.Status.SENT, f"skipped: {why}"[:300]
         except Exception as exc:
@@ -39,8 +39,8 @@ def deliver(delivery_id: int) -> str:
             if d.attempts > len(RETRIES):
                 d.status = Delivery.Status.FAILED
             else:
-                later = timezone.now() + RETRIES[d.attempts - 1]
-                transaction.on_commit(lambda: deliver.using(run_after=later).enqueue(delivery_id))
+                # Queued in the same transaction (the queue is this database): saved and retried, or neither.
+                deliver.using(run_after=timezone.now() + RETRIES[d.attempts - 1]).enqueue(delivery_id)
         else:
             d.status, d.sent_at, d.error = Delivery.Status.SENT, clock.now(), ""
         d.save()

@@ -46,6 +46,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     error = models.CharField(_("错误"), max_length=300, blank=True)
+    # Where it has gone already (push endpoints), so that a retry for one device does not repeat the others.
+    done = models.JSONField(_("已送达"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("消息投递")

@@ -37,10 +37,10 @@ def on_case_changed(signal: Any = None, sender: Any = None, change: Any = None, 
     case = Case.objects.select_related("handler").filter(pk=change.object_id).first()
     if case is None:
         return
-    # Only a remark needs its record (is it the scheduler's deadline warning?).
+    # The step's own record where it says more than the event: a warning, the supporting departments, a name.
     record = (
         Transition.objects.filter(pk=change.transition_id).first()
-        if change.transition_id and change.action == "note"
+        if change.transition_id and change.action in ("note", "dispatch", "assign")
         else None
     )
     from .channels import available
@@ -79,25 +79,29 @@ def _row(user: Any, event: str, key: str, case: Case | None, url: str) -> Notifi
     )
 
 
-def _enqueue(pk: int) -> Any:
-    from .jobs import deliver
-
-    return lambda: deliver.enqueue(pk)
-
-
 def notify(user: Any, event: str, key: str, case: Case | None = None, url: str = "") -> Notification | None:
     """One notification for this person and event, delivered on the event's channels; None if it exists."""
     from .channels import available
+    from .jobs import deliver
 
     try:
+        # The row, its deliveries and their tasks in one transaction (the task queue is this database): a
+        # crash leaves all or none, and a retried event finds the row and stops.
         with transaction.atomic():
             n = _row(user, event, key, case, url)
             n.save(force_insert=True)
+            for channel in rules.channels_for(event):
+                if channel != "inapp" and channel in available():
+                    deliver.enqueue(Delivery.objects.create(notification=n, channel=channel).pk)
     except IntegrityError:
         return None  # told already
-    for channel in rules.channels_for(event):
-        if channel == "inapp" or channel not in available():
-            continue
-        d = Delivery.objects.create(notification=n, channel=channel)
-        transaction.on_commit(_enqueue(d.pk))
     return n
+
+
+def forget_device(sender: Any = None, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    """Signed out: this person's push subscriptions go (the device may be handed to someone else, who
+    subscribes afresh)."""
+    if user is not None:
+        from .models import PushSubscription
+
+        PushSubscription.objects.filter(user=user).delete()

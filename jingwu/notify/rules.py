@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from jingwu.cases.choices import Action, State
-from jingwu.cases.models import Case, CaseSupport, Transition
+from jingwu.cases.models import Case, Transition
 from jingwu.org.choices import Role
 from jingwu.org.models import GridAssignment, Person, PersonRole
 
@@ -46,15 +46,17 @@ def _people(role: str, **where: Any) -> list[Person]:
     )
 
 
-def holders(case: Case) -> list[Person]:
-    """Whoever has the case in hand now."""
-    if case.status in (State.VERIFYING, State.TO_CHECK) and case.grid_id:
+def holders(case: Case, state: str, department_id: int | None) -> list[Person]:
+    """Whoever has the case in hand in ``state`` (the state the event left it in, not the state it may be in
+    by the time a retried event is delivered)."""
+    if state in (State.VERIFYING, State.TO_CHECK) and case.grid_id:
         ids = GridAssignment.objects.filter(grid_id=case.grid_id).values("person_id")
         return list(Person.objects.filter(pk__in=ids, user__is_active=True).select_related("user"))
-    if case.status == State.HANDLING and case.department_id:
-        if case.handler_id and case.handler is not None:
-            return [case.handler]
-        return _people(Role.HANDLER, department_id=case.department_id)
+    if state == State.HANDLING and department_id:
+        named = case.handler
+        if named is not None and named.department_id == department_id and named.user.is_active:
+            return [named]
+        return _people(Role.HANDLER, department_id=department_id)
     by_state = {
         State.REPORTED: Role.OPERATOR,
         State.TO_FILE: Role.SHIFT_LEAD,
@@ -62,7 +64,7 @@ def holders(case: Case) -> list[Person]:
         State.TO_DISPATCH: Role.DISPATCHER,
         State.RETURNED: Role.DISPATCHER,
     }
-    role = by_state.get(State(case.status)) if case.status in State.values else None
+    role = by_state.get(State(state)) if state in State.values else None
     return _people(role) if role else []
 
 
@@ -80,26 +82,29 @@ def may_tell(change: Any) -> bool:
 
 
 def events_for(change: Any, case: Case, record: Transition | None) -> list[tuple[str, list[Person]]]:
-    """The events one step of the loop makes, each with the people it concerns."""
-    action, out = change.action, []
-    if change.to_state != change.from_state and change.to_state in (State.VERIFYING, State.TO_CHECK):
-        out.append(("task", holders(case)))
+    """The events one step of the loop makes, each with the people it concerns, as of that step."""
+    action, state, out = change.action, change.to_state, []
+    department = (change.extra or {}).get("department")
+    if change.to_state != change.from_state and state in (State.VERIFYING, State.TO_CHECK):
+        out.append(("task", holders(case, state, department)))
     if action == Action.CHECK and change.outcome == "fail":
-        out.append(("rework", holders(case)))
+        out.append(("rework", holders(case, state, department)))
     if action == Action.DISPATCH:
-        out.append(("dispatched", _people(Role.HANDLER, department_id=case.department_id)))
-        helpers = CaseSupport.objects.filter(case=case).values("department_id")
-        out.append(("support", _people(Role.HANDLER, department_id__in=helpers)))
+        out.append(("dispatched", _people(Role.HANDLER, department_id=department)))
+        codes = ((record.data or {}) if record is not None else {}).get("supporting", [])
+        if codes:
+            out.append(("support", _people(Role.HANDLER, department__code__in=codes)))
     if action == Action.RETURN:
         out.append(("returned", _people(Role.DISPATCHER)))
-    if action == Action.ASSIGN and case.handler is not None:
-        out.append(("assigned", [case.handler]))
+    if action == Action.ASSIGN and record is not None:
+        named = Person.objects.filter(pk=(record.data or {}).get("handler") or 0, user__is_active=True)
+        out.append(("assigned", list(named.select_related("user"))))
     if action == Action.ESCALATE:
-        out.append(("escalated", holders(case)))
+        out.append(("escalated", holders(case, state, department)))
     if action == Action.URGE:
-        out.append(("urged", holders(case)))
+        out.append(("urged", holders(case, state, department)))
     if action == Action.NOTE and record is not None and (record.data or {}).get("warning") == "due_soon":
-        out.append(("due_soon", holders(case)))
+        out.append(("due_soon", holders(case, state, department)))
     if action == Action.RATE and change.outcome == "unsatisfied":
         out.append(("revisit", _people(Role.OPERATOR) + _people(Role.SHIFT_LEAD)))
     return out

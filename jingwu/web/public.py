@@ -183,6 +183,32 @@ def _case_for(number: str, code: str) -> Case | None:
     return case
 
 
+# Wrong tracking codes allowed per client address and per case number before lookups are refused.
+TRACK_FAILURES, TRACK_WINDOW = 20, 15 * 60
+
+
+class Throttled(Exception):
+    pass
+
+
+def checked(request: HttpRequest, number: str, code: str) -> Case | None:
+    """The case a number and tracking code name, with every wrong code counted against the client's address
+    and the number: the same limit on every page that takes a code (track, receipt, rating, photos, status)."""
+    number = number.strip()[:32]
+    keys = [f"track-ip:{client_ip(request)}", f"track-number:{number}"]
+    if any(throttle.blocked(k, TRACK_FAILURES) for k in keys):
+        raise Throttled
+    case = _case_for(number, code[:32])
+    if case is None:
+        for k in keys:
+            throttle.fail(k, TRACK_WINDOW)
+    return case
+
+
+def _too_many(request: HttpRequest, number: str = "") -> HttpResponse:
+    return render(request, "web/track.html", {"error": _("查询过于频繁，请稍后再试"), "number": number}, status=429)
+
+
 def public_timeline(case: Case) -> list[dict[str, Any]]:
     return [
         {"at": t.at, "text": public_text(t.public_note), "action": Action(t.action).label}
@@ -205,7 +231,10 @@ def tracking_url(request: HttpRequest, case: Case) -> str:
 
 
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
-    case = _case_for(number, request.GET.get("code", ""))
+    try:
+        case = checked(request, number, request.GET.get("code", ""))
+    except Throttled:
+        return _too_many(request, number)
     if case is None:
         return render(request, "web/track.html", {"error": _("编号或查询码不正确")}, status=404)
     url = tracking_url(request, case)
@@ -220,22 +249,15 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "web/receipt.html", context)
 
 
-# Wrong tracking codes allowed per client address and per case number before lookups are refused.
-TRACK_FAILURES, TRACK_WINDOW = 20, 15 * 60
-
-
 def track(request: HttpRequest) -> HttpResponse:
     number, code = request.GET.get("number", "")[:32], request.GET.get("code", "")[:32]
     if not number:
         return render(request, "web/track.html", {})
-    keys = [f"track-ip:{client_ip(request)}", f"track-number:{number}"]
-    if any(throttle.blocked(k, TRACK_FAILURES) for k in keys):
-        error = _("查询过于频繁，请稍后再试")
-        return render(request, "web/track.html", {"error": error, "number": number}, status=429)
-    case = _case_for(number, code)
+    try:
+        case = checked(request, number, code)
+    except Throttled:
+        return _too_many(request, number)
     if case is None:
-        for k in keys:
-            throttle.fail(k, TRACK_WINDOW)
         return render(request, "web/track.html", {"error": _("编号或查询码不正确"), "number": number}, status=404)
     return render(request, "web/track.html", track_context(case, code))
 
@@ -254,8 +276,8 @@ def track_context(case: Case, code: str, **extra: Any) -> dict[str, Any]:
         "timeline": public_timeline(case),
         "merged": merged,
         "result": handling_result(case) if closed else "",
-        "after": list(case.attachments.filter(kind__in=AFTER_PHOTOS).order_by("id")[:6]) if closed else [],
-        "may_rate": closed and case.rated_at is None,
+        "after": after_photos(case) if closed else [],
+        "may_rate": closed and case.rated_at is None and case.source in services.RATED_SOURCES,
         "ratings": Satisfaction.choices,
         **extra,
     }
@@ -263,6 +285,16 @@ def track_context(case: Case, code: str, **extra: Any) -> dict[str, Any]:
 
 # What the public may see of how a case was handled, once it is closed: the department's photos of the result.
 AFTER_PHOTOS = (AttachmentKind.FEEDBACK, AttachmentKind.AFTER)
+
+
+def after_photos(case: Case) -> list[Any]:
+    """The photos of the last round of handling (a case reworked or reopened had earlier ones)."""
+    last = (
+        case.transitions.filter(action__in=[Action.FEEDBACK, Action.SELF_RESOLVE], attachments__kind__in=AFTER_PHOTOS)
+        .order_by("-seq")
+        .first()
+    )
+    return list(last.attachments.filter(kind__in=AFTER_PHOTOS).order_by("id")[:6]) if last else []
 
 
 def handling_result(case: Case) -> str:
@@ -278,7 +310,10 @@ def rate(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("web:track")
     number, code = request.POST.get("number", "")[:32], request.POST.get("code", "")[:32]
-    case = _case_for(number, code)
+    try:
+        case = checked(request, number, code)
+    except Throttled:
+        return _too_many(request, number)
     if case is None:
         return render(request, "web/track.html", {"error": _("编号或查询码不正确"), "number": number}, status=404)
     actor = request.user if request.user.is_authenticated and role_of(request.user) == Role.PUBLIC else None
@@ -300,8 +335,13 @@ def public_photo(request: HttpRequest, pk: int) -> FileResponse:
     from jingwu.cases.photos import thumbnail
 
     att = Attachment.objects.filter(pk=pk, kind__in=AFTER_PHOTOS).select_related("case").first()
-    case = _case_for(request.GET.get("number", ""), request.GET.get("code", "")) if att else None
+    try:
+        case = checked(request, request.GET.get("number", ""), request.GET.get("code", ""))
+    except Throttled:
+        raise Http404(_("未找到")) from None
     if att is None or case is None or case.pk != att.case_id or case.status != State.CLOSED:
+        raise Http404(_("未找到"))
+    if att.pk not in {p.pk for p in after_photos(case)}:
         raise Http404(_("未找到"))
     response = FileResponse(default_storage.open(thumbnail(att), "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
@@ -318,7 +358,10 @@ def status_json(request: HttpRequest) -> JsonResponse:
     out = []
     for pair in request.GET.get("q", "").split(",")[:20]:
         number, _sep, code = pair.partition(":")
-        case = _case_for(number, code)
+        try:
+            case = checked(request, number, code)
+        except Throttled:
+            return JsonResponse({"error": {"code": "throttled", "message": _("查询过于频繁，请稍后再试")}}, status=429)
         if case is not None:
             out.append(
                 {

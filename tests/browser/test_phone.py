@@ -158,3 +158,20 @@ def _noise_jpeg(at_least: int) -> bytes:
     data = out.getvalue()
     assert len(data) >= at_least, len(data)
     return data
+
+
+def test_a_busy_server_or_an_ended_session_is_not_a_refusal(cast: Any, new_page: Any) -> None:
+    case = to_state(cast, "verifying")
+    page = new_page("gw_a", mobile=True)
+    page.route("**/api/cases/*/verify", lambda route: route.fulfill(status=503, body="busy"))
+    page.goto(f"/phone/#task/{case.number}")
+    page.locator(f"#task-{case.number} input[type=file]").set_input_files(photo())
+    page.locator(f"#task-{case.number} button[type=submit]").click()
+    page.goto("/phone/?again=1#outbox")
+    page.wait_for_selector("#outbox .outbox-item.waiting .wait-reason")
+    assert "稍后自动重发" in page.inner_text("#outbox .outbox-item.waiting .wait-reason")
+    assert page.locator("#outbox .outbox-item.failed").count() == 0
+    page.unroute("**/api/cases/*/verify")
+    page.evaluate("window.JingwuPhone.flush()")
+    page.wait_for_selector("#outbox .outbox-item", state="detached")
+    assert Case.objects.get(pk=case.pk).status == "to_file" and page.js_errors == []

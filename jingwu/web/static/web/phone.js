@@ -15,6 +15,9 @@
   var SENT_KEEP_MS = 24 * 3600 * 1000, SENT_KEEP = 20;
   var sending = false;
   var here = null;  // the phone's last known position, [lon, lat]
+  // A phone may be shared (a grid's worker changes): each person sees and sends only their own items.
+  var USER = document.getElementById("phone-user").dataset.user;
+  function mine(i) { return i.user === USER; }
 
   // --- storage --------------------------------------------------------------------------------------
   function db() {
@@ -79,6 +82,7 @@
   // --- the outbox on screen ---------------------------------------------------------------------------
   function render() {
     return outbox.all().then(function (items) {
+      items = items.filter(mine);
       var now = Date.now();
       var stale = items.filter(function (i) { return i.sentAt && now - i.sentAt > SENT_KEEP_MS; });
       stale.forEach(function (i) { outbox.del(i.key); });
@@ -112,6 +116,7 @@
     var bd = el("div", "weui-cell__bd");
     bd.appendChild(el("div", "", it.label + (it.number ? " · " + it.number : "")));
     bd.appendChild(el("div", "jw-hint p-0", state === "sent" ? TEXT.sent : (state === "failed" ? TEXT.failed : TEXT.waiting)));
+    if (state === "waiting" && it.wait) bd.appendChild(el("div", "jw-hint p-0 wait-reason", it.wait));
     if (state === "failed") {
       bd.appendChild(el("div", "jw-out__reason", it.error));
       var actions = el("div", "jw-out__actions");
@@ -176,7 +181,6 @@
           it.fields.photo_meta = JSON.stringify(files.map(function (f) { return f.meta; }));
         }
         delete it.error;
-        it.refresh = true;  // the case may have moved on: send with its current version
         close();
         return outbox.put(it);
       }).then(render).then(flush);
@@ -192,35 +196,35 @@
     net.className = "jw-net " + (navigator.onLine ? "online" : "offline");
   }
 
-  function currentVersion(item) {
-    var m = item.url.match(/^\/api\/cases\/([^/]+)\/[a-z_]+$/);
-    if (!item.refresh || !m) return Promise.resolve();
-    return fetch("/api/cases/" + m[1], {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (c) { if (c && c.version) item.fields.version = String(c.version); });
-  }
-
   function send(item) {
-    return currentVersion(item).then(function () {
-      var body = new FormData();
-      Object.keys(item.fields).forEach(function (k) { body.append(k, item.fields[k]); });
-      item.files.forEach(function (f) { body.append("photos", f.blob, f.name); });
-      return fetch(item.url, {method: "POST", body: body, credentials: "same-origin",
-                              headers: {"X-CSRFToken": csrf(), "Accept": "application/json"}});
-    }).then(function (r) {
+    var body = new FormData();
+    Object.keys(item.fields).forEach(function (k) { body.append(k, item.fields[k]); });
+    item.files.forEach(function (f) { body.append("photos", f.blob, f.name); });
+    // The version the person saw is sent as it was: if the case has moved on, the server says so.
+    return fetch(item.url, {method: "POST", body: body, credentials: "same-origin",
+                            headers: {"X-CSRFToken": csrf(), "Accept": "application/json"}}).then(function (r) {
       if (r.ok) {
         return r.json().catch(function () { return {}; }).then(function (b) {
           b = b.case || b;  // a report answers {case, created}; a step answers the case
           // Sent: keep a light record (no photos) so the person sees it went.
-          var done = {key: item.key, url: item.url, label: item.label, fields: {}, files: [], created: item.created,
+          var done = {key: item.key, user: item.user, url: item.url, label: item.label, fields: {}, files: [], created: item.created,
                       sentAt: Date.now(), number: b.number || item.number || "", status: b.status_label || ""};
           bump("sent");
           return outbox.put(done).then(function () { settled(item, b); return "sent"; });
         });
       }
       return r.json().catch(function () { return {}; }).then(function (b) {
-        // The server answered: retrying the same content cannot succeed. Keep it visible with the reason.
+        // Not a refusal of the content: signed out (the session ended while out of signal), the page's
+        // CSRF token gone stale, the server busy or restarting. It stays waiting, with the reason shown.
+        var passing = r.status === 401 || r.status === 408 || r.status === 429 || r.status >= 500 ||
+                      (r.status === 403 && !b.error);
+        if (passing) {
+          item.wait = r.status === 401 || r.status === 403 ? TEXT.relogin : TEXT.later;
+          return outbox.put(item).then(function () { return "waiting"; });
+        }
+        // The server answered no: retrying the same content cannot succeed. Keep it visible with the reason.
         item.error = (b.error && b.error.message) || ("HTTP " + r.status);
+        delete item.wait;
         bump("failed");
         return outbox.put(item).then(function () { refused(item); return "failed"; });
       });
@@ -231,7 +235,7 @@
     if (sending || !navigator.onLine) return render();
     sending = true;
     return outbox.all().then(function (items) {
-      var pending = items.filter(function (i) { return !i.error && !i.sentAt; });
+      var pending = items.filter(function (i) { return mine(i) && !i.error && !i.sentAt; });
       return pending.reduce(function (p, item) {
         return p.then(function () { return send(item).catch(function () { /* no network: keep it */ }); });
       }, Promise.resolve());
@@ -301,13 +305,13 @@
     if (fields.outcome === "confirmed" || fields.outcome === "pass") delete fields.reason;
     if (picked.length) toast(TEXT.shrinking, "busy");
     return Promise.all(picked.map(shrink)).then(function (files) {
-      var item = {key: uuid(), url: form.dataset.url, label: form.dataset.label, number: form.dataset.number || "",
+      var item = {key: uuid(), user: USER, url: form.dataset.url, label: form.dataset.label, number: form.dataset.number || "",
                   fields: fields, files: files.map(function (f) { return {name: f.name, blob: f.blob}; }),
                   created: Date.now()};
       if (files.length) item.fields.photo_meta = JSON.stringify(files.map(function (f) { return f.meta; }));
       item.fields.client_key = item.key;
       return outbox.all().then(function (items) {
-        var waiting = items.filter(function (i) { return !i.sentAt; }).reduce(function (n, i) { return n + sizeOf(i); }, 0);
+        var waiting = items.filter(function (i) { return !i.sentAt; }).reduce(function (n, i) { return n + sizeOf(i); }, 0);  // the phone's space, whoever's
         if (waiting + sizeOf(item) > PHOTO.outbox_bytes) throw new Error(TEXT.full);
         return outbox.put(item).then(function () { return item; });
       });
@@ -455,6 +459,18 @@
         }).catch(function () {});
       });
     }).catch(function () {});
+  }
+
+  // Signing out on a shared phone: the pages kept for offline use go with the person.
+  var logout = document.getElementById("logout");
+  if (logout && window.caches) {
+    logout.form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var form = logout.form;
+      caches.keys().then(function (keys) {
+        return Promise.all(keys.filter(function (k) { return k.indexOf("jingwu-phone") === 0; }).map(function (k) { return caches.delete(k); }));
+      }).catch(function () {}).then(function () { form.submit(); });
+    });
   }
 
   window.addEventListener("hashchange", show);
