@@ -914,6 +914,9 @@ EN.update(
 )
 
 
+EN.update({"选择常用语或填写；也可只写说明": "Pick a common reason or type one; a note alone will do"})
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -111,6 +111,7 @@ def phone(request: HttpRequest) -> HttpResponse:
             "no_position": _("未获得我的位置"),
             "shrinking": _("正在压缩照片…"),
             "relogin": _("登录已过期：重新登录后自动发送"),
+            "no_tasks": _("暂无任务"),
             "later": _("服务器暂时不可用，稍后自动重发"),
         },
         "photo_settings": {

@@ -78,6 +78,14 @@ def queue_counts(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def category_choices(r: Any) -> list[tuple[str, str]]:
+    """(kind:code, label) for the category pickers; 事件 and 部件 share codes, so the label says which."""
+    from jingwu.cases.choices import CategoryKind
+
+    kinds = dict(CategoryKind.choices)
+    return sorted((f"{v[0]}:{v[1]}", f"{kinds.get(v[0], v[0])} {v[1]} {v[2]}") for v in r.categories.values())
+
+
 def case_rows(cases: Sequence[Case], now: Any) -> list[dict[str, Any]]:
     r = refs()
     rows = []
@@ -138,7 +146,7 @@ def _filter_choices() -> dict[str, Any]:
     return {
         "regions": sorted(r.regions.values()),
         "departments": sorted(r.departments.values()),
-        "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
+        "categories": category_choices(r),
         "sources": Source.choices,
         "statuses": State.choices,
     }
@@ -362,7 +370,7 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "suggested": suggested,
         "departments": Department.objects.filter(active=True).order_by("code"),
         "conditions": conditions,
-        "categories": sorted((f"{v[0]}:{v[1]}", f"{v[1]} {v[2]}") for v in r.categories.values()),
+        "categories": category_choices(r),
         "reporter": {"name": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone)},
         "may_reveal": services.may_reveal_reporter(case, request.user) and bool(case.reporter_phone),
         "photo_groups": casefile.photo_groups(transitions),

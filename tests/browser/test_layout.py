@@ -221,3 +221,15 @@ def test_undoing_work_asks_in_a_dialog_and_the_result_shows_as_a_toast(cast: Any
     assert case.status == "voided"
     page.wait_for_selector("#action-done", state="hidden", timeout=9000)  # the toast leaves by itself
     assert page.js_errors == []
+
+
+def test_the_desk_fits_a_phone(cast: Any, new_page: Any, shot: Any) -> None:
+    for _ in range(3):
+        to_state(cast, "handling")
+    page = new_page("h_env", mobile=True)
+    page.goto("/desk/")
+    page.wait_for_selector("#inbox tr[data-number]")
+    result = page.evaluate(LAYOUT_CHECK)
+    assert result["wide"] == [] and result["page"] <= 0, result  # the deadline and the button in view
+    shot(page, "27-desk-phone")
+    assert page.js_errors == []

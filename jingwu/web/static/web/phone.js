@@ -114,7 +114,8 @@
     cell.dataset.state = state;
     cell.appendChild(el("div", "weui-cell__hd", state === "sent" ? "✓" : (state === "failed" ? "!" : "⏱")));
     var bd = el("div", "weui-cell__bd");
-    bd.appendChild(el("div", "", it.label + (it.number ? " · " + it.number : "")));
+    var title = it.label + (it.number && it.label.indexOf(it.number) < 0 ? " · " + it.number : "");
+    bd.appendChild(el("div", "", title));
     bd.appendChild(el("div", "jw-hint p-0", state === "sent" ? TEXT.sent : (state === "failed" ? TEXT.failed : TEXT.waiting)));
     if (state === "waiting" && it.wait) bd.appendChild(el("div", "jw-hint p-0 wait-reason", it.wait));
     if (state === "failed") {
@@ -255,7 +256,12 @@
       // A task done: it leaves the list and its page; the person is back on the list.
       var li = document.querySelector("#tasks .task[data-number='" + item.number + "']");
       var detail = document.getElementById("task-" + item.number);
-      if (li) { li.remove(); taskCount(-1); }
+      if (li) {
+        li.remove();
+        taskCount(-1);
+        var list = document.getElementById("tasks");
+        if (!list.querySelector(".task")) list.appendChild(el("div", "weui-cell jw-hint no-tasks", TEXT.no_tasks));
+      }
       if (detail) detail.remove();
       var mine = document.querySelector("#mine .mine-item[data-number='" + item.number + "']");
       if (mine && answer.status_label) {
