@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jingwu.open311",
     "jingwu.web",
     "jingwu.notify",
+    "jingwu.safety",
     "jingwu.ops",
 ]
 

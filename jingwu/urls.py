@@ -9,5 +9,6 @@ urlpatterns = [
     path("open311/v2/", include("jingwu.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jingwu.notify.urls")),
+    path("", include("jingwu.safety.urls")),
     path("", include("jingwu.web.urls")),
 ]

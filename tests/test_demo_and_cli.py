@@ -58,6 +58,16 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
         assert Transition.objects.filter(
             case=support.case_id, action="support_reply", department=support.department_id
         ).exists()
+    # The registry: the report's 62 key fire units and 108 VOC enterprises among a few hundred places, in grids.
+    from jingwu.safety import uscc
+    from jingwu.safety.models import Enterprise
+
+    tags = [t for e in Enterprise.objects.all() for t in e.tags]
+    assert tags.count("fire_key") == 62 and tags.count("voc") == 108 and Enterprise.objects.count() == 400
+    assert not Enterprise.objects.filter(grid=None).exists()
+    assert all(
+        uscc.is_valid(c) for c in Enterprise.objects.exclude(credit_code=None).values_list("credit_code", flat=True)
+    )
     # Reporters rate closed cases; the centre called back those who were not satisfied, nearly all of them.
     rated = Case.objects.exclude(rated_at=None)
     assert rated.count() >= 5 and set(rated.values_list("satisfaction", flat=True)) <= {

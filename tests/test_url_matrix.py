@@ -73,6 +73,20 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "desk/": ("/desk/", page("h_env")),
     "desk/export": ("/desk/export?format=csv", page("h_env")),
     "exports/": ("/exports/", page(*STAFF)),
+    "safety/": ("/safety/", page(*CENTRE, "h_env", "auditor")),
+    # The export carries the contacts in full: those who call them (shift leads, leaders) only.
+    "safety/export": (
+        "/safety/export",
+        {
+            **page(*CENTRE, "h_env", "auditor"),
+            **dict.fromkeys(["operator", "dispatcher", "admin", "h_env", "auditor"], 404),
+        },
+    ),
+    "safety/template": ("/safety/template", page(*CENTRE, "h_env", "auditor")),
+    "safety/<int:pk>/": (
+        "/safety/999999/",
+        {**page(*CENTRE, "h_env", "auditor"), **dict.fromkeys([*CENTRE, "h_env", "auditor"], 404)},
+    ),
     "notifications/": ("/notifications/", page(*STAFF)),
     "notifications/badge": ("/notifications/badge", page(*STAFF)),
     "notifications/read-all": ("/notifications/read-all", {**page(*STAFF), **dict.fromkeys(STAFF, 302)}),
@@ -117,6 +131,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/attachments/<attachment_id>": ("/api/attachments/{a}", api(*STAFF, others=404)),
     "api/cases/<number>/reporter": ("/api/cases/{n}/reporter", api("operator", "shiftlead", "leader")),
     "api/categories": ("/api/categories", EVERYONE),
+    "api/safety/enterprises": ("/api/safety/enterprises", api(*CENTRE, "h_env", "auditor")),
+    "api/safety/enterprises/<pk>": (
+        "/api/safety/enterprises/999999",
+        api(*CENTRE, "h_env", "auditor", others=403) | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
+    ),
     "api/workflow": ("/api/workflow", EVERYONE),
     "api/workflows": ("/api/workflows", EVERYONE),
     "api/workflows/<name>": ("/api/workflows/case", EVERYONE),

@@ -35,6 +35,10 @@ class Command(BaseCommand):
                 count=opts["cases"],
                 progress=(lambda n: self.stdout.write(f"  {n} cases", ending="\r")) if with_progress else None,
             )
+            from jingwu.safety.demo import load_registry
+
+            places = load_registry(town.users["shiftlead"])
+            self.stdout.write(f"registered {places} enterprises and places (62 key fire units, 108 VOC enterprises)")
             self.stdout.write(f"loaded {made} cases in {time.monotonic() - started:.1f} s")
         self.print_accounts()
         if not opts["no_serve"]:

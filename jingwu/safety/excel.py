@@ -1,0 +1,181 @@
+"""The registry in and out of Excel, with the same columns both ways. An import is all or nothing: every row
+is checked first, and a report names each wrong cell and why; only a clean file is saved."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from jingwu.lib.errors import ServiceError
+
+from . import services
+from .choices import Industry, RiskLevel, Tag
+from .models import Enterprise
+
+# (field, header): the template, the export and the import share them.
+COLUMNS = (
+    ("name", gettext_noop("名称")),
+    ("credit_code", gettext_noop("统一社会信用代码")),
+    ("industry", gettext_noop("行业门类")),
+    ("industry_class", gettext_noop("行业类别")),
+    ("address", gettext_noop("地址")),
+    ("lon", gettext_noop("经度")),
+    ("lat", gettext_noop("纬度")),
+    ("legal_rep", gettext_noop("法定代表人")),
+    ("contact_name", gettext_noop("安全联系人")),
+    ("contact_phone", gettext_noop("联系电话")),
+    ("risk", gettext_noop("风险等级")),
+    ("tags", gettext_noop("标签")),
+)
+# Which column a service error's code points at.
+CODE_COLUMN = {
+    "name_required": "name",
+    "invalid_uscc": "credit_code",
+    "duplicate_uscc": "credit_code",
+    "unknown_industry": "industry",
+    "unknown_risk": "risk",
+    "unknown_tag": "tags",
+    "invalid_point": "lon",
+    "outside_territory": "lon",
+}
+RISK_WORDS = {"红": "red", "橙": "orange", "黄": "yellow", "蓝": "blue"}
+TAG_WORDS = {str(label): value for value, label in Tag.choices}
+
+
+def headers() -> list[str]:
+    return [_(h) for _f, h in COLUMNS]
+
+
+def row_of(e: Enterprise) -> list[Any]:
+    return [
+        e.name,
+        e.credit_code or "",
+        f"{e.industry} {Industry(e.industry).label}",
+        e.industry_class,
+        e.address,
+        e.lon,
+        e.lat,
+        e.legal_rep,
+        e.contact_name,
+        e.contact_phone,
+        str(RiskLevel(e.risk).label),
+        "、".join(str(Tag(t).label) for t in e.tags if t in Tag.values),
+    ]
+
+
+def export_rows(queryset: Any) -> Iterator[list[Any]]:
+    for e in queryset.order_by("id").iterator(chunk_size=2000):
+        yield row_of(e)
+
+
+def workbook(rows: Any) -> bytes:
+    from jingwu.web.export import write_xlsx
+
+    out = io.BytesIO()
+    write_xlsx(out, _("生产经营单位"), headers(), ([("" if v is None else str(v)) for v in r] for r in rows))
+    return out.getvalue()
+
+
+def _value(field_name: str, raw: Any) -> Any:
+    text = "" if raw is None else str(raw).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # our own export's guard against spreadsheet formulas
+    if field_name == "industry":
+        return text[:1].upper()
+    if field_name == "risk":
+        return RISK_WORDS.get(text[:1], text)
+    if field_name == "tags":
+        parts = [p.strip() for p in text.replace(",", "、").replace("，", "、").split("、") if p.strip()]
+        return [TAG_WORDS.get(p, p) for p in parts]
+    return text
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {row, column, value, message}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_file(data: bytes, *, actor: Any) -> ImportReport:
+    """Check every row; save all of them only if none is wrong."""
+    from openpyxl import load_workbook
+
+    report = ImportReport()
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception:  # not an Excel file at all
+        report.errors.append({"row": 0, "column": "", "value": "", "message": _("不是有效的Excel（.xlsx）文件")})
+        return report
+    rows = sheet.iter_rows(values_only=True)
+    head = [str(h or "").strip() for h in next(rows, ())]
+    by_header = {_(h): f for f, h in COLUMNS} | {h: f for f, h in COLUMNS}
+    index = {by_header[h]: i for i, h in enumerate(head) if h in by_header}
+    missing = [f for f, _h in COLUMNS[:3] if f not in index]
+    if missing:
+        names = "、".join(_(h) for f, h in COLUMNS if f in missing)
+        report.errors.append({"row": 1, "column": names, "value": "", "message": _("缺少必需的列")})
+        return report
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    seen_codes: dict[str, int] = {}
+    for n, values in enumerate(rows, start=2):
+        if not any(v not in (None, "") for v in values):
+            continue
+        record = {f: _value(f, values[i] if i < len(values) else None) for f, i in index.items()}
+        report.rows += 1
+        try:
+            clean = services.clean(record)
+        except ServiceError as exc:
+            column = CODE_COLUMN.get(exc.code, "")
+            header = _(dict(COLUMNS).get(column, "")) if column else ""
+            report.errors.append(
+                {"row": n, "column": header, "value": str(record.get(column, "")), "message": exc.message}
+            )
+            continue
+        code = clean["credit_code"]
+        if code and code in seen_codes:
+            report.errors.append(
+                {
+                    "row": n,
+                    "column": _("统一社会信用代码"),
+                    "value": code,
+                    "message": _("与第%(row)s行重复") % {"row": seen_codes[code]},
+                }
+            )
+            continue
+        if code:
+            seen_codes[code] = n
+        parsed.append((n, record))
+    if report.errors:
+        return report
+    with transaction.atomic():
+        for _n, record in parsed:
+            code = str(record.get("credit_code") or "").upper() or None
+            existing = Enterprise.objects.filter(credit_code=code).first() if code else None
+            if existing is None:
+                existing = Enterprise.objects.filter(
+                    credit_code=None, name=record["name"], address=record.get("address", "")
+                ).first()
+            if existing is None:
+                services.save(record, actor=actor)
+                report.created += 1
+            else:
+                before = existing.version
+                after = services.save(record, actor=actor, pk=existing.pk)
+                if after.version == before:
+                    report.unchanged += 1
+                else:
+                    report.updated += 1
+    return report

@@ -1,0 +1,145 @@
+"""The safety registry: GB 32100 credit codes, the API, and Excel in and out (all or nothing)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.test import Client
+from openpyxl import Workbook, load_workbook
+
+from jingwu.audit.models import AuditEvent
+from jingwu.lib import coords
+from jingwu.safety import services, uscc
+from jingwu.safety.models import Enterprise
+
+from .conftest import IN_A, IN_B, OUTSIDE
+from .test_api import Api
+
+# Published codes of well-known companies (Alibaba, Tencent, Huawei, Baidu) and GB 32100's own example.
+REAL = ["91330100716105852F", "9144030071526726XG", "914403001922038216", "91110000802100433B", "91350100M000100Y43"]
+
+
+@pytest.mark.parametrize("code", REAL)
+def test_real_credit_codes_pass_and_any_one_character_changed_fails(code: str) -> None:
+    assert uscc.is_valid(code) and uscc.is_valid(code.lower())
+    for i in range(18):
+        for other in ("0", "A", "Y"):
+            if code[i] != other:
+                changed = code[:i] + other + code[i + 1 :]
+                assert not uscc.is_valid(changed), changed
+    assert not uscc.is_valid(code[:17]) and not uscc.is_valid(code.replace(code[3], "I", 1))
+
+
+def body(**kw: Any) -> dict[str, Any]:
+    return {"name": "精武化工有限公司", "credit_code": REAL[0], "industry": "C", "lon": IN_A[0], "lat": IN_A[1]} | kw
+
+
+def test_the_api_registers_checks_and_masks(cast: Any) -> None:
+    leader = Api(cast["leader"])
+    full = {
+        "legal_rep": "王建国",
+        "contact_name": "李安全",
+        "contact_phone": "13912345678",
+        "tags": ["fire_key", "voc"],
+    }
+    r = leader.post("/safety/enterprises", body(**full, risk="red"))
+    assert r.status_code == 201, r.content
+    e = r.json()
+    assert e["grid"] == "120111103201001" and e["contact_phone"] == "13912345678"  # leaders call them
+    assert Api(cast["dispatcher"]).get(f"/safety/enterprises/{e['id']}").json()["contact_phone"] == "139****5678"
+    bad = leader.post("/safety/enterprises", body(credit_code=REAL[0][:-1] + "0", name="x"))
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_uscc"
+    assert leader.post("/safety/enterprises", body(name="另一家")).json()["error"]["code"] == "duplicate_uscc"
+    far = leader.post("/safety/enterprises", body(credit_code="", lon=OUTSIDE[0], lat=OUTSIDE[1]))
+    assert far.json()["error"]["code"] == "outside_territory"
+    assert leader.post("/safety/enterprises", body(credit_code="", industry="Z")).json()["error"]["code"] == (
+        "unknown_industry"
+    )
+    # A shop with no code, its position given in GCJ-02 (as a phone's map app gives it).
+    g_lon, g_lat = coords.wgs84_to_gcj02(*IN_B)
+    shop = leader.post(
+        "/safety/enterprises", body(name="小饭馆", credit_code="", industry="H", lon=g_lon, lat=g_lat, crs="gcj02")
+    )
+    assert shop.status_code == 201 and abs(shop.json()["lon"] - IN_B[0]) < 1e-5
+    # Filters, and an update with the version seen; a stale one is refused.
+    assert [x["name"] for x in leader.get("/safety/enterprises", tag="voc").json()] == ["精武化工有限公司"]
+    changed = leader.client.put(
+        f"/api/safety/enterprises/{e['id']}",
+        {**body(**full, risk="orange"), "version": 1},  # a PUT is the whole record
+        content_type="application/json",
+        **leader.headers,
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    stale = leader.client.put(
+        f"/api/safety/enterprises/{e['id']}",
+        {**body(), "version": 1},
+        content_type="application/json",
+        **leader.headers,
+    )
+    assert stale.status_code == 409
+    history = AuditEvent.objects.filter(object_type="safety.enterprise", object_id=str(e["id"])).order_by("id")
+    assert [h.action for h in history] == ["safety.enterprise_create", "safety.enterprise_update"]
+    assert history.last().data["changes"] == {"risk": ["red", "orange"]}  # type: ignore[union-attr]
+    # Those who only read may not write; the public may not read.
+    assert Api(cast["dispatcher"]).post("/safety/enterprises", body(credit_code="")).status_code == 403
+    assert Api(cast["citizen"]).get("/safety/enterprises").status_code == 403
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_excel_round_trip_and_a_file_with_bad_rows(cast: Any) -> None:
+    for i, code in enumerate(REAL[:3]):
+        services.save(
+            body(name=f"企业{i}", credit_code=code, tags=["voc"], contact_phone="+8613912345678"), actor=cast["leader"]
+        )
+    services.save(body(name="七小理发店", credit_code="", industry="O", tags=["seven_small"]), actor=cast["leader"])
+    web = Client()
+    web.force_login(cast["leader"])
+    exported = web.get("/safety/export").content
+    rows = list(load_workbook(io.BytesIO(exported)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("名称", "统一社会信用代码", "行业门类") and len(rows) == 5
+    versions = dict(Enterprise.objects.values_list("pk", "version"))
+    r = web.post("/safety/", {"file": io.BytesIO(exported)})
+    report = r.context["report"]
+    assert report.ok and (report.rows, report.created, report.updated, report.unchanged) == (4, 0, 0, 4)
+    assert dict(Enterprise.objects.values_list("pk", "version")) == versions  # unchanged, not rewritten
+    header = list(rows[0])
+    bad = _xlsx(
+        [
+            header,
+            ["新厂甲", "", "C 制造业", "", "", IN_A[0], IN_A[1], "", "", "", "蓝", ""],  # row 2: fine
+            ["新厂乙", REAL[3][:-1] + "0", "C", "", "", "", "", "", "", "", "", ""],  # row 3: bad code
+            ["新厂丙", "", "Z 未知", "", "", "", "", "", "", "", "", ""],  # row 4: unknown industry
+            ["新厂丁", "", "C", "", "", OUTSIDE[0], OUTSIDE[1], "", "", "", "", ""],  # row 5: outside
+            ["新厂戊", REAL[4], "C", "", "", "", "", "", "", "", "", ""],  # row 6
+            ["新厂己", REAL[4], "C", "", "", "", "", "", "", "", "", ""],  # row 7: same code as row 6
+        ]
+    )
+    before = Enterprise.objects.count()
+    r = web.post("/safety/", {"file": io.BytesIO(bad)})
+    assert r.status_code == 400
+    errors = r.context["report"].errors
+    assert [(e["row"], e["column"]) for e in errors] == [
+        (3, "统一社会信用代码"),
+        (4, "行业门类"),
+        (5, "经度"),
+        (7, "统一社会信用代码"),
+    ]
+    assert "第6行" in errors[-1]["message"] and Enterprise.objects.count() == before  # nothing imported
+    page = r.content.decode()
+    assert 'id="import-failed"' in page and page.count("<tr data-row=") == 4
+    # The template has the same columns and imports as one new row.
+    template = web.get("/safety/template").content
+    assert next(load_workbook(io.BytesIO(template)).active.iter_rows(values_only=True)) == tuple(header)
+    r = web.post("/safety/", {"file": io.BytesIO(template)})
+    assert r.context["report"].created == 1
