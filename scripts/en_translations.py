@@ -999,6 +999,9 @@ EN.update(
 )
 
 
+EN.update({"一次最多导入%(n)s行": "At most %(n)s rows at a time", "经度和纬度须同时填写": "Give both longitude and latitude"})
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -65,14 +65,14 @@ def test_the_api_registers_checks_and_masks(cast: Any) -> None:
     assert shop.status_code == 201 and abs(shop.json()["lon"] - IN_B[0]) < 1e-5
     # Filters, and an update with the version seen; a stale one is refused.
     assert [x["name"] for x in leader.get("/safety/enterprises", tag="voc").json()] == ["精武化工有限公司"]
-    changed = leader.client.put(
+    changed = leader.client.patch(
         f"/api/safety/enterprises/{e['id']}",
-        {**body(**full, risk="orange"), "version": 1},  # a PUT is the whole record
+        {"risk": "orange", "contact_phone": "139****5678", "version": 1},  # a masked contact sent back is kept
         content_type="application/json",
         **leader.headers,
     )
     assert changed.status_code == 200 and changed.json()["version"] == 2
-    stale = leader.client.put(
+    stale = leader.client.patch(
         f"/api/safety/enterprises/{e['id']}",
         {**body(), "version": 1},
         content_type="application/json",
@@ -82,6 +82,14 @@ def test_the_api_registers_checks_and_masks(cast: Any) -> None:
     history = AuditEvent.objects.filter(object_type="safety.enterprise", object_id=str(e["id"])).order_by("id")
     assert [h.action for h in history] == ["safety.enterprise_create", "safety.enterprise_update"]
     assert history.last().data["changes"] == {"risk": ["red", "orange"]}  # type: ignore[union-attr]
+    kept = Enterprise.objects.get(pk=e["id"])
+    assert kept.contact_phone == "13912345678" and kept.tags == ["fire_key", "voc"] and kept.address == ""
+    assert leader.post("/safety/enterprises", body(credit_code="", lon=IN_A[0], lat=None)).json()["error"]["code"] == (
+        "invalid_point"
+    )
+    # Those who only read may not write (the system administrator and third-party inspectors among them);
+    # the public may not read.
+    assert Api(cast["admin"]).post("/safety/enterprises", body(credit_code="")).status_code == 403
     # Those who only read may not write; the public may not read.
     assert Api(cast["dispatcher"]).post("/safety/enterprises", body(credit_code="")).status_code == 403
     assert Api(cast["citizen"]).get("/safety/enterprises").status_code == 403
@@ -169,3 +177,44 @@ def test_places_follow_their_grids_when_grids_change(cast: Any) -> None:
     assert queued.task.call() == 1
     e.refresh_from_db()
     assert e.grid_id == other.pk
+
+
+def test_an_import_changes_only_what_its_columns_say_in_either_language(cast: Any) -> None:
+    e = services.save(
+        body(address="精武镇付村路1号", contact_phone="13912345678", tags=["voc"], risk="red"), actor=cast["leader"]
+    )
+    web = Client()
+    web.force_login(cast["leader"])
+    # A file with three columns changes the industry class only; the rest stays as it was.
+    partial = _xlsx([["名称", "统一社会信用代码", "行业门类", "行业类别"], [e.name, e.credit_code, "C", "化工"]])
+    assert web.post("/safety/", {"file": io.BytesIO(partial)}).context["report"].updated == 1
+    e.refresh_from_db()
+    assert (e.industry_class, e.address, e.contact_phone, e.tags, e.risk) == (
+        "化工",
+        "精武镇付村路1号",
+        "13912345678",
+        ["voc"],
+        "red",
+    )
+    # English labels from an English session's eyes are read as well as Chinese ones.
+    english = _xlsx(
+        [
+            ["名称", "统一社会信用代码", "行业门类", "风险等级", "标签", "在营"],
+            [e.name, e.credit_code, "C", "Orange (high risk)", "VOC emitter、Gas", "否"],
+        ]
+    )
+    assert web.post("/safety/", {"file": io.BytesIO(english)}).context["report"].ok
+    e.refresh_from_db()
+    assert e.risk == "orange" and e.tags == ["gas", "voc"] and e.active is False
+
+
+def test_an_upload_that_unpacks_too_far_is_refused(cast: Any) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b"<a>" + b"x" * (80 * 1024 * 1024) + b"</a>")
+    web = Client()
+    web.force_login(cast["leader"])
+    report = web.post("/safety/", {"file": io.BytesIO(out.getvalue())}).context["report"]
+    assert not report.ok and "不是有效的Excel" in report.errors[0]["message"]

@@ -20,12 +20,12 @@ from .models import Enterprise
 router = Router(tags=["safety"])
 READERS = frozenset(SEE_ALL | {Role.INSPECTOR, Role.HANDLER})
 # Who sees the legal representative and the safety contact in full: those who call them.
-REVEAL = frozenset({Role.SHIFT_LEAD, Role.LEADER, Role.INSPECTOR})
+REVEAL = frozenset({Role.SHIFT_LEAD, Role.LEADER})
 
 
 class EnterpriseIn(Schema):
     name: str = Field(max_length=100)
-    credit_code: str = Field("", max_length=18)
+    credit_code: str = Field("", max_length=64, description="GB 32100; checked by the service (422 invalid_uscc)")
     industry: str = Field(max_length=1, description="GB/T 4754 section letter, A–T")
     industry_class: str = Field("", max_length=32)
     address: str = Field("", max_length=200)
@@ -40,8 +40,24 @@ class EnterpriseIn(Schema):
     active: bool = True
 
 
-class EnterpriseUpdate(EnterpriseIn):
+class EnterpriseUpdate(Schema):
+    """The fields to change with the version seen; a field left out, or a contact sent back masked, is kept."""
+
     version: int
+    name: str | None = Field(None, max_length=100)
+    credit_code: str | None = Field(None, max_length=64)
+    industry: str | None = Field(None, max_length=1)
+    industry_class: str | None = Field(None, max_length=32)
+    address: str | None = Field(None, max_length=200)
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    legal_rep: str | None = Field(None, max_length=32)
+    contact_name: str | None = Field(None, max_length=32)
+    contact_phone: str | None = Field(None, max_length=32)
+    risk: str | None = None
+    tags: list[str] | None = None
+    active: bool | None = None
 
 
 class EnterpriseOut(Schema):
@@ -146,10 +162,10 @@ def enterprise_create(request: HttpRequest, body: EnterpriseIn) -> Status:
     return Status(201, _out(e, user))
 
 
-@router.put("/safety/enterprises/{pk}", response=EnterpriseOut, summary="Change an enterprise (with its version)")
+@router.patch("/safety/enterprises/{pk}", response=EnterpriseOut, summary="Change an enterprise (with its version)")
 def enterprise_update(request: HttpRequest, pk: int, body: EnterpriseUpdate) -> dict[str, Any]:
     user = require_user(request, write=True)
-    data = body.dict()
+    data = body.dict(exclude_unset=True)
     version = data.pop("version")
     e = services.save(data, actor=user, pk=pk, version=version)
     return _out(e, user)

@@ -32,7 +32,10 @@ COLUMNS = (
     ("contact_phone", gettext_noop("联系电话")),
     ("risk", gettext_noop("风险等级")),
     ("tags", gettext_noop("标签")),
+    ("active", gettext_noop("在营")),
 )
+# What an upload may unpack to, and how many rows it may have: an .xlsx is a zip of XML.
+MAX_UNPACKED, MAX_RATIO, MAX_ROWS = 60 * 1024 * 1024, 100, 5000
 # Which column a service error's code points at.
 CODE_COLUMN = {
     "name_required": "name",
@@ -43,13 +46,27 @@ CODE_COLUMN = {
     "unknown_tag": "tags",
     "invalid_point": "lon",
     "outside_territory": "lon",
+    "control_characters": "name",
 }
 RISK_WORDS = {"红": "red", "橙": "orange", "黄": "yellow", "蓝": "blue"}
-TAG_WORDS = {str(label): value for value, label in Tag.choices}
+
+
+def _words(choices: Any) -> dict[str, str]:
+    """Label → value in Chinese and in English, whatever language this request is in."""
+    from django.utils.translation import override
+
+    words: dict[str, str] = {}
+    for lang in ("zh-hans", "en"):
+        with override(lang):
+            words |= {str(label): value for value, label in choices}
+    return words
 
 
 def headers() -> list[str]:
     return [_(h) for _f, h in COLUMNS]
+
+
+YES, NO = "是", "否"
 
 
 def row_of(e: Enterprise) -> list[Any]:
@@ -66,12 +83,16 @@ def row_of(e: Enterprise) -> list[Any]:
         e.contact_phone,
         str(RiskLevel(e.risk).label),
         "、".join(str(Tag(t).label) for t in e.tags if t in Tag.values),
+        YES if e.active else NO,
     ]
 
 
 def export_rows(queryset: Any) -> Iterator[list[Any]]:
-    for e in queryset.order_by("id").iterator(chunk_size=2000):
-        yield row_of(e)
+    from django.utils.translation import override
+
+    with override("zh-hans"):  # one file format whatever the exporter's language; the import reads both
+        for e in queryset.order_by("id").iterator(chunk_size=2000):
+            yield row_of(e)
 
 
 def workbook(rows: Any) -> bytes:
@@ -89,10 +110,13 @@ def _value(field_name: str, raw: Any) -> Any:
     if field_name == "industry":
         return text[:1].upper()
     if field_name == "risk":
-        return RISK_WORDS.get(text[:1], text)
+        return RISK_WORDS.get(text[:1]) or _words(RiskLevel.choices).get(text, text)
     if field_name == "tags":
+        words = _words(Tag.choices)
         parts = [p.strip() for p in text.replace(",", "、").replace("，", "、").split("、") if p.strip()]
-        return [TAG_WORDS.get(p, p) for p in parts]
+        return [words.get(p, p) for p in parts]
+    if field_name == "active":
+        return text.lower() not in (NO, "no", "false", "0", "停业")
     return text
 
 
@@ -114,6 +138,9 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
     from openpyxl import load_workbook
 
     report = ImportReport()
+    if not _safe_zip(data):
+        report.errors.append({"row": 0, "column": "", "value": "", "message": _("不是有效的Excel（.xlsx）文件")})
+        return report
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception:  # not an Excel file at all
@@ -130,9 +157,15 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
         return report
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_codes: dict[str, int] = {}
+    seen_places: dict[tuple[str, str], int] = {}
     for n, values in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in values):
             continue
+        if report.rows >= MAX_ROWS:
+            report.errors.append(
+                {"row": n, "column": "", "value": "", "message": _("一次最多导入%(n)s行") % {"n": MAX_ROWS}}
+            )
+            break
         record = {f: _value(f, values[i] if i < len(values) else None) for f, i in index.items()}
         report.rows += 1
         try:
@@ -145,6 +178,19 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
             )
             continue
         code = clean["credit_code"]
+        place = (clean["name"], clean["address"])
+        if not code and place in seen_places:
+            report.errors.append(
+                {
+                    "row": n,
+                    "column": _("名称"),
+                    "value": clean["name"],
+                    "message": _("与第%(row)s行重复") % {"row": seen_places[place]},
+                }
+            )
+            continue
+        if not code:
+            seen_places[place] = n
         if code and code in seen_codes:
             report.errors.append(
                 {
@@ -160,22 +206,50 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
         parsed.append((n, record))
     if report.errors:
         return report
-    with transaction.atomic():
-        for _n, record in parsed:
-            code = str(record.get("credit_code") or "").upper() or None
-            existing = Enterprise.objects.filter(credit_code=code).first() if code else None
-            if existing is None:
-                existing = Enterprise.objects.filter(
-                    credit_code=None, name=record["name"], address=record.get("address", "")
-                ).first()
-            if existing is None:
-                services.save(record, actor=actor)
-                report.created += 1
-            else:
-                before = existing.version
-                after = services.save(record, actor=actor, pk=existing.pk)
-                if after.version == before:
-                    report.unchanged += 1
-                else:
-                    report.updated += 1
+    try:
+        with transaction.atomic():
+            for n, record in parsed:
+                _save_row(n, record, actor, report)
+    except _RowFailed:
+        report.created = report.updated = report.unchanged = 0  # rolled back: nothing was imported
     return report
+
+
+class _RowFailed(Exception):
+    pass
+
+
+def _save_row(n: int, record: dict[str, Any], actor: Any, report: ImportReport) -> None:
+    clean = services.clean(record)  # matched on the values as they will be stored
+    code = clean["credit_code"]
+    existing = Enterprise.objects.filter(credit_code=code).first() if code else None
+    if existing is None and not code:
+        existing = Enterprise.objects.filter(credit_code=None, name=clean["name"], address=clean["address"]).first()
+    try:
+        if existing is None:
+            services.save(record, actor=actor)
+            report.created += 1
+            return
+        before = existing.version
+        after = services.save(record, actor=actor, pk=existing.pk)
+        if after.version == before:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    except ServiceError as exc:  # changed by someone else between the check and the save
+        report.errors.append({"row": n, "column": "", "value": "", "message": exc.message})
+        raise _RowFailed from exc
+
+
+def _safe_zip(data: bytes) -> bool:
+    """An .xlsx that unpacks to a sane size (a zip bomb would exhaust the server's memory)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return False
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    return total <= MAX_UNPACKED and total / packed <= MAX_RATIO

@@ -20,7 +20,8 @@ from . import uscc
 from .choices import Industry, RiskLevel, Tag
 from .models import Enterprise
 
-EDITORS = frozenset({Role.ADMIN, Role.SHIFT_LEAD, Role.LEADER, Role.INSPECTOR})
+# The town's staff change the registry; a third-party inspector and the system administrator do not.
+EDITORS = frozenset({Role.SHIFT_LEAD, Role.LEADER})
 # Fields whose old and new values go into the change history (personal data does not: only that it changed).
 PLAIN = ("name", "credit_code", "industry", "industry_class", "address", "lon", "lat", "risk", "tags", "active")
 PERSONAL = ("legal_rep", "contact_name", "contact_phone")
@@ -60,6 +61,8 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         out[field] = textlib.check(str(data.get(field) or "").strip(), field)[:32]
     lon, lat = data.get("lon"), data.get("lat")
     out["lon"] = out["lat"] = out["grid_id"] = out["region_id"] = None
+    if (lon in (None, "")) != (lat in (None, "")):
+        raise Invalid(gettext("经度和纬度须同时填写"), code="invalid_point")
     if lon not in (None, "") and lat not in (None, ""):
         try:
             w_lon, w_lat = coords.to_wgs84(float(lon), float(lat), str(data.get("crs") or "wgs84"))
@@ -70,7 +73,8 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
             raise Invalid(gettext("位置不在本辖区内"), code="outside_territory")
         out["lon"], out["lat"] = round(w_lon, 7), round(w_lat, 7)
         out["grid_id"], out["region_id"] = place.grid_id, place.region_id
-    out["active"] = bool(data.get("active", True))
+    active = data.get("active", True)
+    out["active"] = active if isinstance(active, bool) else str(active).lower() not in ("false", "0", "否", "no")
     return out
 
 
@@ -84,6 +88,8 @@ def _check_editor(actor: Any) -> Any:
 def save(data: dict[str, Any], *, actor: Any, pk: int | None = None, version: int | None = None) -> Enterprise:
     """Create (``pk`` None) or update an enterprise; an update names the version it saw."""
     acting = _check_editor(actor)
+    if pk is not None:
+        data = _keep_unsaid(pk, data)
     values = clean(data)
     now = clock.now()
     with transaction.atomic():
@@ -113,6 +119,20 @@ def save(data: dict[str, Any], *, actor: Any, pk: int | None = None, version: in
             action = "safety.enterprise_update"
         audit.record(action, "safety.enterprise", e.pk, actor=acting.user, role=acting.role, data={"changes": changes})
     return e
+
+
+def _keep_unsaid(pk: int, data: dict[str, Any]) -> dict[str, Any]:
+    """An update keeps what it does not say: a field left out (None), and a contact sent back masked as it
+    was shown (王**, 139****5678) rather than typed anew."""
+    stored = Enterprise.objects.filter(pk=pk).first()
+    if stored is None:
+        return data
+    kept = dict(data)
+    for f in (*PLAIN, *PERSONAL):
+        value = kept.get(f)
+        if value is None or (f in PERSONAL and "*" in str(value)):
+            kept[f] = getattr(stored, f)
+    return kept
 
 
 def _diff(e: Enterprise, values: dict[str, Any]) -> dict[str, Any]:

@@ -64,6 +64,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         "tags": [(v, label, tag_counts[v]) for v, label in Tag.choices],
         "tag_labels": dict(Tag.choices),
         "may_edit": bool(set(roles_of(request.user)) & EDITORS),
+        "may_export": bool(set(roles_of(request.user)) & REVEAL),
         "report": report,
         "nav": "safety",
     }
