@@ -101,6 +101,18 @@ def test_a_late_event_tells_those_it_concerned_when_it_happened(cast: Any, at: A
     assert told(cast["h_env"]) == ["dispatched"] and told(cast["dispatcher"]) == []
 
 
+def test_nobody_is_told_of_their_own_action(cast: Any, at: Any) -> None:
+    from jingwu.org.models import PersonRole
+
+    # 环卫's handler also dispatches (a small town's double role): returning a case tells the other
+    # dispatchers, not the person who returned it.
+    PersonRole.objects.create(person=cast["h_env"].person, role=Role.DISPATCHER)
+    c = to_state(cast, "handling")
+    with events():
+        act(c, "return", cast["h_env"], reason="not_ours")
+    assert told(cast["dispatcher"]) == ["returned"] and told(cast["h_env"]) == []
+
+
 def test_loading_history_notifies_nobody(cast: Any, at: Any) -> None:
     from jingwu.notify.receivers import quiet
 

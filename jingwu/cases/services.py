@@ -630,6 +630,25 @@ def reveal_reporter(case: Case, *, actor: Any) -> dict[str, str]:
     return {"name": case.reporter_name, "phone": case.reporter_phone}
 
 
+def _remark(case: Case, action: str, acting: Acting, role: str, now: datetime, **fields: Any) -> Transition:
+    """A timeline row that is not a step (a remark, a rating): the state, the deadline and the version stay."""
+    seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
+    return Transition.objects.create(
+        case=case,
+        seq=seq,
+        action=action,
+        from_state=case.status,
+        to_state=case.status,
+        actor=acting.user if acting.user_id else None,
+        actor_name=acting.name[:64],
+        role=role,
+        at=now,
+        deadline_before=case.due_at,
+        deadline_after=case.due_at,
+        **fields,
+    )
+
+
 NOTE_ROLES = frozenset(
     {
         Role.OPERATOR,
@@ -680,22 +699,15 @@ def add_note(
                     raise Conflict(gettext("该幂等键已被使用"), code="key_reused")
                 return done
         now = clock.now()
-        seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
-        t = Transition.objects.create(
-            case=case,
-            seq=seq,
-            action=Action.NOTE,
-            from_state=case.status,
-            to_state=case.status,
-            actor=acting.user if acting.user_id else None,
-            actor_name=acting.name[:64],
-            role=role,
-            at=now,
+        t = _remark(
+            case,
+            Action.NOTE,
+            acting,
+            role,
+            now,
             note=text,
             public_note=text[:500] if public else "",
             client_key=client_key,
-            deadline_before=case.due_at,
-            deadline_after=case.due_at,
             data=data or {},
         )
         Case.objects.filter(pk=case.pk).update(updated_at=now)
@@ -735,22 +747,15 @@ def rate_case(ref: Any, *, rating: str, note: str = "", actor: Any = None) -> Ca
         Case.objects.filter(pk=case.pk).update(
             satisfaction=rating, satisfaction_note=note, rated_at=now, updated_at=now
         )
-        seq = (Transition.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
-        t = Transition.objects.create(
-            case=case,
-            seq=seq,
-            action=Action.RATE,
-            from_state=case.status,
-            to_state=case.status,
-            actor=acting.user if acting.user_id else None,
-            actor_name=acting.name[:64],
-            role=Role.PUBLIC,
-            at=now,
+        t = _remark(
+            case,
+            Action.RATE,
+            acting,
+            Role.PUBLIC,
+            now,
             outcome=rating,
             note=note,
             public_note=notes.RATED % {"name": label},
-            deadline_before=case.due_at,
-            deadline_after=case.due_at,
             data={"satisfaction": rating},
         )
         audit.record(
