@@ -211,6 +211,7 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
         "daily_rollup",
         "erase_personal_data",
         "escalate_overdue",
+        "safety_plan_tasks",  # a domain's own job (the safety module's inspection tasks)
         "warn_due_soon",
     ]
     assert jobs.tick() == []  # the same slot on another node: nothing more

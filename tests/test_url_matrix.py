@@ -136,6 +136,24 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
         "/api/safety/enterprises/999999",
         api(*CENTRE, "h_env", "auditor", others=403) | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
     ),
+    "api/safety/tasks": ("/api/safety/tasks", api("shiftlead", "leader")),
+    "api/safety/tasks/<pk>": (
+        "/api/safety/tasks/999999",
+        api(others=403) | dict.fromkeys(["shiftlead", "leader"], 404),
+    ),
+    "api/safety/inspections": None,  # POST only (test_inspections)
+    "api/safety/inspections/<pk>": ("/api/safety/inspections/999999", api(others=404)),
+    "api/safety/hazards": ("/api/safety/hazards", api(*CENTRE, "h_env", "auditor")),
+    "api/safety/hazards/<pk>": (
+        "/api/safety/hazards/999999",
+        api(*CENTRE, "h_env", "auditor", others=403) | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
+    ),
+    "api/safety/hazards/<pk>/evidence": None,  # POST only (test_inspections)
+    "api/safety/ledgers/hazards": ("/api/safety/ledgers/hazards", api(*CENTRE, "h_env", "auditor")),
+    "api/safety/ledgers/places": ("/api/safety/ledgers/places", api(*CENTRE, "h_env", "auditor")),
+    "api/safety/figures": ("/api/safety/figures", api(*CENTRE, "h_env", "auditor")),
+    "api/safety/plans": ("/api/safety/plans", api(*CENTRE, "h_env", "auditor")),
+    "api/safety/checklists": ("/api/safety/checklists", api(*CENTRE, "h_env", "auditor")),
     "api/workflow": ("/api/workflow", EVERYONE),
     "api/workflows": ("/api/workflows", EVERYONE),
     "api/workflows/<name>": ("/api/workflows/case", EVERYONE),

@@ -107,6 +107,8 @@ class AttachmentKind(models.TextChoices):
     AFTER = "after", _("处置后")
     FEEDBACK = "feedback", _("处置反馈")
     CHECK = "check", _("核查照片")
+    # What the party responsible sent to show the problem fixed (an enterprise's 整改材料).
+    EVIDENCE = "evidence", _("整改材料")
     OTHER = "other", _("其他")
 
 

@@ -33,7 +33,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import Department, GridAssignment, Person, PersonRole
 from jingwu.workcal.services import get_calendar
 
-from . import engine, notes
+from . import engine, notes, origins
 from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Satisfaction, Source, State
 from .events import Change, send_after_commit
@@ -142,6 +142,9 @@ def _check_photos(uploads: Sequence[Any]) -> None:
 
 
 def _announce(case: Case, transition: Transition, change: Change) -> None:
+    origin = origins.of(case)
+    if origin is not None and origin.follow is not None:
+        origin.follow(case, transition)  # inside the step's transaction: the domain's row moves with the case
     legacy = {
         "case_id": case.pk,
         "transition_id": transition.pk,
@@ -515,6 +518,14 @@ def _scope_grid(case: Case, acting: Acting) -> None:
         raise Forbidden(gettext("只有本网格的网格员可以操作"), code="not_your_grid")
 
 
+def _scope_checker(case: Case, acting: Acting) -> None:
+    """核查: the grid's worker, or whoever the domain that raised the case names (a hazard's inspectors)."""
+    origin = origins.of(case)
+    if origin is not None and origin.may_check is not None and origin.may_check(case, acting):
+        return
+    _scope_grid(case, acting)
+
+
 def _scope_department(case: Case, acting: Acting) -> None:
     person = acting.person
     if person is None or person.department_id is None or person.department_id != case.department_id:
@@ -672,8 +683,11 @@ def add_note(
     public: bool = False,
     client_key: str | None = None,
     data: dict[str, Any] | None = None,
+    photos: Sequence[Any] = (),
+    photo_kind: str = AttachmentKind.OTHER,
 ) -> Transition:
-    """A remark on the timeline. It changes no state and no version, so it never conflicts with an action."""
+    """A remark on the timeline, with photos if any (an enterprise's 整改材料). It changes no state and no
+    version, so it never conflicts with an action."""
     acting = resolve(actor)
     role = acting.role_for(NOTE_ROLES)
     if role is None or (role == Role.SYSTEM and not (acting.system and acting.system.may("case", "note"))):
@@ -687,6 +701,7 @@ def add_note(
     if raw_key is not None and len(raw_key) > 64:
         raise Invalid(gettext("幂等键最长64个字符"), code="invalid_key")
     client_key = acting.key(raw_key)
+    _check_photos(photos)
     with transaction.atomic():
         case = get_case(ref, for_update=True)
         if role == Role.HANDLER and (acting.person is None or acting.person.department_id != case.department_id):
@@ -710,6 +725,7 @@ def add_note(
             client_key=client_key,
             data=data or {},
         )
+        _save_photos(case, t, photos, [photo_kind] * len(photos), acting, now)
         Case.objects.filter(pk=case.pk).update(updated_at=now)
         audit.record("case.note", "case", case.number or case.pk, actor=acting.user, role=role, data={"public": public})
         _announce(case, t, engine.change_for(CASE, case, t, acting))
@@ -828,7 +844,9 @@ def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
     if supporting:
         t.data = {"supporting": [s.code for s in supporting]}
     case.dispatched_at = now
-    case.handling_deadline = get_calendar().add_limit(now, case.condition.limit)
+    origin = origins.of(case)
+    fixed = origin.deadline(case, now) if origin is not None and origin.deadline is not None else None
+    case.handling_deadline = fixed or get_calendar().add_limit(now, case.condition.limit)
     case.feedback_at = None
     case.handled_on_time = None
     t.department = dept
@@ -1119,6 +1137,7 @@ CASE = engine.register(
         hooks=HOOKS,
         scopes={
             "grid": _scope_grid,
+            "checker": _scope_checker,
             "department": _scope_department,
             "support": _scope_support,
             "reporter": _scope_reporter,

@@ -76,24 +76,26 @@ STEPS: tuple[Step, ...] = (
     Step(
         A.FEEDBACK, _s(S.HANDLING), S.TO_CHECK, _r(R.HANDLER), needs_photo=True, scope="department", counts_as="处置数"
     ),
+    # 核查 by the grid's worker; for a case a domain raised, also by whom it names (``cases.origins``): a
+    # hazard's 复查 is done by the inspectors.
     Step(
         A.CHECK,
         _s(S.TO_CHECK),
         S.TO_CLOSE,
-        _r(R.GRID_WORKER),
+        _r(R.GRID_WORKER, R.INSPECTOR),
         outcome="pass",
         needs_photo=True,
-        scope="grid",
+        scope="checker",
         counts_as="按时核查",
     ),
     Step(
         A.CHECK,
         _s(S.TO_CHECK),
         S.HANDLING,
-        _r(R.GRID_WORKER),
+        _r(R.GRID_WORKER, R.INSPECTOR),
         outcome="fail",
         needs_reason=True,
-        scope="grid",
+        scope="checker",
         counts_as="返工数",
     ),
     Step(A.CLOSE, _s(S.TO_CLOSE), S.CLOSED, _r(R.SHIFT_LEAD), counts_as="结案数"),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_noop
 
+from jingwu.cases import origins
 from jingwu.cases.choices import Action, State
 from jingwu.cases.models import Case, Transition
 from jingwu.org.choices import Role
@@ -30,6 +31,8 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "urged": (gettext_noop("收到催办"), ("inapp", "webpush", "sms")),
     "due_soon": (gettext_noop("案件即将超时"), ("inapp", "webpush")),
     "revisit": (gettext_noop("市民不满意，待回访"), ("inapp",)),
+    # A case the domain that raised it brings to the leaders at once (a 重大隐患).
+    "for_leaders": (gettext_noop("重大事项，请领导关注"), ("inapp", "email", "webpush", "sms")),
 }
 
 
@@ -49,6 +52,10 @@ def _people(role: str, **where: Any) -> list[Person]:
 def holders(case: Case, state: str, department_id: int | None) -> list[Person]:
     """Whoever has the case in hand in ``state`` (the state the event left it in, not the state it may be in
     by the time a retried event is delivered)."""
+    if state == State.TO_CHECK:
+        origin = origins.of(case)
+        if origin is not None and origin.checkers is not None:
+            return origin.checkers(case)
     if state in (State.VERIFYING, State.TO_CHECK) and case.grid_id:
         ids = GridAssignment.objects.filter(grid_id=case.grid_id).values("person_id")
         return list(Person.objects.filter(pk__in=ids, user__is_active=True).select_related("user"))
@@ -77,6 +84,7 @@ def may_tell(change: Any) -> bool:
         change.action in TELLING
         or (change.action == Action.CHECK and change.outcome == "fail")
         or (change.action == Action.RATE and change.outcome == "unsatisfied")
+        or (change.action == Action.REPORT and change.origin_kind in origins.kinds_for_leaders())
         or (change.to_state != change.from_state and change.to_state in (State.VERIFYING, State.TO_CHECK))
     )
 
@@ -105,6 +113,10 @@ def events_for(change: Any, case: Case, record: Transition | None) -> list[tuple
         out.append(("urged", holders(case, state, department)))
     if action == Action.NOTE and record is not None and (record.data or {}).get("warning") == "due_soon":
         out.append(("due_soon", holders(case, state, department)))
+    if action == Action.REPORT and change.origin_kind:
+        origin = origins.of(case)
+        if origin is not None and origin.for_leaders is not None and origin.for_leaders(case):
+            out.append(("for_leaders", _people(Role.LEADER)))
     if action == Action.RATE and change.outcome == "unsatisfied":
         out.append(("revisit", _people(Role.OPERATOR) + _people(Role.SHIFT_LEAD)))
     return out

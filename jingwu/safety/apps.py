@@ -28,9 +28,17 @@ class SafetyConfig(AppConfig):
     verbose_name = _("安全生产")
 
     def ready(self) -> None:
+        from datetime import time
+
         from django.db.models.signals import post_delete, post_save
 
+        from jingwu.cases import jobs, origins
         from jingwu.geo.models import Grid
 
+        from . import inspections
+        from .jobs import plan_tasks
+
+        origins.register(inspections.ORIGIN)
+        jobs.register(jobs.Job("safety_plan_tasks", plan_tasks, at=time(0, 30)))
         post_save.connect(grids_changed, sender=Grid, dispatch_uid="safety-grid-save", weak=False)
         post_delete.connect(grids_changed, sender=Grid, dispatch_uid="safety-grid-delete", weak=False)

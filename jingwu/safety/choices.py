@@ -42,3 +42,45 @@ class Tag(models.TextChoices):
     HAZCHEM = "hazchem", _("危化品")
     GAS = "gas", _("燃气")
     CROWDED = "crowded", _("人员密集场所")
+
+
+class Severity(models.TextChoices):
+    """隐患等级 (安全生产事故隐患排查治理暂行规定, 国家安监总局令第16号)."""
+
+    GENERAL = "general", _("一般隐患")
+    MAJOR = "major", _("重大隐患")
+
+
+class HazardType(models.TextChoices):
+    FIRE = "fire", _("消防安全")
+    ELECTRIC = "electric", _("用电安全")
+    HAZCHEM = "hazchem", _("危险化学品")
+    GAS = "gas", _("燃气安全")
+    EQUIPMENT = "equipment", _("特种设备")
+    WORKPLACE = "workplace", _("作业场所")
+    EXIT = "exit", _("安全出口与疏散")
+    MANAGEMENT = "management", _("安全管理制度")
+    ENVIRONMENT = "environment", _("环保设施")
+    OTHER = "other", _("其他")
+
+
+class Result(models.TextChoices):
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+    NA = "na", _("不适用")
+
+
+class Every(models.TextChoices):
+    """How often a plan inspects each place: one task per place per period."""
+
+    WEEK = "week", _("每周")
+    MONTH = "month", _("每月")
+    QUARTER = "quarter", _("每季度")
+    HALF = "half", _("每半年")
+    YEAR = "year", _("每年")
+
+
+class TaskState(models.TextChoices):
+    TODO = "todo", _("待检查")
+    DONE = "done", _("已检查")
+    CANCELLED = "cancelled", _("已取消")

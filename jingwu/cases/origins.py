@@ -1,0 +1,51 @@
+"""What a domain that raises cases says about them: the rules that differ for cases it raised.
+
+A domain (a safety hazard, an alarm, a patrol finding) raises a case with ``report_case(origin=...)`` and the
+case runs the one loop. Where that loop needs the domain's word, the domain registers an ``Origin`` for its
+kind (``app_label.model``) when its app is ready:
+
+- ``may_check``: who else may take the 核查 step (a hazard's 复查 is the inspectors', not only the grid's);
+- ``checkers``: whom to tell that a case waits for that check;
+- ``deadline``: the handling deadline a dispatch sets, where the domain fixed one (a hazard's 整改期限);
+- ``follow``: called inside the transaction of every step, so the domain's own row follows the case
+  atomically (a ledger never disagrees with the case, even across a crash);
+- ``for_leaders``: whether a new case must be brought to the leaders at once (a 重大隐患).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jingwu.org.actors import Acting
+
+    from .models import Case, Transition
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str
+    may_check: Callable[[Case, Acting], bool] | None = None
+    checkers: Callable[[Case], list[Any]] | None = None
+    deadline: Callable[[Case, datetime], datetime | None] | None = None
+    follow: Callable[[Case, Transition], None] | None = None
+    for_leaders: Callable[[Case], bool] | None = None
+
+
+_registry: dict[str, Origin] = {}
+
+
+def register(origin: Origin) -> Origin:
+    _registry[origin.kind] = origin
+    return origin
+
+
+def of(case: Case) -> Origin | None:
+    return _registry.get(case.origin_kind) if case.origin_kind else None
+
+
+def kinds_for_leaders() -> frozenset[str]:
+    return frozenset(kind for kind, o in _registry.items() if o.for_leaders is not None)

@@ -1,0 +1,168 @@
+"""The ledgers: 隐患清单 (hazards by industry and type), 动态监管台账 (every place, overdue first) and the
+figures the work report quotes ("检查 N 家次，整改隐患 M 处") for any period. Each is a fixed number of
+queries whatever the size of the town (tests count them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Case as Choose
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+
+from jingwu.cases.choices import State
+from jingwu.lib import clock
+from jingwu.workcal.services import get_calendar
+
+from .choices import HazardType, Industry, Severity
+from .models import Enterprise, Hazard, Inspection
+
+CLOSED_STATES = (State.CLOSED, State.VOIDED, State.MERGED)
+OPEN = ~Q(status__in=CLOSED_STATES)
+
+
+@dataclass
+class Period:
+    start: date | None = None
+    end: date | None = None  # inclusive
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        tz = get_calendar().tz
+        lo = datetime.combine(self.start, time.min, tzinfo=tz) if self.start else None
+        hi = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz) if self.end else None
+        return lo, hi
+
+    def within(self, field: str) -> Q:
+        lo, hi = self.bounds()
+        q = Q()
+        if lo is not None:
+            q &= Q(**{f"{field}__gte": lo})
+        if hi is not None:
+            q &= Q(**{f"{field}__lt": hi})
+        return q
+
+
+@dataclass
+class HazardFilters:
+    period: Period
+    industry: str = ""
+    hazard_type: str = ""
+    level: str = ""
+    grid: int | None = None
+    state: str = ""  # open, closed, overdue
+    enterprise: int | None = None
+
+
+def hazards(f: HazardFilters, now: datetime | None = None) -> QuerySet[Hazard]:
+    """The hazards found in the period that match; ``state`` narrows to open, closed or overdue now."""
+    now = now or clock.now()
+    qs = Hazard.objects.filter(f.period.within("found_at"))
+    if f.industry:
+        qs = qs.filter(industry=f.industry)
+    if f.hazard_type:
+        qs = qs.filter(hazard_type=f.hazard_type)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.grid:
+        qs = qs.filter(grid_id=f.grid)
+    if f.enterprise:
+        qs = qs.filter(enterprise_id=f.enterprise)
+    if f.state == "open":
+        qs = qs.filter(OPEN)
+    elif f.state == "closed":
+        qs = qs.filter(status=State.CLOSED)
+    elif f.state == "overdue":
+        qs = qs.filter(OPEN, rectify_by__lt=now)
+    return qs
+
+
+def hazard_list(f: HazardFilters, now: datetime | None = None) -> dict[str, Any]:
+    """隐患清单: one row per industry and hazard type with its counts, and the totals. One query."""
+    now = now or clock.now()
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in hazards(f, now)
+        .values("industry", "hazard_type")
+        .annotate(
+            total=Count("id"),
+            major=Count("id", filter=Q(level=Severity.MAJOR)),
+            open=Count("id", filter=OPEN),
+            overdue=Count("id", filter=OPEN & Q(rectify_by__lt=now)),
+            closed=Count("id", filter=Q(status=State.CLOSED)),
+            closed_late=Count("id", filter=Q(status=State.CLOSED) & Q(closed_at__gt=F("rectify_by"))),
+        )
+        .order_by("industry", "hazard_type")
+    ]
+    industries, types = dict(Industry.choices), dict(HazardType.choices)
+    totals = {k: 0 for k in ("total", "major", "open", "overdue", "closed", "closed_late")}
+    for r in rows:
+        r["industry_label"] = str(industries.get(r["industry"], r["industry"]))
+        r["type_label"] = str(types.get(r["hazard_type"], r["hazard_type"]))
+        for k in totals:
+            totals[k] += r[k]
+    return {"rows": rows, "totals": totals}
+
+
+@dataclass
+class PlaceFilters:
+    q: str = ""
+    industry: str = ""
+    tag: str = ""
+    risk: str = ""
+    grid: int | None = None
+    only: str = ""  # "open": places with open hazards; "overdue": with overdue ones; "never": never inspected
+
+
+def places(f: PlaceFilters, now: datetime | None = None) -> QuerySet[Enterprise]:
+    """动态监管台账: every place with its last inspection and its hazards, overdue first, then by the most open
+    hazards, then those inspected longest ago (never first)."""
+    now = now or clock.now()
+    qs = Enterprise.objects.filter(active=True).select_related("grid")
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(credit_code=f.q.upper()))
+    if f.industry:
+        qs = qs.filter(industry=f.industry)
+    if f.risk:
+        qs = qs.filter(risk=f.risk)
+    if f.grid:
+        qs = qs.filter(grid_id=f.grid)
+    if f.tag:
+        ids = [pk for pk, tags in qs.values_list("pk", "tags") if f.tag in (tags or [])]
+        qs = qs.filter(pk__in=ids)
+    if f.only == "open":
+        qs = qs.filter(open_hazards__gt=0)
+    elif f.only == "overdue":
+        qs = qs.filter(next_due__lt=now)
+    elif f.only == "never":
+        qs = qs.filter(last_inspected_at=None)
+    overdue_first = Choose(When(next_due__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(late=overdue_first).order_by("late", "next_due", "-open_hazards", "last_inspected_at", "id")
+
+
+def overdue_counts(place_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """How many of each place's open hazards are past their deadline (for one page of the ledger)."""
+    now = now or clock.now()
+    rows = (
+        Hazard.objects.filter(OPEN, enterprise_id__in=place_ids, rectify_by__lt=now)
+        .values("enterprise_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["enterprise_id"]: r["n"] for r in rows}
+
+
+def figures(period: Period, now: datetime | None = None) -> dict[str, int]:
+    """The report's sentence for a period: inspections (家次), places inspected, hazards found and rectified
+    (销号), of them major; and, as of now, open and overdue."""
+    now = now or clock.now()
+    inspections = Inspection.objects.filter(period.within("at"))
+    found = Hazard.objects.filter(period.within("found_at"))
+    return {
+        "inspections": inspections.count(),
+        "places": inspections.values("enterprise_id").distinct().count(),
+        "found": found.count(),
+        "major": found.filter(level=Severity.MAJOR).count(),
+        "rectified": Hazard.objects.filter(period.within("closed_at"), status=State.CLOSED).count(),
+        "open": Hazard.objects.filter(OPEN).count(),
+        "overdue": Hazard.objects.filter(OPEN, rectify_by__lt=now).count(),
+    }

@@ -1,0 +1,251 @@
+"""Inspections and hazards end to end: a plan makes a task, an inspection with a failed item raises one hazard
+case, the enterprise's evidence goes on the case, a failed 复查 is rework, the second passes and the hazard
+is closed (销号) — with the ledgers counted at every step, and their query counts fixed."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from jingwu.cases.choices import AttachmentKind, State
+from jingwu.cases.models import Attachment, Case
+from jingwu.notify.models import Notification
+from jingwu.org.choices import Role
+from jingwu.org.models import Person
+from jingwu.safety import checklists, inspections, ledgers, services
+from jingwu.safety.models import Checklist, Company, Enterprise, Hazard, Inspector, Task
+
+from .conftest import IN_A, jpeg
+from .test_api import Api, err
+
+
+def signature_png() -> str:
+    img = Image.new("RGB", (300, 120), "white")
+    for x in range(40, 260):
+        img.putpixel((x, 60 + (x % 20) - 10), (0, 0, 0))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def inspector(name: str, company: Company | None) -> Any:
+    u = get_user_model().objects.create_user(name, password="pw-" + name)
+    p = Person.objects.create(user=u, name=f"{name}姓名", role=Role.INSPECTOR, phone="13800000000")
+    Inspector.objects.create(person=p, company=company)
+    return u
+
+
+@pytest.fixture
+def town(cast: Any) -> dict[str, Any]:
+    checklists.install()
+    place = services.save(
+        {"name": "精武化工有限公司", "industry": "C", "lon": IN_A[0], "lat": IN_A[1], "tags": ["voc"]},
+        actor=cast["leader"],
+    )
+    other = services.save({"name": "另一家厂", "industry": "C", "lon": IN_A[0], "lat": IN_A[1]}, actor=cast["leader"])
+    acme = Company.objects.create(name="天津安评技术有限公司")
+    rival = Company.objects.create(name="另一家安评公司")
+    return {
+        "place": place,
+        "other": other,
+        "acme": acme,
+        "ins": inspector("ins_a", acme),
+        "rival": inspector("ins_r", rival),
+    }
+
+
+def ledger_row(api: Api) -> dict[str, Any]:
+    body = api.get("/safety/ledgers/hazards").json()
+    return body["totals"]  # type: ignore[no-any-return]
+
+
+def place_row(api: Api, pk: int) -> dict[str, Any]:
+    rows = api.get("/safety/ledgers/places", limit=500).json()["results"]
+    return next(r for r in rows if r["id"] == pk)
+
+
+def test_plan_inspection_hazard_rework_and_close(
+    town: dict[str, Any], cast: Any, at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    leader, ins, rival = Api(cast["leader"]), Api(town["ins"]), Api(town["rival"])
+    voc = Checklist.objects.get(tag="voc")
+    # A plan: every VOC enterprise, monthly, done by the company. Its task for this month is made at once,
+    # and again is made once only.
+    r = leader.post(
+        "/safety/plans",
+        {"name": "VOCs企业月检", "checklist": voc.pk, "tag": "voc", "every": "month", "company": town["acme"].pk},
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["places"] == 1 and r.json()["tasks_made"] == 1
+    assert inspections.generate_tasks() == 0
+    tasks = ins.get("/safety/tasks").json()
+    assert [t["enterprise_name"] for t in tasks] == ["精武化工有限公司"]
+    assert rival.get("/safety/tasks").json() == []  # another company's inspector sees none of them
+    task = ins.get(f"/safety/tasks/{tasks[0]['id']}").json()
+    items = task["items"]
+    assert len(items) == 7 and items[0]["basis"]
+    assert err(rival.get(f"/safety/tasks/{task['id']}"), 404)
+
+    # The inspection: item 3 fails (a major hazard by its checklist), one is not applicable, the rest pass.
+    results = [{"item": i["id"], "result": "pass"} for i in items]
+    results[2] = {"item": items[2]["id"], "result": "fail", "note": "稀释剂堆放在车间内，未入专库", "days": 10}
+    results[5] = {"item": items[5]["id"], "result": "na"}
+    body = {
+        "task": task["id"],
+        "items": results,
+        "signer_name": "王厂长",
+        "signature": signature_png(),
+        "client_key": "k1",
+    }
+    missing = dict(body, items=results[:-1])
+    assert err(ins.post("/safety/inspections", missing), 400, "items_missing")["details"]["positions"] == [7]
+    unsigned = dict(body, signature="")
+    err(ins.post("/safety/inspections", unsigned), 400, "signature_required")
+    no_note = dict(body, items=[*results[:2], {"item": items[2]["id"], "result": "fail"}, *results[3:]])
+    err(ins.post("/safety/inspections", no_note), 400, "note_required")
+    err(rival.post("/safety/inspections", body), 403, "not_your_task")
+    assert Case.objects.count() == 0 and Hazard.objects.count() == 0  # refusals leave nothing behind
+
+    form = {"data": json.dumps(body), "photo_%d" % items[2]["id"]: jpeg()}
+    with django_capture_on_commit_callbacks(execute=True):
+        r = ins.form("/safety/inspections", form)
+    assert r.status_code == 201, r.content
+    record = r.json()
+    assert record["failed"] == 1 and record["passed"] == 5 and len(record["hazards"]) == 1
+    again = ins.form("/safety/inspections", {"data": json.dumps(body)})  # the phone's retry
+    assert again.status_code == 201 and again.json()["id"] == record["id"]
+    assert Hazard.objects.count() == 1 and Case.objects.count() == 1
+    assert Task.objects.get(pk=task["id"]).status == "done"
+
+    hazard = Hazard.objects.get()
+    case = hazard.case
+    assert case is not None and case.status == State.TO_DISPATCH and case.category.name == "安全隐患"
+    assert case.source == "inspection" and "天津安评技术有限公司" in case.source_detail
+    assert case.attachments.filter(kind=AttachmentKind.REPORT).count() == 1  # the item's photo
+    assert hazard.level == "major" and hazard.status == State.TO_DISPATCH
+    # 重大隐患 go to the leaders at once.
+    assert Notification.objects.filter(user=cast["leader"], event="for_leaders").count() == 1
+    assert ledger_row(leader) | {} == {"total": 1, "major": 1, "open": 1, "overdue": 0, "closed": 0, "closed_late": 0}
+    assert place_row(leader, town["place"].pk)["open_hazards"] == 1
+    figures = leader.get("/safety/figures").json()
+    assert (figures["inspections"], figures["found"], figures["rectified"]) == (1, 1, 0)
+
+    # The loop: dispatched to a department, whose deadline is the hazard's own 整改期限.
+    d = Api(cast["dispatcher"])
+    r = d.post(f"/cases/{case.number}/dispatch", {"version": case.version, "department": "B05"})
+    assert r.status_code == 200, r.content
+    case.refresh_from_db()
+    assert case.handling_deadline == hazard.rectify_by
+    assert hazard.rectify_by.date() == (at.now + timedelta(days=10)).date()
+
+    # The enterprise's evidence, passed on by the department that holds it, goes on the case.
+    h = Api(cast["h_city"])
+    err(h.form(f"/safety/hazards/{hazard.pk}/evidence", {"text": "已清理"}), 400, "photo_required")
+    r = h.form(
+        f"/safety/hazards/{hazard.pk}/evidence", {"text": "稀释剂已移入危化品专库", "photos": jpeg(), "by": "王厂长"}
+    )
+    assert r.status_code == 201, r.content
+    assert Attachment.objects.filter(case=case, kind=AttachmentKind.EVIDENCE).count() == 1
+    assert "企业整改材料（王厂长）" in case.transitions.order_by("-seq").first().note
+
+    def step(api: Api, action: str, **data: Any) -> None:
+        case.refresh_from_db()
+        form = {"version": case.version, **data}
+        resp = api.form(f"/cases/{case.number}/{action}", form)
+        assert resp.status_code == 200, resp.content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        step(h, "feedback", note="整改完毕", photos=jpeg())
+    hazard.refresh_from_db()
+    assert hazard.status == State.TO_CHECK
+    # The 复查 waits for the inspector who found it, and is theirs (or their company's) to do.
+    assert Notification.objects.filter(user=town["ins"], event="task").count() == 1
+    case.refresh_from_db()
+    err(rival.form(f"/cases/{case.number}/check", {"version": case.version, "outcome": "pass", "photos": jpeg()}), 403)
+    step(ins, "check", outcome="fail", reason="专库未设防爆灯")
+    hazard.refresh_from_db()
+    case.refresh_from_db()
+    assert hazard.status == State.HANDLING and hazard.rechecks == 1 and case.rework_count == 1
+    assert ledger_row(leader)["open"] == 1
+
+    # Past the deadline while still open: overdue in both ledgers.
+    at.move(hazard.rectify_by + timedelta(hours=1))
+    assert ledger_row(leader)["overdue"] == 1
+    assert place_row(leader, town["place"].pk)["overdue_hazards"] == 1
+    assert leader.get("/safety/ledgers/places").json()["results"][0]["id"] == town["place"].pk  # overdue first
+
+    step(h, "feedback", note="已加装防爆灯", photos=jpeg())
+    step(ins, "check", outcome="pass", photos=jpeg())
+    step(Api(cast["shiftlead"]), "close")
+    hazard.refresh_from_db()
+    assert hazard.status == State.CLOSED and hazard.rechecks == 2 and hazard.closed_at is not None
+    assert ledger_row(leader) == {"total": 1, "major": 1, "open": 0, "overdue": 0, "closed": 1, "closed_late": 1}
+    row = place_row(leader, town["place"].pk)
+    assert (row["open_hazards"], row["closed_hazards"], row["overdue_hazards"]) == (0, 1, 0)
+    today = at.now.date()
+    figures = leader.get("/safety/figures", start=str(today - timedelta(days=30)), end=str(today)).json()
+    assert (figures["inspections"], figures["places"], figures["found"], figures["rectified"]) == (1, 1, 1, 1)
+    before = leader.get("/safety/figures", end=str(today - timedelta(days=40))).json()
+    assert (before["inspections"], before["rectified"]) == (0, 0)
+    # The hazard's case is an ordinary case: its timeline holds every step.
+    actions = list(case.transitions.order_by("seq").values_list("action", flat=True))
+    assert actions == ["report", "file", "dispatch", "note", "feedback", "check", "feedback", "check", "close"]
+
+
+def test_periods_and_who_sees_tasks(town: dict[str, Any], cast: Any) -> None:
+    assert inspections.period_of("week", date(2026, 12, 2)) == (date(2026, 11, 30), date(2026, 12, 6))
+    assert inspections.period_of("quarter", date(2026, 11, 30)) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert inspections.period_of("half", date(2026, 3, 1)) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert inspections.period_of("year", date(2026, 3, 1)) == (date(2026, 1, 1), date(2026, 12, 31))
+    general = Checklist.objects.get(name="生产经营单位通用检查表")
+    plan = inspections.save_plan(
+        {"name": "全镇季检", "checklist": general.pk, "every": "quarter", "assignee": town["rival"].person.pk},
+        actor=cast["leader"],
+    )
+    assert inspections.generate_tasks(plan=plan) == 2
+    assert inspections.tasks_for(town["rival"]).count() == 2  # named: theirs
+    assert inspections.tasks_for(town["ins"]).count() == 0
+    assert inspections.tasks_for(cast["gw_a"]).count() == 0
+    assert inspections.tasks_for(cast["shiftlead"]).count() == 2
+    with pytest.raises(Exception, match="值班长和领导"):
+        inspections.save_plan({"name": "x", "checklist": general.pk}, actor=cast["dispatcher"])
+
+
+def test_ledger_queries_are_fixed_in_number(town: dict[str, Any], cast: Any, at: Any) -> None:
+    leader = Api(cast["leader"])
+
+    def count(path: str) -> int:
+        with CaptureQueriesContext(connection) as q:
+            assert leader.get(path).status_code == 200
+        return len(q.captured_queries)
+
+    paths = ["/safety/ledgers/hazards", "/safety/ledgers/places", "/safety/figures", "/safety/hazards"]
+    count(paths[0])  # the first request of a session warms its caches (token, roles, references)
+    small = {p: count(p) for p in paths}
+    # Many more places and hazards: the same number of queries.
+    for i in range(30):
+        e = Enterprise.objects.create(name=f"厂{i}", industry="C", created_at=at.now, updated_at=at.now)
+        for kind in ("fire", "exit"):
+            Hazard.objects.create(
+                enterprise=e,
+                level="general",
+                hazard_type=kind,
+                industry="C",
+                description="x",
+                found_at=at.now,
+                rectify_by=at.now - timedelta(days=1),
+                status=State.HANDLING,
+            )
+        inspections.recount(e.pk)
+    assert {p: count(p) for p in paths} == small
+    assert ledgers.hazard_list(ledgers.HazardFilters(ledgers.Period()))["totals"]["overdue"] == 60
