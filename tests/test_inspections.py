@@ -116,7 +116,7 @@ def test_plan_inspection_hazard_rework_and_close(
     err(rival.post("/safety/inspections", body), 403, "not_your_task")
     assert Case.objects.count() == 0 and Hazard.objects.count() == 0  # refusals leave nothing behind
 
-    form = {"data": json.dumps(body), "photo_%d" % items[2]["id"]: jpeg()}
+    form = {"data": json.dumps(body), f"photo_{items[2]['id']}": jpeg()}
     with django_capture_on_commit_callbacks(execute=True):
         r = ins.form("/safety/inspections", form)
     assert r.status_code == 201, r.content
