@@ -227,6 +227,8 @@ STATICFILES_DIRS = [
         ("geoman", "@geoman-io/leaflet-geoman-free/dist"),
         # WeUI, the WeChat design system, for the phone and citizen pages.
         ("weui", "weui/dist"),
+        # The signature drawn on the screen at an inspection.
+        ("signature_pad", "signature_pad/dist"),
     ]
     if (NODE_MODULES / folder).exists()
 ]

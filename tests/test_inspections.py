@@ -249,3 +249,73 @@ def test_ledger_queries_are_fixed_in_number(town: dict[str, Any], cast: Any, at:
         inspections.recount(e.pk)
     assert {p: count(p) for p in paths} == small
     assert ledgers.hazard_list(ledgers.HazardFilters(ledgers.Period()))["totals"]["overdue"] == 60
+
+
+def test_the_pages_show_the_inspection_the_hazard_and_the_ledgers(town: dict[str, Any], cast: Any, at: Any) -> None:
+    from django.test import Client
+
+    task = Task.objects.create(
+        enterprise=town["place"],
+        checklist=Checklist.objects.get(tag="voc"),
+        period=at.now.date(),
+        due_on=at.now.date(),
+        company=town["acme"],
+        created_at=at.now,
+    )
+    items = list(task.checklist.items.all())
+    ins = inspections.submit(
+        inspections.InspectionIn(
+            task=task.pk,
+            items=[
+                inspections.ItemIn(item=i.pk, result="fail" if i.position == 1 else "pass", note="废气处理设施停用")
+                for i in items
+            ],
+            signer_name="王厂长",
+            signature=inspections.decode_signature(signature_png()),
+        ),
+        actor=town["ins"],
+    )
+    hazard = ins.hazards.get()
+    phone = Client()
+    phone.force_login(town["ins"])
+    assert phone.get("/").url == "/safety/m/"
+    page = phone.get("/safety/m/").content.decode()
+    assert "暂无检查任务" in page and "待复查隐患" in page
+    assert phone.get(f"/safety/inspections/{ins.pk}/").status_code == 200  # their own record
+    other = Client()
+    other.force_login(town["rival"])
+    assert other.get(f"/safety/inspections/{ins.pk}/").status_code == 404  # not another company's
+    staff = Client()
+    staff.force_login(cast["leader"])
+    record = staff.get(f"/safety/inspections/{ins.pk}/").content.decode()
+    assert "废气处理设施停用" in record and hazard.case.number in record
+    sig = staff.get(f"/safety/inspections/{ins.pk}/signature")
+    assert sig.status_code == 200 and b"".join(sig.streaming_content)[:4] == b"\x89PNG"
+    ledger = staff.get("/safety/hazards/").content.decode()
+    assert 'data-figure="inspections">1<' in ledger and 'data-figure="found">1<' in ledger
+    xlsx = staff.get("/safety/hazards/?export=rows")
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.cell(2, 2).value == "精武化工有限公司" and sheet.cell(2, 11).value == hazard.case.number
+    places = staff.get("/safety/ledger/").content.decode()
+    assert f'data-id="{town["place"].pk}"' in places
+    assert staff.get("/safety/ledger/?export=1").status_code == 200
+    assert "废气处理设施停用" in staff.get(f"/safety/{town['place'].pk}/").content.decode()
+    # The place's own link: its hazard, and its evidence once the case is with a department.
+    link = Client()
+    assert "废气处理设施停用" in link.get(f"/rectify/{hazard.token}/").content.decode()
+    assert 'id="rectify-form"' not in link.get(f"/rectify/{hazard.token}/").content.decode()  # not yet dispatched
+    from jingwu.cases import services as cases
+
+    cases.perform(
+        hazard.case,
+        "dispatch",
+        actor=cast["dispatcher"],
+        version=hazard.case.version,
+        data=cases.ActionInput(department="B05"),
+    )
+    sent = link.post(f"/rectify/{hazard.token}/", {"text": "设施已恢复运行", "by": "王厂长", "photos": jpeg()})
+    assert sent.status_code == 200 and 'id="sent"' in sent.content.decode()
+    assert Attachment.objects.filter(case=hazard.case, kind=AttachmentKind.EVIDENCE).count() == 1

@@ -83,6 +83,24 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
         },
     ),
     "safety/template": ("/safety/template", page(*CENTRE, "h_env", "auditor")),
+    "safety/tasks/": ("/safety/tasks/", page("shiftlead", "leader")),
+    "safety/plans/": ("/safety/plans/", page(*CENTRE, "h_env", "auditor")),
+    "safety/hazards/": ("/safety/hazards/", page(*CENTRE, "h_env", "auditor")),
+    "safety/ledger/": ("/safety/ledger/", page(*CENTRE, "h_env", "auditor")),
+    "safety/inspections/<int:pk>/": (
+        "/safety/inspections/999999/",
+        page(*CENTRE, "h_env", "auditor") | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
+    ),
+    "safety/inspections/<int:pk>/signature": (
+        "/safety/inspections/999999/signature",
+        page(*CENTRE, "h_env", "auditor") | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
+    ),
+    "safety/photos/<int:pk>": (
+        "/safety/photos/999999",
+        page(*CENTRE, "h_env", "auditor") | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
+    ),
+    "safety/m/": ("/safety/m/", page()),  # inspectors only (test_inspections)
+    "rectify/<str:token>/": ("/rectify/nope/", dict.fromkeys(ROLES, 404)),
     "safety/<int:pk>/": (
         "/safety/999999/",
         {**page(*CENTRE, "h_env", "auditor"), **dict.fromkeys([*CENTRE, "h_env", "auditor"], 404)},

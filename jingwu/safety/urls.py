@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pages, phone, views
 
 app_name = "safety"
 
@@ -9,4 +9,13 @@ urlpatterns = [
     path("safety/export", views.export, name="export"),
     path("safety/template", views.template, name="template"),
     path("safety/<int:pk>/", views.detail, name="detail"),
+    path("safety/tasks/", pages.tasks, name="tasks"),
+    path("safety/plans/", pages.plans, name="plans"),
+    path("safety/hazards/", pages.hazard_ledger, name="hazards"),
+    path("safety/ledger/", pages.place_ledger, name="ledger"),
+    path("safety/inspections/<int:pk>/", pages.inspection, name="inspection"),
+    path("safety/inspections/<int:pk>/signature", pages.signature, name="signature"),
+    path("safety/photos/<int:pk>", pages.photo, name="photo"),
+    path("safety/m/", phone.inspect, name="phone"),
+    path("rectify/<str:token>/", pages.rectify, name="rectify"),
 ]

@@ -67,6 +67,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         "may_export": bool(set(roles_of(request.user)) & REVEAL),
         "report": report,
         "nav": "safety",
+        "tab": "registry",
     }
     return render(request, "safety/registry.html", context, status=400 if report and not report.ok else 200)
 
@@ -105,6 +106,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": _out(e, request.user),
         "tag_labels": dict(Tag.choices),
         "history": history,
+        "inspections": e.inspections.select_related("company").order_by("-at")[:20],
+        "hazards": e.hazards.select_related("case").order_by("-found_at")[:50],
+        "now": clock.now(),
         "nav": "safety",
+        "tab": "registry",
     }
     return render(request, "safety/detail.html", context)

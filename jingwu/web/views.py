@@ -41,6 +41,7 @@ HOME = {
     Role.ADMIN: "admin:index",
     Role.SECURITY_ADMIN: "admin:index",
     Role.AUDITOR: "web:audit",
+    Role.INSPECTOR: "safety:phone",
 }
 
 

@@ -1,0 +1,357 @@
+"""The safety pages beyond the registry: inspection tasks and records, plans, the two ledgers (隐患清单 and
+动态监管台账) with the report's figures, their Excel exports, and the place's own link for its evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from jingwu.cases.choices import AttachmentKind, State
+from jingwu.lib import clock
+from jingwu.lib.errors import ServiceError
+from jingwu.org.choices import Role
+from jingwu.org.services import person_of, roles_of
+from jingwu.web.common import roles_required
+from jingwu.web.export import xlsx_response
+from jingwu.workcal.services import get_calendar
+
+from . import inspections, ledgers
+from .api import LEDGER_READERS, READERS
+from .choices import Every, HazardType, Industry, RiskLevel, Severity, Tag, TaskState
+from .models import Checklist, Company, Hazard, Inspection, InspectionPhoto, Plan
+
+
+def _today() -> date:
+    return clock.now().astimezone(get_calendar().tz).date()
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _period(request: HttpRequest) -> ledgers.Period:
+    """The period asked for; by default this year so far (the report's own period)."""
+    get = request.GET
+    if "start" in get or "end" in get:
+        return ledgers.Period(_date(get.get("start")), _date(get.get("end")))
+    today = _today()
+    return ledgers.Period(date(today.year, 1, 1), today)
+
+
+def _common(request: HttpRequest, tab: str) -> dict[str, Any]:
+    roles = set(roles_of(request.user))
+    return {
+        "nav": "safety",
+        "tab": tab,
+        "is_manager": bool(roles & inspections.MANAGERS),
+        "industries": Industry.choices,
+        "types": HazardType.choices,
+        "levels": Severity.choices,
+        "risks": RiskLevel.choices,
+        "tags": Tag.choices,
+    }
+
+
+# --- tasks and inspections --------------------------------------------------------------------------
+
+
+@roles_required(*(inspections.MANAGERS | {Role.INSPECTOR}))
+def tasks(request: HttpRequest) -> HttpResponse:
+    today = _today()
+    qs = inspections.tasks_for(request.user)
+    status = request.GET.get("status", "todo")
+    if status == "overdue":
+        qs = qs.filter(status=TaskState.TODO, due_on__lt=today)
+    elif status in TaskState.values:
+        qs = qs.filter(status=status)
+    company = _int(request.GET.get("company"))
+    if company:
+        qs = qs.filter(company_id=company)
+    page = Paginator(qs.select_related("inspection").order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
+    context = _common(request, "tasks") | {
+        "page": page,
+        "today": today,
+        "status": status,
+        "company": company,
+        "companies": Company.objects.filter(active=True),
+        "states": TaskState.choices,
+    }
+    return render(request, "safety/tasks.html", context)
+
+
+def _inspection_visible(request: HttpRequest, pk: int) -> Inspection:
+    ins = Inspection.objects.select_related("enterprise", "company", "checklist", "task").filter(pk=pk).first()
+    if ins is None:
+        raise Http404(_("检查记录不存在"))
+    roles = set(roles_of(request.user))
+    if roles & READERS - {Role.INSPECTOR}:
+        return ins
+    mine = inspections.company_of(person_of(request.user))
+    if ins.inspector_id == request.user.pk or (mine is not None and ins.company_id == mine.pk):
+        return ins
+    raise Http404(_("检查记录不存在"))
+
+
+@roles_required(*READERS)
+def inspection(request: HttpRequest, pk: int) -> HttpResponse:
+    ins = _inspection_visible(request, pk)
+    results = list(ins.results.prefetch_related("photos"))
+    hazards = {h.result_id: h for h in ins.hazards.select_related("case")}
+    rows = [{"r": r, "hazard": hazards.get(r.pk)} for r in results]
+    return render(request, "safety/inspection.html", _common(request, "tasks") | {"ins": ins, "rows": rows})
+
+
+@roles_required(*READERS)
+def signature(request: HttpRequest, pk: int) -> FileResponse:
+    ins = _inspection_visible(request, pk)
+    return FileResponse(ins.signature.open("rb"), content_type="image/png")
+
+
+@roles_required(*READERS)
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    row = InspectionPhoto.objects.select_related("result").filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    _inspection_visible(request, row.result.inspection_id)
+    return FileResponse(row.file.open("rb"), content_type=row.content_type)
+
+
+# --- plans ------------------------------------------------------------------------------------------
+
+
+@roles_required(*LEDGER_READERS)
+def plans(request: HttpRequest) -> HttpResponse:
+    ctx = _common(request, "plans")
+    if request.method == "POST":
+        if not ctx["is_manager"]:
+            raise Http404
+        try:
+            plan = inspections.save_plan(request.POST.dict(), actor=request.user)
+            made = inspections.generate_tasks(plan=plan)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("计划已创建，本期生成 %(n)s 个检查任务") % {"n": made})
+            return redirect("safety:plans")
+    rows = []
+    for p in Plan.objects.select_related("checklist", "assignee", "company").order_by("-id")[:100]:
+        counts = {s: 0 for s in TaskState.values}
+        for s in p.tasks.values_list("status", flat=True):
+            counts[s] += 1
+        rows.append({"p": p, "todo": counts[TaskState.TODO], "done": counts[TaskState.DONE]})
+    from .models import Inspector
+
+    ctx |= {
+        "rows": rows,
+        "checklists": Checklist.objects.filter(active=True),
+        "companies": Company.objects.filter(active=True),
+        "inspectors": Inspector.objects.select_related("person", "company").order_by("company__name", "person__name"),
+        "everies": Every.choices,
+        "today": _today(),
+    }
+    return render(request, "safety/plans.html", ctx)
+
+
+# --- the ledgers ------------------------------------------------------------------------------------
+
+
+def _hazard_filters(request: HttpRequest) -> ledgers.HazardFilters:
+    get = request.GET
+    return ledgers.HazardFilters(
+        period=_period(request),
+        industry=get.get("industry", "")[:1],
+        hazard_type=get.get("hazard_type", "")[:16],
+        level=get.get("level", "")[:8],
+        grid=_int(get.get("grid")),
+        state=get.get("state", "")[:8],
+        enterprise=_int(get.get("enterprise")),
+    )
+
+
+HAZARD_COLUMNS = ["行业门类", "隐患类型", "隐患数", "其中重大", "未销号", "逾期未整改", "已销号", "逾期销号"]
+HAZARD_ROW_COLUMNS = [
+    "发现时间",
+    "企业",
+    "行业",
+    "隐患类型",
+    "等级",
+    "隐患描述",
+    "整改期限",
+    "状态",
+    "复查次数",
+    "销号时间",
+    "案件编号",
+]
+
+
+@roles_required(*LEDGER_READERS)
+def hazard_ledger(request: HttpRequest) -> HttpResponse:
+    """隐患清单: by industry and type, then the hazards themselves."""
+    f = _hazard_filters(request)
+    now = clock.now()
+    summary = ledgers.hazard_list(f, now)
+    export = request.GET.get("export")
+    if export == "summary":
+        rows = [
+            [f"{r['industry']} {r['industry_label']}", r["type_label"], *[str(r[k]) for k in _COUNTS]]
+            for r in summary["rows"]
+        ]
+        rows.append([_("合计"), "", *[str(summary["totals"][k]) for k in _COUNTS]])
+        return xlsx_response(_("隐患清单"), [_(c) for c in HAZARD_COLUMNS], rows, _filename("hazard-list"))
+    qs = ledgers.hazards(f, now).select_related("enterprise", "case").order_by("-found_at", "-id")
+    if export == "rows":
+        return xlsx_response(
+            _("隐患明细"), [_(c) for c in HAZARD_ROW_COLUMNS], _hazard_rows(qs, now), _filename("hazards")
+        )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    ctx = _common(request, "hazards") | {
+        "summary": summary,
+        "figures": ledgers.figures(f.period, now),
+        "f": f,
+        "page": page,
+        "now": now,
+        "state_labels": dict(State.choices),
+    }
+    return render(request, "safety/hazards.html", ctx)
+
+
+_COUNTS = ("total", "major", "open", "overdue", "closed", "closed_late")
+
+
+def _hazard_rows(qs: Any, now: Any) -> Any:
+    tz = get_calendar().tz
+    states, kinds, levels = dict(State.choices), dict(HazardType.choices), dict(Severity.choices)
+    for h in qs.iterator(chunk_size=2000):
+        overdue = h.is_open and h.rectify_by < now
+        yield [
+            f"{h.found_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            h.enterprise.name,
+            h.industry,
+            str(kinds.get(h.hazard_type, h.hazard_type)),
+            str(levels.get(h.level, h.level)),
+            h.description,
+            f"{h.rectify_by.astimezone(tz):%Y-%m-%d}",
+            str(states.get(h.status, h.status)) + (f"（{_('逾期')}）" if overdue else ""),
+            str(h.rechecks),
+            f"{h.closed_at.astimezone(tz):%Y-%m-%d}" if h.closed_at else "",
+            h.case.number if h.case_id and h.case.number else "",
+        ]
+
+
+PLACE_COLUMNS = [
+    "企业",
+    "统一社会信用代码",
+    "行业",
+    "网格",
+    "风险等级",
+    "最近检查",
+    "未销号隐患",
+    "逾期隐患",
+    "已销号隐患",
+    "最近整改期限",
+]
+
+
+@roles_required(*LEDGER_READERS)
+def place_ledger(request: HttpRequest) -> HttpResponse:
+    """动态监管台账: every place, overdue first."""
+    get = request.GET
+    f = ledgers.PlaceFilters(
+        q=get.get("q", "")[:50],
+        industry=get.get("industry", "")[:1],
+        tag=get.get("tag", "")[:16],
+        risk=get.get("risk", "")[:8],
+        grid=_int(get.get("grid")),
+        only=get.get("only", "")[:8],
+    )
+    now = clock.now()
+    qs = ledgers.places(f, now)
+    if get.get("export"):
+        return xlsx_response(
+            _("动态监管台账"), [_(c) for c in PLACE_COLUMNS], _place_rows(qs, now), _filename("ledger")
+        )
+    page = Paginator(qs, 50).get_page(get.get("page"))
+    late = ledgers.overdue_counts([e.pk for e in page.object_list], now)
+    rows = [{"e": e, "overdue": late.get(e.pk, 0)} for e in page.object_list]
+    ctx = _common(request, "ledger") | {"page": page, "rows": rows, "f": f, "now": now}
+    return render(request, "safety/ledger.html", ctx)
+
+
+def _place_rows(qs: Any, now: Any) -> Any:
+    tz = get_calendar().tz
+    risks = dict(RiskLevel.choices)
+    for chunk_start in range(0, qs.count(), 500):
+        chunk = list(qs[chunk_start : chunk_start + 500])
+        late = ledgers.overdue_counts([e.pk for e in chunk], now)
+        for e in chunk:
+            yield [
+                e.name,
+                e.credit_code or "",
+                e.industry,
+                e.grid.code if e.grid_id and e.grid else "",
+                str(risks.get(e.risk, e.risk)),
+                f"{e.last_inspected_at.astimezone(tz):%Y-%m-%d}" if e.last_inspected_at else _("从未检查"),
+                str(e.open_hazards),
+                str(late.get(e.pk, 0)),
+                str(e.closed_hazards),
+                f"{e.next_due.astimezone(tz):%Y-%m-%d}" if e.next_due else "",
+            ]
+
+
+def _filename(stem: str) -> str:
+    return f"jingwu-{stem}-{clock.now():%Y%m%d-%H%M}.xlsx"
+
+
+# --- the place's own link ---------------------------------------------------------------------------
+
+
+RECTIFY_POSTS = 30  # an hour, from one address
+
+
+def rectify(request: HttpRequest, token: str) -> HttpResponse:
+    """整改材料: the place opens the link the inspector left it (no account), sees its hazard and its
+    deadline, and sends what it did with photos. Throttled like every public form."""
+    from jingwu.audit.middleware import client_ip
+    from jingwu.lib import throttle
+    from jingwu.org.actors import INSPECTION
+
+    hazard = Hazard.objects.select_related("enterprise", "case").filter(token=token[:32]).first()
+    if hazard is None:
+        raise Http404
+    sent = False
+    if request.method == "POST":
+        key = f"rectify-ip:{client_ip(request)}"
+        if throttle.blocked(key, RECTIFY_POSTS):
+            messages.error(request, _("提交过于频繁，请稍后再试"))
+            return render(request, "safety/rectify.html", {"h": hazard, "open": False}, status=429)
+        throttle.fail(key, 3600)
+        try:
+            inspections.submit_evidence(
+                hazard,
+                text=request.POST.get("text", ""),
+                photos=request.FILES.getlist("photos"),
+                actor=INSPECTION,
+                by=request.POST.get("by", ""),
+                client_key=request.POST.get("client_key") or None,
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            sent = True
+    case = hazard.case
+    evidence = case.attachments.filter(kind=AttachmentKind.EVIDENCE).count() if case is not None else 0
+    ctx = {"h": hazard, "sent": sent, "evidence": evidence, "open": hazard.status == State.HANDLING}
+    return render(request, "safety/rectify.html", ctx)
