@@ -164,45 +164,37 @@ def fill(n_places: int, n_inspections: int, n_hazards: int, now: datetime) -> di
 
         # Hazards, each found at an inspection: 85 % closed (uniform over the year), the open ones mostly
         # recent (found at an inspection drawn from the newest, exponential with a 30-day mean), so that
-        # some, not all, are past their deadline.
+        # some, not all, are past their deadline. Written in the order they were found, as a live table grows
+        # (the found_at and closed_at ranges then sit in neighbouring pages, not all over the heap).
         n_ins = len(inspections)
         recent = max(1.0, n_ins * 30 / 365)
+        hazards = []
+        for _ in range(n_hazards):
+            is_open = rng.random() >= 0.85
+            back = min(n_ins - 1, int(rng.expovariate(1 / recent))) if is_open else rng.randrange(n_ins)
+            ins_id, ent_id, at = inspections[n_ins - 1 - back]
+            industry, grid_id = where[ent_id]
+            major = rng.random() < 0.05
+            days = rng.choice([3, 7]) if major else rng.choice([7, 15, 15, 30])
+            found = min(at + timedelta(minutes=rng.randint(0, 60)), now)
+            rectify_by = found + timedelta(days=days)
+            if is_open:
+                status, closed_at, rechecks = rng.choices(OPEN_STATES, OPEN_WEIGHTS)[0], None, 0
+            else:
+                closed_at = min(found + timedelta(days=days * rng.uniform(0.2, 1.4)), now)
+                status, rechecks = "closed", rng.choice([1, 1, 1, 2])
+            level, kind = "major" if major else "general", rng.choices(HAZARD_TYPES, HAZARD_TYPE_WEIGHTS)[0]
+            hazards.append(
+                (found, ins_id, ent_id, level, kind, industry, grid_id, rectify_by, status, rechecks, closed_at)
+            )
+        hazards.sort(key=lambda h: (h[0], h[1]))
         with cur.copy(
-            f"COPY {h_table} (inspection_id, enterprise_id, level, hazard_type, industry, grid_id, description,"
-            " basis, found_at, rectify_by, status, rechecks, closed_at, token) FROM STDIN"
+            f"COPY {h_table} (found_at, inspection_id, enterprise_id, level, hazard_type, industry, grid_id,"
+            " rectify_by, status, rechecks, closed_at, description, basis, token) FROM STDIN"
         ) as copy:
-            for k in range(n_hazards):
-                is_open = rng.random() >= 0.85
-                back = min(n_ins - 1, int(rng.expovariate(1 / recent))) if is_open else rng.randrange(n_ins)
-                idx = n_ins - 1 - back
-                ins_id, ent_id, at = inspections[idx]
-                industry, grid_id = where[ent_id]
-                major = rng.random() < 0.05
-                days = rng.choice([3, 7]) if major else rng.choice([7, 15, 15, 30])
-                found = at + timedelta(minutes=rng.randint(0, 60))
-                rectify_by = found + timedelta(days=days)
-                if is_open:
-                    status, closed_at, rechecks = rng.choices(OPEN_STATES, OPEN_WEIGHTS)[0], None, 0
-                else:
-                    closed_at = min(found + timedelta(days=days * rng.uniform(0.2, 1.4)), now)
-                    status, rechecks = "closed", rng.choice([1, 1, 1, 2])
+            for k, h in enumerate(hazards):
                 copy.write_row(
-                    (
-                        ins_id,
-                        ent_id,
-                        "major" if major else "general",
-                        rng.choices(HAZARD_TYPES, HAZARD_TYPE_WEIGHTS)[0],
-                        industry,
-                        grid_id,
-                        f"第{k}号隐患：灭火器过期、疏散通道堆放杂物",
-                        "",
-                        found,
-                        rectify_by,
-                        status,
-                        rechecks,
-                        closed_at,
-                        f"b{k:07d}{secrets.token_urlsafe(12)}",
-                    )
+                    (*h, f"第{k}号隐患：灭火器过期、疏散通道堆放杂物", "", f"b{k:07d}{secrets.token_urlsafe(12)}")
                 )
         # The ledger figures, for every place at once (``recount`` per place), and the inspections' counts.
         cur.execute(
@@ -532,6 +524,9 @@ def run(args: argparse.Namespace, n_inspections: int) -> None:
         p95 = pct(worst.ms, 95)
         verdict = "ok" if p95 <= GOAL_MS else "NOT MET"
         print(f"\n  ledger page p95 {p95:.1f} ms ≤ {GOAL_MS:.0f} ms: {verdict}  (worst: {worst.name})")
+        for r in ledger:
+            if r is not worst and pct(r.ms, 95) > GOAL_MS:
+                print(f"  also over the goal: {r.name} p95 {pct(r.ms, 95):.1f} ms")
     if args.sql:
         for r in timed:
             print(f"\n  {r.name}:")

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
-    call_command("demo", "--no-serve", "--cases", "120")
+    call_command("demo", "--no-serve", "--cases", "120", "--inspections", "60")
     out = capsys.readouterr().out
     assert "shiftlead" in out and "jingwu-demo-2026" in out
     assert Grid.objects.count() == 125 and Region.objects.filter(level="village").count() == 18
@@ -45,7 +45,7 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
         assert all(a.to_state == b.from_state for a, b in itertools.pairwise(steps))
         assert steps[-1].to_state == case.status
     # The past year is handled; a few cases are still open today.
-    open_cases = Case.objects.filter(status__in=OPEN_STATES)
+    open_cases = Case.objects.filter(status__in=OPEN_STATES, origin_kind="")
     assert 0 < open_cases.count() <= 30
     by_status = dict(Case.objects.values_list("status").annotate(n=Count("id")))
     assert by_status["closed"] > 80
@@ -68,7 +68,17 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
     assert all(
         uscc.is_valid(c) for c in Enterprise.objects.exclude(credit_code=None).values_list("credit_code", flat=True)
     )
-    # Reporters rate closed cases; the centre called back those who were not satisfied, nearly all of them.
+    # A year of inspections through the services: each failed item a hazard case, most closed, the ledger
+    # figures counted from them.
+    from jingwu.safety.models import Hazard, Inspection
+
+    assert Inspection.objects.count() == 60 and "inspected 60 times" in out
+    hazards = Hazard.objects.select_related("case")
+    assert hazards.count() >= 40 and all(h.case and h.case.status == h.status for h in hazards)
+    assert hazards.filter(status="closed").count() >= 0.8 * hazards.count()
+    for e in Enterprise.objects.exclude(last_inspected_at=None)[:50]:
+        assert e.open_hazards == e.hazards.exclude(status__in=["closed", "voided", "merged"]).count()
+        # Reporters rate closed cases; the centre called back those who were not satisfied, nearly all of them.
     rated = Case.objects.exclude(rated_at=None)
     assert rated.count() >= 5 and set(rated.values_list("satisfaction", flat=True)) <= {
         "satisfied",
@@ -79,7 +89,7 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
     # Reports of the past come at working times the calendar knows.
     assert get_calendar() is not None
     # Running it again keeps the data.
-    call_command("demo", "--no-serve", "--cases", "120")
+    call_command("demo", "--no-serve", "--cases", "120", "--inspections", "60")
     assert "already loaded" in capsys.readouterr().out
 
 

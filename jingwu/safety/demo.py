@@ -4,16 +4,27 @@ placed inside the territory and entered through the registry's own service."""
 
 from __future__ import annotations
 
+import io
 import random
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import transaction
+from PIL import Image, ImageDraw
 from shapely.geometry import Point, shape
 
+from jingwu.cases import services as cases
+from jingwu.cases.demo import _name, _user, photo
+from jingwu.cases.models import Case
 from jingwu.geo.models import Grid
+from jingwu.lib import clock
 from jingwu.notify.receivers import quiet
+from jingwu.org.choices import Role
+from jingwu.workcal.services import get_calendar
 
-from . import services, uscc
-from .choices import RiskLevel, Tag
+from . import checklists, inspections, services, uscc
+from .choices import Every, Result, RiskLevel, Tag
+from .models import Checklist, Company, Hazard, Inspector, Plan, Task
 
 # (industry section, the town's class, name stem, tags)
 KINDS: list[tuple[str, str, str, list[str]]] = [
@@ -91,3 +102,190 @@ def load_registry(admin: Any, fire: int = 62, voc: int = 108, others: int = 230,
                 )
                 made += 1
     return made
+
+
+# --- a year of inspections and hazards -------------------------------------------------------------------
+
+COMPANIES = [
+    ("天津安泰安全技术咨询有限公司", [Tag.FIRE_KEY]),
+    ("天津市华安安全评价有限公司", [Tag.VOC]),
+    ("天津众信安全科技有限公司", [Tag.HAZCHEM, Tag.GAS, Tag.SITE, Tag.SEVEN_SMALL]),
+]
+# What inspectors find, per hazard type (the item's own text says what was checked).
+FINDINGS = {
+    "fire": ["灭火器压力不足", "消防主机有屏蔽点未恢复", "喷淋末端试水压力不足", "防火巡查记录缺失"],
+    "exit": ["安全出口堆放货物", "疏散指示灯不亮", "常闭防火门被固定常开"],
+    "electric": ["电线私拉乱接", "配电箱无漏电保护", "电动车在室内充电"],
+    "hazchem": ["化学品混存", "危化品未入专库", "安全技术说明书缺失"],
+    "gas": ["燃气软管老化", "未安装燃气泄漏报警器"],
+    "equipment": ["防护罩缺失", "特种设备检验过期"],
+    "workplace": ["临边防护缺失", "作业区通风不良"],
+    "management": ["安全培训记录缺失", "应急预案未演练"],
+    "environment": ["活性炭未按期更换", "VOCs治理设施未开启"],
+    "other": ["其他问题"],
+}
+
+
+def _signature_png(seed: int) -> bytes:
+    rng = random.Random(seed)
+    img = Image.new("RGB", (300, 120), "white")
+    draw = ImageDraw.Draw(img)
+    points = [(20 + i * 26, 60 + rng.randint(-25, 25)) for i in range(11)]
+    draw.line(points, fill="black", width=3)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def load_inspections(town: Any, count: int = 2242, end: Any = None, seed: int = 2242) -> dict[str, int]:
+    """A year of the report's safety work, through the services: companies and inspectors, checklists, monthly
+    and quarterly plans, about ``count`` inspections done at working hours, each failed item a hazard case that
+    the 应急办 dispatches, the place rectifies (with its evidence), the inspector re-checks (sometimes twice)
+    and the shift lead closes — except the recent ones, still open today, and a few let run overdue."""
+    rng = random.Random(seed)
+    cal = get_calendar()
+    end = end or clock.now()
+    start = end - timedelta(days=365)
+    checklists.install()
+    lead, dispatcher, handler = town.users["shiftlead"], town.users["dispatcher"], town.handlers["B08"]
+    staff: dict[int | None, list[Any]] = {}
+    n = 0
+    for name, _tags in [(None, []), *COMPANIES]:
+        company = Company.objects.create(name=name, phone=f"022-2{rng.randrange(10**6):06d}") if name else None
+        for _ in range(3 if name else 2):
+            n += 1
+            user = _user(f"ins{n:02d}", _name(rng), Role.INSPECTOR, phone=f"136{rng.randrange(10**8):08d}")
+            Inspector.objects.create(person=user.person, company=company)
+            staff.setdefault(company.pk if company else None, []).append(user)
+    plans: list[Plan] = []
+    by_tag = {str(t): c for c, tags in ((Company.objects.get(name=n_), tags) for n_, tags in COMPANIES) for t in tags}
+    for tag, every in (
+        (Tag.FIRE_KEY, Every.MONTH),
+        (Tag.VOC, Every.MONTH),
+        (Tag.HAZCHEM, Every.QUARTER),
+        (Tag.GAS, Every.QUARTER),
+        (Tag.SITE, Every.QUARTER),
+        (Tag.SEVEN_SMALL, Every.HALF),
+    ):
+        checklist = checklists.for_place([str(tag)], "")
+        assert checklist is not None  # installed above
+        with clock.frozen_at(start):
+            plan = inspections.save_plan(
+                {
+                    "name": f"{tag.label}{every.label}检查",
+                    "checklist": checklist.pk,
+                    "tag": str(tag),
+                    "every": every,
+                    "company": by_tag[str(tag)].pk,
+                    "starts_on": start.astimezone(cal.tz).date(),
+                },
+                actor=lead,
+            )
+        plans.append(plan)
+    # Tasks period by period, as the scheduler would have made them.
+    day, last, made = start.astimezone(cal.tz).date(), end.astimezone(cal.tz).date(), set()
+    while day <= last:
+        for plan in plans:
+            period = (plan.pk, inspections.period_of(plan.every, day)[0])
+            if period not in made:
+                made.add(period)
+                with clock.frozen_at(datetime_at(day)):
+                    inspections.generate_tasks(today=day, plan=plan)
+        day += timedelta(days=7)
+    tasks = list(Task.objects.select_related("checklist", "enterprise").order_by("due_on", "id"))
+    due = [t for t in tasks if t.due_on <= end.astimezone(cal.tz).date()]
+    rng.shuffle(due)
+    chosen = sorted(due[:count], key=lambda t: (t.period, t.pk))
+    items = {c.pk: list(c.items.all()) for c in Checklist.objects.all()}
+    signature = _signature_png(seed)
+    done = hazards = closed = 0
+    with quiet():
+        for i in range(0, len(chosen), 50):
+            with transaction.atomic():
+                for task in chosen[i : i + 50]:
+                    period_end = min(task.due_on, end.astimezone(cal.tz).date())
+                    span = max(0, (period_end - task.period).days)
+                    when = cal.add(
+                        datetime_at(task.period + timedelta(days=rng.randint(0, span))),
+                        timedelta(minutes=rng.uniform(0, 420)),
+                    )
+                    if when >= end:
+                        continue
+                    inspector = rng.choice(staff[task.company_id])
+                    given = []
+                    for item in items[task.checklist_id]:
+                        r = rng.random()
+                        failed = r < 0.155
+                        given.append(
+                            inspections.ItemIn(
+                                item=item.pk,
+                                result=Result.FAIL if failed else (Result.NA if r > 0.97 else Result.PASS),
+                                note=rng.choice(FINDINGS.get(item.hazard_type, FINDINGS["other"])) if failed else "",
+                            )
+                        )
+                    with clock.frozen_at(when):
+                        record = inspections.submit(
+                            inspections.InspectionIn(
+                                task=task.pk, items=given, signer_name=_name(rng), signature=signature
+                            ),
+                            actor=inspector,
+                        )
+                    done += 1
+                    for hazard in record.hazards.all():
+                        hazards += 1
+                        closed += _rectify(hazard, when, end, rng, (dispatcher, handler, lead, inspector))
+                    del record
+    return {"inspections": done, "hazards": hazards, "closed": closed}
+
+
+def _rectify(
+    hazard: Hazard, found: datetime, end: datetime, rng: random.Random, people: tuple[Any, Any, Any, Any]
+) -> int:
+    """One hazard's life after it is found; stops where the clock stands today. Returns 1 if it was closed."""
+    dispatcher, handler, lead, inspector = people
+    cal = get_calendar()
+    assert hazard.case is not None
+    case: Case = hazard.case
+    at = cal.add(found, timedelta(minutes=rng.uniform(10, 90)))
+
+    def step(action: str, when: Any, actor: Any, **kw: Any) -> bool:
+        nonlocal case
+        if when >= end:
+            return False
+        with clock.frozen_at(when):
+            case = cases.perform(case.pk, action, actor=actor, version=case.version, data=cases.ActionInput(**kw))
+        return True
+
+    if not step("dispatch", at, dispatcher, department="B08"):
+        return 0
+    # A few places do nothing, mostly among the recent: overdue on the ledgers today.
+    if rng.random() < (0.12 if end - found < timedelta(days=45) else 0.004):
+        return 0
+    late = rng.random() < 0.04  # a few places let the deadline pass
+    span = (hazard.rectify_by - at).total_seconds() / 86400
+    fixed = at + timedelta(days=rng.uniform(0.3, max(0.5, span * (1.6 if late else 0.8))))
+    if fixed >= end:
+        return 0
+    with clock.frozen_at(fixed):
+        hazard.refresh_from_db()
+        inspections.submit_evidence(
+            hazard, text="已按要求完成整改", photos=[photo(hazard.pk)], actor=handler, by="企业安全员"
+        )
+        case.refresh_from_db()
+    rounds = 2 if rng.random() < 0.08 else 1  # 复查 finds it not done, now and then
+    when = fixed
+    for r in range(rounds):
+        if not step("feedback", cal.add(when, timedelta(minutes=30)), handler, note="企业已整改", photos=[photo(r)]):
+            return 0
+        when = cal.add(when, timedelta(hours=rng.uniform(4, 30)))
+        if r < rounds - 1:
+            if not step("check", when, inspector, outcome="fail", reason="整改不到位，需重新整改"):
+                return 0
+            when = cal.add(when, timedelta(hours=rng.uniform(8, 40)))
+        elif not step("check", when, inspector, outcome="pass", photos=[photo(r + 1)]):
+            return 0
+    return 1 if step("close", cal.add(when, timedelta(minutes=rng.uniform(20, 200))), lead) else 0
+
+
+def datetime_at(day: date) -> datetime:
+    return datetime.combine(day, time(8, 30), tzinfo=get_calendar().tz)

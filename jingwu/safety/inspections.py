@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils.translation import gettext
 
 from jingwu.audit import services as audit
@@ -323,8 +323,8 @@ def submit(data: InspectionIn, *, actor: Any) -> Inspection:
             )
             inspection.signature.save(f"{signature.sha256}.png", signature.content, save=False)
             inspection.save()
-            for item, given in rows:
-                result = ItemResult.objects.create(
+            results = ItemResult.objects.bulk_create(
+                ItemResult(
                     inspection=inspection,
                     item=item,
                     position=item.position,
@@ -333,6 +333,9 @@ def submit(data: InspectionIn, *, actor: Any) -> Inspection:
                     result=given.result,
                     note=given.note,
                 )
+                for item, given in rows
+            )
+            for result, (item, given) in zip(results, rows, strict=True):
                 for upload in given.photos:
                     _keep_photo(result, upload)
                 if given.result == Result.FAIL:
@@ -474,13 +477,16 @@ CLOSED_STATES = (State.CLOSED, State.VOIDED, State.MERGED)
 def recount(enterprise_id: int) -> None:
     """The place's ledger figures, counted again from its own rows (a few), never incremented: a retried or
     reordered step cannot leave them wrong."""
-    hazards = Hazard.objects.filter(enterprise_id=enterprise_id)
-    open_ = hazards.exclude(status__in=CLOSED_STATES)
-    figures = open_.aggregate(n=Count("id"), due=Min("rectify_by"))
+    is_open = ~Q(status__in=CLOSED_STATES)
+    figures = Hazard.objects.filter(enterprise_id=enterprise_id).aggregate(
+        n=Count("id", filter=is_open),
+        due=Min("rectify_by", filter=is_open),
+        closed=Count("id", filter=Q(status=State.CLOSED)),
+    )
     Enterprise.objects.filter(pk=enterprise_id).update(
         open_hazards=figures["n"] or 0,
         next_due=figures["due"],
-        closed_hazards=hazards.filter(status=State.CLOSED).count(),
+        closed_hazards=figures["closed"] or 0,
         last_inspected_at=Inspection.objects.filter(enterprise_id=enterprise_id).aggregate(m=Max("at"))["m"],
     )
 
@@ -493,20 +499,21 @@ def _hazard_of(case: Case) -> Hazard | None:
 
 def follow(case: Case, record: Transition) -> None:
     """The hazard's ledger fields, from its case's step, in that step's transaction."""
-    if record.action == Action.REPORT or record.from_state == record.to_state:
+    if record.action == Action.REPORT or record.from_state == record.to_state or not case.origin_id.isdigit():
         return  # the hazard takes its case once report_case returns; a remark moves nothing
-    hazard = _hazard_of(case)
+    hazard = Hazard.objects.filter(pk=int(case.origin_id)).only("pk", "enterprise_id").first()
     if hazard is None:
         return
-    hazard.status = case.status
+    updates: dict[str, Any] = {"status": case.status}
     if record.action == Action.CHECK:
-        hazard.rechecks += 1
+        updates["rechecks"] = F("rechecks") + 1
     if case.status == State.CLOSED:
-        hazard.closed_at = case.closed_at or record.at
+        updates["closed_at"] = case.closed_at or record.at
     elif record.from_state == State.CLOSED:
-        hazard.closed_at = None
-    hazard.save(update_fields=["status", "rechecks", "closed_at"])
-    recount(hazard.enterprise_id)
+        updates["closed_at"] = None
+    Hazard.objects.filter(pk=hazard.pk).update(**updates)
+    if (record.from_state in CLOSED_STATES) != (record.to_state in CLOSED_STATES):
+        recount(hazard.enterprise_id)  # only opening or closing changes the place's figures
 
 
 def may_check(case: Case, acting: Acting) -> bool:

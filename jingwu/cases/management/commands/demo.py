@@ -18,6 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="load the data and stop")
         parser.add_argument("--cases", type=int, default=2570, help="cases to generate (default 2570)")
+        parser.add_argument(
+            "--inspections", type=int, default=2242, help="safety inspections over the year (default 2242)"
+        )
         parser.add_argument("--bind", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -35,10 +38,15 @@ class Command(BaseCommand):
                 count=opts["cases"],
                 progress=(lambda n: self.stdout.write(f"  {n} cases", ending="\r")) if with_progress else None,
             )
-            from jingwu.safety.demo import load_registry
+            from jingwu.safety.demo import load_inspections, load_registry
 
             places = load_registry(town.users["shiftlead"])
             self.stdout.write(f"registered {places} enterprises and places (62 key fire units, 108 VOC enterprises)")
+            self.stdout.write(f"replaying {opts['inspections']} safety inspections and their hazards …")
+            safety = load_inspections(town, count=opts["inspections"])
+            self.stdout.write(
+                "inspected {inspections} times, found {hazards} hazards, rectified and closed {closed}".format(**safety)
+            )
             self.stdout.write(f"loaded {made} cases in {time.monotonic() - started:.1f} s")
         self.print_accounts()
         if not opts["no_serve"]:
@@ -61,6 +69,7 @@ class Command(BaseCommand):
             ("h_b05", "城建办处置人员 department handler"),
             ("gw001", "网格员 grid worker (gw001…gw100)"),
             ("leader", "领导 leader"),
+            ("ins03", "第三方检查员 inspector (ins01…ins11; ins01–02 the town's own)"),
             ("auditor", "审计管理员 audit administrator (/admin/)"),
             ("citizen", "公众 citizen"),
         ]
