@@ -135,9 +135,7 @@ def filtered(params: Filters) -> Any:
     if params.grid:
         qs = qs.filter(grid__code=params.grid)
     if params.tag:
-        # JSON containment is not on SQLite: the tag list is short, so filter the candidates in Python.
-        ids = [pk for pk, tags in qs.values_list("pk", "tags") if params.tag in (tags or [])]
-        qs = qs.filter(pk__in=ids)
+        qs = services.with_tag(qs, params.tag)
     return qs
 
 
@@ -587,7 +585,7 @@ def ledger_places(request: HttpRequest, params: Query[PlaceQuery]) -> dict[str, 
                 "name": e.name,
                 "industry": e.industry,
                 "risk": e.risk,
-                "grid": e.grid.code if e.grid_id and e.grid else None,
+                "grid": getattr(e, "grid_code", None),  # annotated by ledgers.places
                 "last_inspected_at": e.last_inspected_at,
                 "open_hazards": e.open_hazards,
                 "overdue_hazards": late.get(e.pk, 0),

@@ -45,6 +45,7 @@ from .models import (
     Plan,
     Task,
 )
+from .services import with_tag
 
 HAZARD_CATEGORY = "matter:90001"  # 安全隐患 (cases.catalog.LOCAL)
 # Who plans inspections, assigns tasks and sees every inspection and hazard.
@@ -85,8 +86,7 @@ def plan_places(plan: Plan) -> QuerySet[Enterprise]:
     if plan.grid_id:
         qs = qs.filter(grid_id=plan.grid_id)
     if plan.tag:
-        ids = [pk for pk, tags in qs.values_list("pk", "tags") if plan.tag in (tags or [])]
-        qs = qs.filter(pk__in=ids)
+        qs = with_tag(qs, plan.tag)
     return qs.order_by("id")
 
 

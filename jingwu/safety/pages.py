@@ -216,7 +216,9 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
         return xlsx_response(
             _("隐患明细"), [_(c) for c in HAZARD_ROW_COLUMNS], _hazard_rows(qs, now), _filename("hazards")
         )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, 50)
+    paginator.count = summary["totals"]["total"]  # the same rows the summary just counted
+    page = paginator.get_page(request.GET.get("page"))
     ctx = _common(request, "hazards") | {
         "summary": summary,
         "figures": ledgers.figures(f.period, now),
@@ -301,7 +303,7 @@ def _place_rows(qs: Any, now: Any) -> Any:
                 e.name,
                 e.credit_code or "",
                 e.industry,
-                e.grid.code if e.grid_id and e.grid else "",
+                e.grid_code or "",
                 str(risks.get(e.risk, e.risk)),
                 f"{e.last_inspected_at.astimezone(tz):%Y-%m-%d}" if e.last_inspected_at else _("从未检查"),
                 str(e.open_hazards),

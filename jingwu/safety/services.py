@@ -144,6 +144,16 @@ def _diff(e: Enterprise, values: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+def with_tag(qs: Any, tag: str) -> Any:
+    """Places carrying ``tag``: JSON containment where the database has it (PostgreSQL ``@>``); SQLite has
+    not, so there the short tag lists of the candidates are read in Python."""
+    from django.db import connection
+
+    if connection.features.supports_json_field_contains:
+        return qs.filter(tags__contains=[tag])
+    return qs.filter(pk__in=[pk for pk, tags in qs.values_list("pk", "tags") if tag in (tags or [])])
+
+
 def relocate_all() -> int:
     """Derive every place's grid again (after grids are imported or redrawn); returns how many moved."""
     moved = 0

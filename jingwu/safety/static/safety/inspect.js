@@ -236,7 +236,8 @@
         form.reset();
         if (pads[form.dataset.task]) pads[form.dataset.task].clear();
       }).catch(function (err) {
-        if (err && err.message) toast(err.message);
+        // The form's own refusals are shown in the form; anything else (the outbox full) as a toast.
+        if (err && err.message && form.querySelector(".jw-form-error").hidden) toast(err.message);
       }).then(function () { button.disabled = false; });
     });
   });
@@ -250,6 +251,10 @@
     canvas.height = canvas.offsetHeight * ratio;
     canvas.getContext("2d").scale(ratio, ratio);
     pads[task] = new window.SignaturePad(canvas, {backgroundColor: "rgb(255,255,255)"});
+    pads[task].addEventListener("endStroke", function () {
+      var box = document.querySelector("#inspect-" + task + " .jw-form-error");
+      if (box.textContent === TEXT.sign) box.hidden = true;  // signed now: the request to sign is answered
+    });
     document.querySelector("#inspect-" + task + " .sign-clear").addEventListener("click", function (e) {
       e.preventDefault();
       pads[task].clear();

@@ -1,0 +1,104 @@
+"""An inspection on the inspector's phone at 390×844: item by item, a photo, the signature drawn on the pad,
+submitted without signal, kept on the phone, and sent when the signal returns — one record, one hazard case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from jingwu.cases.models import Case
+from jingwu.org.choices import Role
+from jingwu.org.models import Person
+from jingwu.safety import checklists, services
+from jingwu.safety.models import Checklist, Company, Hazard, Inspection, Inspector, Task
+
+from ..conftest import IN_A
+from .test_loop import photo
+from .test_phone import until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_inspection_with_a_signature_done_offline_is_sent_when_the_signal_returns(
+    cast: Any, new_page: Any, shot: Any
+) -> None:
+    from jingwu.lib import clock
+
+    checklists.install()
+    place = services.save(
+        {"name": "精武家具厂", "industry": "C", "lon": IN_A[0], "lat": IN_A[1], "tags": ["voc"]}, actor=cast["leader"]
+    )
+    company = Company.objects.create(name="天津安评技术有限公司")
+    user = get_user_model().objects.create_user("ins_a", password="pw-ins_a")
+    Inspector.objects.create(
+        person=Person.objects.create(user=user, name="赵检查", role=Role.INSPECTOR), company=company
+    )
+    now = clock.now()
+    task = Task.objects.create(
+        enterprise=place,
+        checklist=Checklist.objects.get(tag="voc"),
+        period=now.date(),
+        due_on=now.date(),
+        company=company,
+        created_at=now,
+    )
+    items = list(task.checklist.items.all())
+
+    page = new_page("ins_a", mobile=True)
+    assert page.url.endswith("/safety/m/")  # an inspector lands on their phone page
+    page.click(f"#tasks .task[data-task='{task.pk}']")
+    form = page.locator(f"#inspect-{task.pk} form")
+    form.wait_for()
+    # Nothing chosen: the page says which items are missing and keeps everything on screen.
+    form.locator("button[type=submit]").click()
+    error = form.locator(".jw-form-error")
+    error.wait_for()
+    assert "1、2、3" in error.inner_text()
+    for item in items:
+        choice = "fail" if item.position == 2 else "pass"
+        form.locator(f".inspect-item[data-item='{item.pk}'] input[value={choice}]").check()
+    failed = form.locator(f".inspect-item[data-item='{items[1].pk}']")
+    assert failed.locator(".fail-fields").is_visible()
+    failed.locator("textarea").fill("油漆桶露天堆放，未加盖")
+    failed.locator("input[type=file]").set_input_files(photo((120, 80, 20)))
+    form.locator("input[name=signer_name]").fill("王厂长")
+    # No signature yet: refused on the phone, before anything is queued.
+    form.locator("button[type=submit]").click()
+    until(page, f"document.querySelector('#inspect-{task.pk} .jw-form-error').textContent.indexOf('签字') >= 0")
+    pad = form.locator("canvas.sign-pad")
+    pad.evaluate("e => e.scrollIntoView({block: 'center'})")  # clear of the fixed header and tab bar
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + 40 + (step % 3) * 20)
+    page.mouse.up()
+    shot(page, "40-inspect-signed")
+
+    page.context.set_offline(True)
+    page.wait_for_selector("#net.offline")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("body[data-waiting='1']", state="attached")
+    assert page.evaluate("location.hash") == "#tasks"
+    assert Inspection.objects.count() == 0 and Case.objects.count() == 0  # kept on the phone
+    page.click("#tabbar a[data-tab=outbox]")
+    assert page.locator("#outbox .outbox-item.waiting").count() == 1
+    shot(page, "41-inspect-offline-outbox")
+
+    page.context.set_offline(False)
+    page.wait_for_selector("body[data-sent='1']", state="attached")
+    page.wait_for_selector("#outbox .outbox-item", state="detached")
+    ins = Inspection.objects.get()
+    assert (ins.passed, ins.failed, ins.signer_name, ins.task_id) == (len(items) - 1, 1, "王厂长", task.pk)
+    with ins.signature.open("rb") as fh:
+        from PIL import Image
+
+        drawn = Image.open(fh).convert("L")
+        assert drawn.getextrema()[0] < 100  # dark strokes on the white pad: the signature is in the file
+    hazard = Hazard.objects.get()
+    assert hazard.description == "油漆桶露天堆放，未加盖" and hazard.case is not None
+    assert hazard.case.attachments.count() == 1  # the item's photo went to the case
+    assert page.locator(f"#tasks .task[data-task='{task.pk}']").count() == 0
+    assert page.js_errors == []
