@@ -501,7 +501,7 @@ def _ledger_reader(request: HttpRequest) -> Any:
 def hazard_list(request: HttpRequest, params: Query[HazardQuery]) -> list[dict[str, Any]]:
     _ledger_reader(request)
     now = clock.now()
-    qs = ledgers.hazards(params.filters(), now).select_related("enterprise", "case").order_by("-found_at", "-id")
+    qs = ledgers.hazard_rows(params.filters(), now)
     return [hazard_out(h, now) for h in qs[params.offset : params.offset + params.limit]]
 
 

@@ -78,6 +78,13 @@ def hazards(f: HazardFilters, now: datetime | None = None) -> QuerySet[Hazard]:
     return qs
 
 
+def hazard_rows(f: HazardFilters, now: datetime | None = None) -> QuerySet[Hazard]:
+    """The hazards as the lists show them, newest first, with their place (its name: not its sealed contacts)
+    and their case."""
+    unread = [f"enterprise__{name}" for name in SEALED]
+    return hazards(f, now).select_related("enterprise", "case").defer(*unread).order_by("-found_at", "-id")
+
+
 def hazard_list(f: HazardFilters, now: datetime | None = None) -> dict[str, Any]:
     """隐患清单: one row per industry and hazard type with its counts, and the totals. One query."""
     now = now or clock.now()
@@ -158,16 +165,18 @@ def overdue_counts(place_ids: list[int], now: datetime | None = None) -> dict[in
     return {r["enterprise_id"]: r["n"] for r in rows}
 
 
-def figures(period: Period, now: datetime | None = None) -> dict[str, int]:
+def figures(period: Period, now: datetime | None = None, found: dict[str, int] | None = None) -> dict[str, int]:
     """The report's sentence for a period: inspections (家次), places inspected, hazards found and rectified
-    (销号), of them major; and, as of now, open and overdue. One aggregate per question, four in all."""
+    (销号), of them major; and, as of now, open and overdue. One aggregate per question, four in all; three
+    when the caller has counted what was found already (the 隐患清单's totals, for the whole period)."""
     now = now or clock.now()
     done = Inspection.objects.filter(period.within("at")).aggregate(
         inspections=Count("id"), places=Count("enterprise_id", distinct=True)
     )
-    found = Hazard.objects.filter(period.within("found_at")).aggregate(
-        found=Count("id"), major=Count("id", filter=Q(level=Severity.MAJOR))
-    )
+    if found is None:
+        found = Hazard.objects.filter(period.within("found_at")).aggregate(
+            found=Count("id"), major=Count("id", filter=Q(level=Severity.MAJOR))
+        )
     rectified = Hazard.objects.filter(period.within("closed_at"), status=State.CLOSED).count()
     standing = Hazard.objects.filter(OPEN).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(rectify_by__lt=now))

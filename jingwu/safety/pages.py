@@ -211,7 +211,7 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
         ]
         rows.append([_("合计"), "", *[str(summary["totals"][k]) for k in _COUNTS]])
         return xlsx_response(_("隐患清单"), [_(c) for c in HAZARD_COLUMNS], rows, _filename("hazard-list"))
-    qs = ledgers.hazards(f, now).select_related("enterprise", "case").order_by("-found_at", "-id")
+    qs = ledgers.hazard_rows(f, now)
     if export == "rows":
         return xlsx_response(
             _("隐患明细"), [_(c) for c in HAZARD_ROW_COLUMNS], _hazard_rows(qs, now), _filename("hazards")
@@ -221,13 +221,21 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     ctx = _common(request, "hazards") | {
         "summary": summary,
-        "figures": ledgers.figures(f.period, now),
+        "figures": ledgers.figures(f.period, now, found=_found(f, summary)),
         "f": f,
         "page": page,
         "now": now,
         "state_labels": dict(State.choices),
     }
     return render(request, "safety/hazards.html", ctx)
+
+
+def _found(f: ledgers.HazardFilters, summary: dict[str, Any]) -> dict[str, int] | None:
+    """What the summary counted, when it counted the whole period (no other filter): the figures need not
+    count it again."""
+    if f.industry or f.hazard_type or f.level or f.grid or f.state or f.enterprise:
+        return None
+    return {"found": summary["totals"]["total"], "major": summary["totals"]["major"]}
 
 
 _COUNTS = ("total", "major", "open", "overdue", "closed", "closed_late")
