@@ -309,6 +309,8 @@ if not JINGWU_DATA_KEYS:
 JINGWU_PERSONAL_DATA_DAYS = envint("JINGWU_PERSONAL_DATA_DAYS", 3 * 365)
 # A list export longer than this is built by the task worker (我的导出) instead of while the person waits.
 JINGWU_EXPORT_SYNC_ROWS = envint("JINGWU_EXPORT_SYNC_ROWS", 5000)
+# An Excel import of more rows than this is done by the task worker, its progress shown on a page.
+JINGWU_IMPORT_SYNC_ROWS = envint("JINGWU_IMPORT_SYNC_ROWS", 300)
 # The scheduler's warning before a deadline (working or continuous, as the case runs).
 JINGWU_WARN_BEFORE_MIN = envint("JINGWU_WARN_BEFORE_MIN", 30)
 

@@ -319,3 +319,37 @@ def test_the_pages_show_the_inspection_the_hazard_and_the_ledgers(town: dict[str
     sent = link.post(f"/rectify/{hazard.token}/", {"text": "设施已恢复运行", "by": "王厂长", "photos": jpeg()})
     assert sent.status_code == 200 and 'id="sent"' in sent.content.decode()
     assert Attachment.objects.filter(case=hazard.case, kind=AttachmentKind.EVIDENCE).count() == 1
+
+
+def test_long_exports_are_built_by_the_task_worker(town: dict[str, Any], cast: Any, settings: Any) -> None:
+    from django.test import Client
+    from django_tasks_db.models import DBTaskResult
+    from openpyxl import load_workbook
+
+    from jingwu.web.models import Export
+
+    settings.JINGWU_EXPORT_SYNC_ROWS = 0
+    staff = Client()
+    staff.force_login(cast["leader"])
+    for path, kind, title in [
+        ("/safety/export?tag=voc", "safety.registry", "精武化工有限公司"),
+        ("/safety/ledger/?export=1", "safety.ledger", "另一家厂"),
+    ]:
+        DBTaskResult.objects.all().delete()
+        r = staff.get(path)
+        job = Export.objects.latest("id")
+        assert job.params["_kind"] == kind
+        assert r.status_code == 302 and r.url == f"/exports/?new={job.pk}" and job.status == "pending"
+        queued = DBTaskResult.objects.get()
+        assert queued.task.call(*queued.args_kwargs["args"]) == "done"
+        job.refresh_from_db()
+        rows = list(load_workbook(job.file.open("rb")).active.iter_rows(values_only=True))
+        assert any(title in (row[0] or "") for row in rows[1:]), rows
+        assert staff.get(f"/exports/{job.pk}/").status_code == 200
+    # A dispatcher cannot have the registry with its contacts in full, in the background either.
+    job = Export.objects.create(
+        user=cast["dispatcher"], fmt="xlsx", params={"_kind": "safety.registry"}, created_at=town["place"].created_at
+    )
+    from jingwu.web.jobs import build_export
+
+    assert build_export.call(job.pk) == "failed"

@@ -218,3 +218,41 @@ def test_an_upload_that_unpacks_too_far_is_refused(cast: Any) -> None:
     web.force_login(cast["leader"])
     report = web.post("/safety/", {"file": io.BytesIO(out.getvalue())}).context["report"]
     assert not report.ok and "不是有效的Excel" in report.errors[0]["message"]
+
+
+def test_a_long_import_is_done_by_the_task_worker_with_its_progress_shown(cast: Any, settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from jingwu.safety.models import ImportJob
+
+    settings.JINGWU_IMPORT_SYNC_ROWS = 2
+    web = Client()
+    web.force_login(cast["leader"])
+    header = ["名称", "统一社会信用代码", "行业门类", "经度", "纬度"]
+    good = [[f"小饭馆{i}", "", "H", IN_A[0], IN_A[1]] for i in range(4)]
+    for rows, status in [([*good[:2], ["坏行", "", "Z", "", ""], *good[2:]], "refused"), (good, "done")]:
+        DBTaskResult.objects.all().delete()
+        r = web.post("/safety/", {"file": io.BytesIO(_xlsx([header, *rows]))})
+        job = ImportJob.objects.latest("id")
+        assert r.status_code == 302 and r.url == f"/safety/imports/{job.pk}/" and job.status == "pending"
+        waiting = web.get(r.url).content.decode()
+        assert 'data-status="pending"' in waiting and 'hx-trigger="every 2s"' in waiting
+        queued = DBTaskResult.objects.get()
+        assert queued.task.call(*queued.args_kwargs["args"]) == status
+        job.refresh_from_db()
+        page = web.get(r.url).content.decode()
+        assert f'data-status="{status}"' in page and "every 2s" not in page and not job.file
+        if status == "refused":
+            assert 'data-row="4"' in page and Enterprise.objects.filter(name__startswith="小饭馆").count() == 0
+        else:
+            assert "新增 4" in page and Enterprise.objects.filter(name__startswith="小饭馆").count() == 4
+    other = Client()
+    other.force_login(cast["shiftlead"])
+    assert other.get(f"/safety/imports/{job.pk}/").status_code == 404  # the importer's own
+    # What the page shows while it runs: rows checked out of the file's rows, then saving.
+    from jingwu.safety import excel
+
+    seen: list[tuple[str, int, int]] = []
+    more = [[f"小超市{i}", "", "F", IN_A[0], IN_A[1]] for i in range(250)]
+    excel.import_file(_xlsx([header, *more]), actor=cast["leader"], progress=lambda *a: seen.append(a))
+    assert seen == [("checking", 100, 250), ("checking", 200, 250), ("saving", 250, 250)]

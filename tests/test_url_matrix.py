@@ -84,6 +84,10 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     ),
     "safety/template": ("/safety/template", page(*CENTRE, "h_env", "auditor")),
     "safety/tasks/": ("/safety/tasks/", page("shiftlead", "leader")),
+    "safety/imports/<int:pk>/": (
+        "/safety/imports/999999/",
+        page("shiftlead", "leader") | dict.fromkeys(["shiftlead", "leader"], 404),
+    ),
     "safety/plans/": ("/safety/plans/", page(*CENTRE, "h_env", "auditor")),
     "safety/hazards/": ("/safety/hazards/", page(*CENTRE, "h_env", "auditor")),
     "safety/ledger/": ("/safety/ledger/", page(*CENTRE, "h_env", "auditor")),

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 def _queue() -> None:
@@ -34,11 +35,15 @@ class SafetyConfig(AppConfig):
 
         from jingwu.cases import jobs, origins
         from jingwu.geo.models import Grid
+        from jingwu.web.jobs import register_exporter
 
-        from . import inspections
+        from . import inspections, pages, views
         from .jobs import plan_tasks
 
         origins.register(inspections.ORIGIN)
+        register_exporter("safety.registry", views.registry_sheet, gettext_noop("生产经营单位"))
+        register_exporter("safety.hazards", pages.hazards_sheet, gettext_noop("隐患明细"))
+        register_exporter("safety.ledger", pages.ledger_sheet, gettext_noop("动态监管台账"))
         jobs.register(jobs.Job("safety_plan_tasks", plan_tasks, at=time(0, 30)))
         post_save.connect(grids_changed, sender=Grid, dispatch_uid="safety-grid-save", weak=False)
         post_delete.connect(grids_changed, sender=Grid, dispatch_uid="safety-grid-delete", weak=False)

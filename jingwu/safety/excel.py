@@ -4,7 +4,7 @@ is checked first, and a report names each wrong cell and why; only a clean file 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ COLUMNS = (
 )
 # What an upload may unpack to, and how many rows it may have: an .xlsx is a zip of XML.
 MAX_UNPACKED, MAX_RATIO, MAX_ROWS = 60 * 1024 * 1024, 100, 5000
+PROGRESS_EVERY = 100
 # Which column a service error's code points at.
 CODE_COLUMN = {
     "name_required": "name",
@@ -133,7 +134,24 @@ class ImportReport:
         return not self.errors
 
 
-def import_file(data: bytes, *, actor: Any) -> ImportReport:
+def row_estimate(data: bytes) -> int:
+    """How many rows a file says it has (its dimension), without reading them; 0 if it cannot say."""
+    from openpyxl import load_workbook
+
+    if not _safe_zip(data):
+        return 0
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception:  # not an Excel file: the import proper says so
+        return 0
+    return max(0, (sheet.max_row or 1) - 1)
+
+
+# progress(phase, rows done, rows in all): "checking" as rows are checked, "saving" once all are good.
+Progress = Callable[[str, int, int], None]
+
+
+def import_file(data: bytes, *, actor: Any, progress: Progress | None = None) -> ImportReport:
     """Check every row; save all of them only if none is wrong."""
     from openpyxl import load_workbook
 
@@ -155,6 +173,7 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
         names = "、".join(_(h) for f, h in COLUMNS if f in missing)
         report.errors.append({"row": 1, "column": names, "value": "", "message": _("缺少必需的列")})
         return report
+    total = max(0, (sheet.max_row or 1) - 1)
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_codes: dict[str, int] = {}
     seen_places: dict[tuple[str, str], int] = {}
@@ -168,6 +187,8 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
             break
         record = {f: _value(f, values[i] if i < len(values) else None) for f, i in index.items()}
         report.rows += 1
+        if progress is not None and report.rows % PROGRESS_EVERY == 0:
+            progress("checking", report.rows, max(total, report.rows))
         try:
             clean = services.clean(record)
         except ServiceError as exc:
@@ -206,6 +227,8 @@ def import_file(data: bytes, *, actor: Any) -> ImportReport:
         parsed.append((n, record))
     if report.errors:
         return report
+    if progress is not None:
+        progress("saving", report.rows, report.rows)
     try:
         with transaction.atomic():
             for n, record in parsed:

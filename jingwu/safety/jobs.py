@@ -19,3 +19,39 @@ def plan_tasks() -> int:
     from .inspections import generate_tasks
 
     return generate_tasks()
+
+
+@task()
+def import_registry(job_id: int) -> str:
+    """A registry import too long to do while the person waits: all or nothing, as ever, with its progress on
+    the job for the page to show. A repeated delivery finds it started and does nothing."""
+    from dataclasses import asdict
+
+    from django.db import transaction
+
+    from jingwu.lib import clock
+
+    from . import excel
+    from .models import ImportJob
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("user").filter(pk=job_id).first()
+        if job is None or job.status != ImportJob.Status.PENDING:
+            return job.status if job else "gone"
+        job.status = ImportJob.Status.CHECKING
+        job.save(update_fields=["status"])
+
+    def progress(phase: str, done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(status=phase, done=done, total=total)
+
+    with job.file.open("rb") as fh:
+        data = fh.read()
+    report = excel.import_file(data, actor=job.user, progress=progress)
+    job.refresh_from_db()
+    job.report = asdict(report)
+    job.done = job.total = report.rows
+    job.status = ImportJob.Status.DONE if report.ok else ImportJob.Status.REFUSED
+    job.finished_at = clock.now()
+    job.save()
+    job.file.delete(save=True)  # the upload carries personal data: kept only while it is being imported
+    return str(job.status)

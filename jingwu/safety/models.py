@@ -303,3 +303,42 @@ class Hazard(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (State.CLOSED, State.VOIDED, State.MERGED)
+
+
+class ImportJob(models.Model):
+    """A long registry import, done by the task worker while the person watches its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        CHECKING = "checking", _("检查中")
+        SAVING = "saving", _("保存中")
+        DONE = "done", _("已导入")
+        REFUSED = "refused", _("有错误，未导入")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to="safety/imports/")
+    name = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("行数"), default=0)
+    done = models.PositiveIntegerField(_("已检查"), default=0)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("提交时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0

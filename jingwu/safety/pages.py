@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +22,7 @@ from jingwu.org.choices import Role
 from jingwu.org.services import person_of, roles_of
 from jingwu.web.common import roles_required
 from jingwu.web.export import xlsx_response
+from jingwu.web.jobs import Sheet, start_export
 from jingwu.workcal.services import get_calendar
 
 from . import inspections, ledgers
@@ -42,9 +46,8 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _period(request: HttpRequest) -> ledgers.Period:
+def _period(get: Mapping[str, str]) -> ledgers.Period:
     """The period asked for; by default this year so far (the report's own period)."""
-    get = request.GET
     if "start" in get or "end" in get:
         return ledgers.Period(_date(get.get("start")), _date(get.get("end")))
     today = _today()
@@ -168,10 +171,9 @@ def plans(request: HttpRequest) -> HttpResponse:
 # --- the ledgers ------------------------------------------------------------------------------------
 
 
-def _hazard_filters(request: HttpRequest) -> ledgers.HazardFilters:
-    get = request.GET
+def _hazard_filters(get: Mapping[str, str]) -> ledgers.HazardFilters:
     return ledgers.HazardFilters(
-        period=_period(request),
+        period=_period(get),
         industry=get.get("industry", "")[:1],
         hazard_type=get.get("hazard_type", "")[:16],
         level=get.get("level", "")[:8],
@@ -200,7 +202,7 @@ HAZARD_ROW_COLUMNS = [
 @roles_required(*LEDGER_READERS)
 def hazard_ledger(request: HttpRequest) -> HttpResponse:
     """隐患清单: by industry and type, then the hazards themselves."""
-    f = _hazard_filters(request)
+    f = _hazard_filters(request.GET)
     now = clock.now()
     summary = ledgers.hazard_list(f, now)
     export = request.GET.get("export")
@@ -213,9 +215,11 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
         return xlsx_response(_("隐患清单"), [_(c) for c in HAZARD_COLUMNS], rows, _filename("hazard-list"))
     qs = ledgers.hazard_rows(f, now)
     if export == "rows":
-        return xlsx_response(
-            _("隐患明细"), [_(c) for c in HAZARD_ROW_COLUMNS], _hazard_rows(qs, now), _filename("hazards")
-        )
+        total = summary["totals"]["total"]
+        if total > settings.JINGWU_EXPORT_SYNC_ROWS:
+            return start_export(request.user, "safety.hazards", request.GET, total)
+        sheet = hazards_sheet(request.user, request.GET)
+        return xlsx_response(sheet.name, sheet.header, sheet.rows, _filename(sheet.stem))
     paginator = Paginator(qs, 50)
     paginator.count = summary["totals"]["total"]  # the same rows the summary just counted
     page = paginator.get_page(request.GET.get("page"))
@@ -279,7 +283,24 @@ PLACE_COLUMNS = [
 def place_ledger(request: HttpRequest) -> HttpResponse:
     """动态监管台账: every place, overdue first."""
     get = request.GET
-    f = ledgers.PlaceFilters(
+    f = _place_filters(get)
+    now = clock.now()
+    qs = ledgers.places(f, now)
+    if get.get("export"):
+        total = qs.count()
+        if total > settings.JINGWU_EXPORT_SYNC_ROWS:
+            return start_export(request.user, "safety.ledger", get, total)
+        sheet = ledger_sheet(request.user, get)
+        return xlsx_response(sheet.name, sheet.header, sheet.rows, _filename(sheet.stem))
+    page = Paginator(qs, 50).get_page(get.get("page"))
+    late = ledgers.overdue_counts([e.pk for e in page.object_list], now)
+    rows = [{"e": e, "overdue": late.get(e.pk, 0)} for e in page.object_list]
+    ctx = _common(request, "ledger") | {"page": page, "rows": rows, "f": f, "now": now}
+    return render(request, "safety/ledger.html", ctx)
+
+
+def _place_filters(get: Mapping[str, str]) -> ledgers.PlaceFilters:
+    return ledgers.PlaceFilters(
         q=get.get("q", "")[:50],
         industry=get.get("industry", "")[:1],
         tag=get.get("tag", "")[:16],
@@ -287,17 +308,27 @@ def place_ledger(request: HttpRequest) -> HttpResponse:
         grid=_int(get.get("grid")),
         only=get.get("only", "")[:8],
     )
+
+
+def _may_read_ledgers(user: Any) -> None:
+    if not set(roles_of(user)) & LEDGER_READERS:
+        raise PermissionDenied  # a background export is built for its owner as they are now
+
+
+def hazards_sheet(user: Any, get: Mapping[str, str]) -> Sheet:
+    """隐患明细 as a sheet, here or in the task worker."""
+    _may_read_ledgers(user)
+    f, now = _hazard_filters(get), clock.now()
+    qs = ledgers.hazard_rows(f, now)
+    return Sheet(_("隐患明细"), [_(c) for c in HAZARD_ROW_COLUMNS], _hazard_rows(qs, now), qs.count(), "hazards")
+
+
+def ledger_sheet(user: Any, get: Mapping[str, str]) -> Sheet:
+    """动态监管台账 as a sheet, here or in the task worker."""
+    _may_read_ledgers(user)
     now = clock.now()
-    qs = ledgers.places(f, now)
-    if get.get("export"):
-        return xlsx_response(
-            _("动态监管台账"), [_(c) for c in PLACE_COLUMNS], _place_rows(qs, now), _filename("ledger")
-        )
-    page = Paginator(qs, 50).get_page(get.get("page"))
-    late = ledgers.overdue_counts([e.pk for e in page.object_list], now)
-    rows = [{"e": e, "overdue": late.get(e.pk, 0)} for e in page.object_list]
-    ctx = _common(request, "ledger") | {"page": page, "rows": rows, "f": f, "now": now}
-    return render(request, "safety/ledger.html", ctx)
+    qs = ledgers.places(_place_filters(get), now)
+    return Sheet(_("动态监管台账"), [_(c) for c in PLACE_COLUMNS], _place_rows(qs, now), qs.count(), "ledger")
 
 
 def _place_rows(qs: Any, now: Any) -> Any:

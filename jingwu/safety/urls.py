@@ -8,6 +8,7 @@ urlpatterns = [
     path("safety/", views.registry, name="registry"),
     path("safety/export", views.export, name="export"),
     path("safety/template", views.template, name="template"),
+    path("safety/imports/<int:pk>/", views.import_progress, name="import"),
     path("safety/<int:pk>/", views.detail, name="detail"),
     path("safety/tasks/", pages.tasks, name="tasks"),
     path("safety/plans/", pages.plans, name="plans"),

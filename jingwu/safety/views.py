@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,6 +16,7 @@ from jingwu.audit.models import AuditEvent
 from jingwu.lib import clock
 from jingwu.org.services import roles_of
 from jingwu.web.common import roles_required
+from jingwu.web.jobs import Sheet, start_export
 
 from . import excel
 from .api import READERS, REVEAL, Filters, _out, filtered
@@ -24,7 +28,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _params(request: HttpRequest) -> Filters:
-    get = request.GET
+    return _params_from(request.GET)
+
+
+def _params_from(get: Mapping[str, str]) -> Filters:
     return Filters(
         q=get.get("q", "")[:50],
         industry=get.get("industry", "")[:1],
@@ -41,13 +48,14 @@ def registry(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and set(roles_of(request.user)) & EDITORS:
         upload = request.FILES.get("file")
-        report = (
-            excel.import_file(upload.read(), actor=request.user)
-            if upload is not None and (upload.size or 0) <= 10 * 1024 * 1024
-            else excel.ImportReport(
-                errors=[{"row": 0, "column": "", "value": "", "message": _("请选择不超过10MB的文件")}]
-            )
-        )
+        if upload is None or (upload.size or 0) > 10 * 1024 * 1024:
+            message = _("请选择不超过10MB的文件")
+            report = excel.ImportReport(errors=[{"row": 0, "column": "", "value": "", "message": message}])
+        else:
+            data = upload.read()
+            if excel.row_estimate(data) > settings.JINGWU_IMPORT_SYNC_ROWS:
+                return _import_later(request, upload.name or "import.xlsx", data)
+            report = excel.import_file(data, actor=request.user)
     params = _params(request)
     page = Paginator(filtered(params), 50).get_page(request.GET.get("page"))
     tag_counts = {t: 0 for t in Tag.values}
@@ -72,6 +80,36 @@ def registry(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/registry.html", context, status=400 if report and not report.ok else 200)
 
 
+def _import_later(request: HttpRequest, name: str, data: bytes) -> HttpResponse:
+    """A long file: the task worker imports it (all or nothing, as ever) and the person watches its progress."""
+    from django.core.files.base import ContentFile
+    from django.shortcuts import redirect
+
+    from .jobs import import_registry
+    from .models import ImportJob
+
+    job = ImportJob(user_id=int(request.user.pk or 0), name=name[:200], created_at=clock.now())
+    job.file.save("upload.xlsx", ContentFile(data), save=False)
+    job.save()
+    import_registry.enqueue(job.pk)
+    return redirect("safety:import", pk=job.pk)
+
+
+@roles_required(*EDITORS)
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """一次导入: its progress while the worker checks and saves, then its report. The importer's own only."""
+    from .models import ImportJob
+
+    job = ImportJob.objects.filter(pk=pk, user_id=int(request.user.pk or 0)).first()
+    if job is None:
+        raise Http404
+    report = {**job.report, "ok": not job.report.get("errors")} if job.finished else None
+    context = {"job": job, "report": report, "nav": "safety", "tab": "registry"}
+    if request.headers.get("HX-Request"):
+        return render(request, "safety/_import_progress.html", context)
+    return render(request, "safety/import.html", context)
+
+
 @roles_required(*READERS)
 def export(request: HttpRequest) -> HttpResponse:
     from jingwu.audit import services as audit
@@ -79,10 +117,24 @@ def export(request: HttpRequest) -> HttpResponse:
     qs = filtered(_params(request))
     if not set(roles_of(request.user)) & REVEAL:
         raise Http404  # the export carries the contacts in full
-    audit.record("safety.export", "safety.enterprise", "", actor=request.user, data={"rows": qs.count()})
+    rows = qs.count()
+    background = rows > settings.JINGWU_EXPORT_SYNC_ROWS
+    data = {"rows": rows, "background": background}
+    audit.record("safety.export", "safety.enterprise", "", actor=request.user, data=data)
+    if background:
+        return start_export(request.user, "safety.registry", request.GET, rows)
     response = HttpResponse(excel.workbook(excel.export_rows(qs)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="jingwu-enterprises-{clock.now():%Y%m%d-%H%M}.xlsx"'
     return response
+
+
+def registry_sheet(user: Any, get: Mapping[str, str]) -> Sheet:
+    """The registry as the task worker writes it for a long export (contacts in full: REVEAL roles only)."""
+    if not set(roles_of(user)) & REVEAL:
+        raise PermissionDenied
+    qs = filtered(_params_from(get))
+    rows = ([("" if v is None else str(v)) for v in r] for r in excel.export_rows(qs))
+    return Sheet(_("生产经营单位"), excel.headers(), rows, qs.count(), "enterprises")
 
 
 @roles_required(*READERS)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.files import File
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from jingwu.lib import clock
@@ -24,6 +28,44 @@ log = logging.getLogger(__name__)
 KEEP = timedelta(days=7)
 
 
+@dataclass
+class Sheet:
+    """What another list's background export writes: built again by the worker from the query the person had,
+    for that person (a builder re-checks that they may still have it)."""
+
+    name: str
+    header: list[str]
+    rows: Iterable[list[str]]
+    count: int
+    stem: str
+
+
+# kind → builder(user, params). The case list is built in ``build_export`` itself; domains add theirs (the
+# safety registry and ledgers) when their app is ready.
+EXPORTERS: dict[str, Callable[[Any, dict[str, Any]], Sheet]] = {}
+# What each kind is called on 我的导出.
+LABELS: dict[str, str] = {"cases": gettext_noop("案件")}
+
+
+def register_exporter(kind: str, builder: Callable[[Any, dict[str, Any]], Sheet], label: str) -> None:
+    EXPORTERS[kind] = builder
+    LABELS[kind] = label
+
+
+def start_export(user: Any, kind: str, params: Mapping[str, Any], rows: int, fmt: str = "xlsx") -> Any:
+    """Queue a background export of another list and send the person to 我的导出, where it shows as 生成中
+    until it is ready."""
+    from django.conf import settings
+    from django.shortcuts import redirect
+    from django.utils.translation import get_language
+
+    kept = {k: str(v) for k, v in params.items() if k not in ("format", "page", "export")}
+    kept |= {"_kind": kind, "_lang": get_language() or settings.LANGUAGE_CODE}
+    job = Export.objects.create(user=user, fmt=fmt, params=kept, rows=rows, created_at=clock.now())
+    build_export.enqueue(job.pk)
+    return redirect(f"/exports/?new={job.pk}")
+
+
 @task()
 def build_export(export_id: int) -> str:
     """Write one requested export. A repeated delivery of the same task finds it done and does nothing."""
@@ -34,17 +76,16 @@ def build_export(export_id: int) -> str:
             return job.status if job else "gone"
     try:
         with translation.override(job.params.get("_lang") or None):
-            listing = lists.case_list_for(job.user, job.params)
-            header = [_(c) for c in lists.COLUMNS]
+            sheet = _sheet(job)
             with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as out:
                 if job.fmt == "xlsx":
-                    write_xlsx(out, _("案件"), header, lists.export_rows(listing))
+                    write_xlsx(out, sheet.name, sheet.header, sheet.rows)
                 else:
-                    write_csv(out, header, lists.export_rows(listing))
+                    write_csv(out, sheet.header, sheet.rows)
                 out.seek(0)
                 stamp = job.created_at.strftime("%Y%m%d-%H%M")
-                job.file.save(f"jingwu-cases-{stamp}-{job.pk}.{job.fmt}", File(out), save=False)
-        job.rows = listing.queryset.count()
+                job.file.save(f"jingwu-{sheet.stem}-{stamp}-{job.pk}.{job.fmt}", File(out), save=False)
+        job.rows = sheet.count
         job.status = Export.Status.DONE
     except Exception as exc:  # the person sees 失败 and may ask again; the worker's log has the trace
         log.exception("export %s failed", export_id)
@@ -52,6 +93,15 @@ def build_export(export_id: int) -> str:
     job.finished_at = clock.now()
     job.save()
     return str(job.status)
+
+
+def _sheet(job: Export) -> Sheet:
+    kind = job.params.get("_kind", "cases")
+    if kind != "cases":
+        return EXPORTERS[kind](job.user, job.params)
+    listing = lists.case_list_for(job.user, job.params)
+    header = [_(c) for c in lists.COLUMNS]
+    return Sheet(_("案件"), header, lists.export_rows(listing), listing.queryset.count(), "cases")
 
 
 def _purge() -> None:

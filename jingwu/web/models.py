@@ -32,3 +32,13 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.fmt} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def what(self) -> str:
+        """What was exported (案件, 隐患明细 …), in the reader's language."""
+        from django.utils.translation import gettext
+
+        from .jobs import LABELS
+
+        kind = (self.params or {}).get("_kind", "cases")
+        return gettext(LABELS.get(kind, kind))

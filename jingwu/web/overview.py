@@ -149,6 +149,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         .order_by("m")
     )
+
     def month_links(start: datetime) -> tuple[str, str]:
         end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         return (
