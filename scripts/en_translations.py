@@ -1225,6 +1225,21 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "案件当前状态不能添加该材料": "This material cannot be added to the case in its present state",
+        "业务模块生成的案件不能并案": "A case raised by a module cannot be merged",
+        "网格不存在": "No such grid",
+        "只有承办该隐患的部门可以提交整改材料": "Only the department handling this hazard may send its rectification evidence",
+        "重新填写": "Fill in again",
+        "企业整改链接（交给企业，提交整改材料用）": "The place's rectification link (give it to the place to send its evidence)",
+        "编号无效：%(value)s": "Invalid id: %(value)s",
+        "文件无法读取，未导入任何记录": "The file could not be read; nothing was imported",
+        "二维码": "QR code",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

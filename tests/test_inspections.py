@@ -171,7 +171,9 @@ def test_plan_inspection_hazard_rework_and_close(
     # The 复查 waits for the inspector who found it, and is theirs (or their company's) to do.
     assert Notification.objects.filter(user=town["ins"], event="task").count() == 1
     case.refresh_from_db()
-    err(rival.form(f"/cases/{case.number}/check", {"version": case.version, "outcome": "pass", "photos": jpeg()}), 403)
+    err(
+        rival.form(f"/cases/{case.number}/check", {"version": case.version, "outcome": "pass", "photos": jpeg()}), 404
+    )  # not even seen
     step(ins, "check", outcome="fail", reason="专库未设防爆灯")
     hazard.refresh_from_db()
     case.refresh_from_db()
@@ -346,6 +348,12 @@ def test_long_exports_are_built_by_the_task_worker(town: dict[str, Any], cast: A
         rows = list(load_workbook(job.file.open("rb")).active.iter_rows(values_only=True))
         assert any(title in (row[0] or "") for row in rows[1:]), rows
         assert staff.get(f"/exports/{job.pk}/").status_code == 200
+    # A file made while they could see contacts in full is not theirs to fetch once they cannot.
+    registry_job = Export.objects.order_by("id").first()  # the registry's, made first above
+    assert registry_job is not None and staff.get(f"/exports/{registry_job.pk}/").status_code == 200
+    Person.objects.filter(user=cast["leader"]).update(role=Role.DISPATCHER)
+    assert staff.get(f"/exports/{registry_job.pk}/").status_code == 404
+    Person.objects.filter(user=cast["leader"]).update(role=Role.LEADER)
     # A dispatcher cannot have the registry with its contacts in full, in the background either.
     job = Export.objects.create(
         user=cast["dispatcher"], fmt="xlsx", params={"_kind": "safety.registry"}, created_at=town["place"].created_at
@@ -353,3 +361,136 @@ def test_long_exports_are_built_by_the_task_worker(town: dict[str, Any], cast: A
     from jingwu.web.jobs import build_export
 
     assert build_export.call(job.pk) == "failed"
+
+
+def _one_hazard(town: dict[str, Any], cast: Any, at: Any) -> Hazard:
+    task = Task.objects.create(
+        enterprise=town["place"],
+        checklist=Checklist.objects.get(tag="voc"),
+        period=at.now.date(),
+        due_on=at.now.date(),
+        company=town["acme"],
+        created_at=at.now,
+    )
+    items = [
+        inspections.ItemIn(item=i.pk, result="fail" if i.position == 1 else "pass", note="废气设施停用", days=10)
+        for i in task.checklist.items.all()
+    ]
+    body = inspections.InspectionIn(
+        task=task.pk, items=items, signer_name="王厂长", signature=inspections.decode_signature(signature_png())
+    )
+    return inspections.submit(body, actor=town["ins"]).hazards.get()
+
+
+def test_who_may_see_and_touch_a_hazard(town: dict[str, Any], cast: Any, at: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from jingwu.cases import services as cases
+    from jingwu.lib.errors import Forbidden, InvalidState
+
+    hazard = _one_hazard(town, cast, at)
+    case = hazard.case
+    assert case is not None and case.category.is_public
+    # A hazard names a place and what is wrong there: never on the public map or Open311.
+    assert not Case.objects.visible_to(AnonymousUser()).filter(pk=case.pk).exists()
+    assert not Case.objects.visible_to(cast["citizen"]).filter(pk=case.pk).exists()
+    assert Api().get("/cases", status="to_dispatch").json()["items"] == []
+    # The company that found it sees it (to 复查 it); another company does not; the town's inspectors do.
+    town_inspector = inspector("ins_t", None)
+    assert Case.objects.visible_to(town["ins"]).filter(pk=case.pk).exists()
+    assert not Case.objects.visible_to(town["rival"]).filter(pk=case.pk).exists()
+    assert Case.objects.visible_to(town_inspector).filter(pk=case.pk).exists()
+    # The inspector role alone grants nothing; nor does a company that was dropped.
+    bare = get_user_model().objects.create_user("ins_bare", password="x")
+    Person.objects.create(user=bare, name="无机构", role=Role.INSPECTOR)
+    assert inspections.tasks_for(bare).count() == 0
+    assert not Case.objects.visible_to(bare).filter(pk=case.pk).exists()
+    assert inspections.tasks_for(town["ins"]).filter(status="todo").count() == 0  # done
+    Company.objects.filter(pk=town["acme"].pk).update(active=False)
+    assert not Case.objects.visible_to(town["ins"]).filter(pk=case.pk).exists()
+    Company.objects.filter(pk=town["acme"].pk).update(active=True)
+    # Departments and inspectors do not read the town's ledgers or others' records.
+    err(Api(cast["h_city"]).get("/safety/ledgers/hazards"), 403)
+    err(Api(town["rival"]).get(f"/safety/inspections/{hazard.inspection_id}"), 404)
+    assert Api(town["ins"]).get(f"/safety/inspections/{hazard.inspection_id}").status_code == 200
+    # A hazard is its own: not offered as a duplicate, not merged away.
+    other = cases.report_case(
+        actor=cast["gw_a"], description="车间油漆味大", lon=IN_A[0], lat=IN_A[1], category="matter:90001"
+    )
+    assert cases.find_duplicates(other.case) == [] and cases.find_duplicates(case) == []
+    with pytest.raises(InvalidState):
+        cases.perform(
+            case,
+            "merge",
+            actor=cast["shiftlead"],
+            version=case.version,
+            data=cases.ActionInput(merge_into=other.case.number),
+        )
+    # Evidence: only the department holding it, and only while it is being rectified.
+    d = cases.perform(
+        case, "dispatch", actor=cast["dispatcher"], version=case.version, data=cases.ActionInput(department="B05")
+    )
+    hazard.refresh_from_db()
+    with pytest.raises(Forbidden):
+        inspections.submit_evidence(hazard, text="好了", photos=[jpeg()], actor=cast["gw_a"])
+    with pytest.raises(Forbidden):
+        inspections.submit_evidence(hazard, text="好了", photos=[jpeg()], actor=cast["h_env"])
+    cases.perform(d, "feedback", actor=cast["h_city"], version=d.version, data=cases.ActionInput(photos=[jpeg()]))
+    hazard.refresh_from_db()
+    with pytest.raises(InvalidState):
+        inspections.submit_evidence(hazard, text="好了", photos=[jpeg()], actor=cast["h_city"])
+
+
+def test_the_hazard_keeps_its_cases_deadline(town: dict[str, Any], cast: Any, at: Any) -> None:
+    from datetime import timedelta
+
+    from jingwu.cases import services as cases
+    from jingwu.lib.worktime import Limit, LimitUnit
+
+    hazard = _one_hazard(town, cast, at)
+    case = cases.perform(
+        hazard.case,
+        "dispatch",
+        actor=cast["dispatcher"],
+        version=hazard.case.version,
+        data=cases.ActionInput(department="B05"),
+    )
+    assert case.handling_deadline == hazard.rectify_by
+    case = cases.perform(
+        case,
+        "request_extension",
+        actor=cast["h_city"],
+        version=case.version,
+        data=cases.ActionInput(reason="需更换设备", extension=Limit(5, LimitUnit.WORK_DAYS)),
+    )
+    case = cases.perform(case, "approve_extension", actor=cast["shiftlead"], version=case.version)
+    hazard.refresh_from_db()
+    place = Enterprise.objects.get(pk=town["place"].pk)
+    assert hazard.rectify_by == case.handling_deadline > hazard.found_at + timedelta(days=10)
+    assert place.next_due == hazard.rectify_by  # the ledger follows the extended deadline
+
+
+def test_a_key_names_one_inspection(town: dict[str, Any], cast: Any, at: Any) -> None:
+    from jingwu.lib.errors import Conflict
+
+    tasks = [
+        Task.objects.create(
+            enterprise=place,
+            checklist=Checklist.objects.get(tag="voc"),
+            period=at.now.date(),
+            due_on=at.now.date(),
+            company=town["acme"],
+            created_at=at.now,
+        )
+        for place in (town["place"], town["other"])
+    ]
+    items = [inspections.ItemIn(item=i.pk, result="pass") for i in tasks[0].checklist.items.all()]
+
+    def body(task: Task) -> inspections.InspectionIn:
+        sig = inspections.decode_signature(signature_png())
+        return inspections.InspectionIn(task=task.pk, items=items, signer_name="王", signature=sig, client_key="k1")
+
+    first = inspections.submit(body(tasks[0]), actor=town["ins"])
+    assert inspections.submit(body(tasks[0]), actor=town["ins"]).pk == first.pk
+    with pytest.raises(Conflict, match="幂等键"):
+        inspections.submit(body(tasks[1]), actor=town["ins"])

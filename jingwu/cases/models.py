@@ -104,7 +104,9 @@ class RoutingRule(models.Model):
         return f"#{self.priority} → {self.department}"
 
 
-_PUBLIC = Q(category__is_public=True) & ~Q(status=State.VOIDED)
+# What the public sees: cases of public categories, not voided, and not raised by a domain (a hazard names an
+# enterprise and what is wrong there; an alarm, a place's fire system).
+_PUBLIC = Q(category__is_public=True) & ~Q(status=State.VOIDED) & Q(origin_kind="")
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -142,6 +144,9 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 parts.append(_PUBLIC)
                 if person is not None:
                     parts.append(Q(reporter_user=user))
+        from . import origins
+
+        parts += origins.visible_to(user)
         if not parts:
             # The public: public categories only; the API shows them through the public schema.
             return self.filter(_PUBLIC)

@@ -9,7 +9,10 @@ kind (``app_label.model``) when its app is ready:
 - ``deadline``: the handling deadline a dispatch sets, where the domain fixed one (a hazard's 整改期限);
 - ``follow``: called inside the transaction of every step, so the domain's own row follows the case
   atomically (a ledger never disagrees with the case, even across a crash);
-- ``for_leaders``: whether a new case must be brought to the leaders at once (a 重大隐患).
+- ``for_leaders``: whether a new case must be brought to the leaders at once (a 重大隐患);
+- ``visible``: the cases of this kind a user sees beyond what their roles show (a company's inspectors see the
+  hazards its inspections found). A case a domain raised is never shown to the public (Open311, the public
+  map), whatever its category.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
 
 if TYPE_CHECKING:
     from jingwu.org.actors import Acting
@@ -33,6 +38,7 @@ class Origin:
     deadline: Callable[[Case, datetime], datetime | None] | None = None
     follow: Callable[[Case, Transition], None] | None = None
     for_leaders: Callable[[Case], bool] | None = None
+    visible: Callable[[Any], Q | None] | None = None
 
 
 _registry: dict[str, Origin] = {}
@@ -45,6 +51,17 @@ def register(origin: Origin) -> Origin:
 
 def of(case: Case) -> Origin | None:
     return _registry.get(case.origin_kind) if case.origin_kind else None
+
+
+def visible_to(user: Any) -> list[Q]:
+    """What each domain lets this user see of its cases (``Origin.visible``)."""
+    found = []
+    for o in _registry.values():
+        if o.visible is not None:
+            q = o.visible(user)
+            if q is not None:
+                found.append(q)
+    return found
 
 
 def kinds_for_leaders() -> frozenset[str]:

@@ -156,8 +156,10 @@ def _announce(case: Case, transition: Transition, change: Change) -> None:
 
 
 def find_duplicates(case: Case, limit: int = 5) -> list[Case]:
-    """Open cases of the same category near this one, reported within the window: candidates for 并案."""
-    if case.category_id is None or case.lat is None or case.lon is None:
+    """Open cases of the same category near this one, reported within the window: candidates for 并案. Cases a
+    domain raised (a hazard, an alarm) are its own and never offered: each failed item of an inspection is a
+    hazard of its own, however close its siblings."""
+    if case.category_id is None or case.lat is None or case.lon is None or case.origin_kind:
         return []
     metres = settings.JINGWU_DUPLICATE_METRES
     dlon, dlat = coords.degrees_around(metres, case.lat)
@@ -171,6 +173,7 @@ def find_duplicates(case: Case, limit: int = 5) -> list[Case]:
             lon__range=(case.lon - dlon, case.lon + dlon),
         )
         .exclude(pk=case.pk)
+        .filter(origin_kind="")
         .only("id", "number", "lon", "lat", "reported_at")
         .order_by("-reported_at")[:50]
     )
@@ -568,6 +571,8 @@ def offered_steps(case: Case, actor: Any) -> list[engine.Step]:
             continue  # an operator voids obvious spam at 待受理 only (``_h_void``)
         if step.action == Action.REVISIT and not revisit_due(case):
             continue
+        if step.action == Action.MERGE and case.origin_kind:
+            continue  # ``_h_merge`` refuses it
         offered.append(step)
     return offered
 
@@ -685,6 +690,7 @@ def add_note(
     data: dict[str, Any] | None = None,
     photos: Sequence[Any] = (),
     photo_kind: str = AttachmentKind.OTHER,
+    only_in: frozenset[str] | None = None,
 ) -> Transition:
     """A remark on the timeline, with photos if any (an enterprise's 整改材料). It changes no state and no
     version, so it never conflicts with an action."""
@@ -704,6 +710,11 @@ def add_note(
     _check_photos(photos)
     with transaction.atomic():
         case = get_case(ref, for_update=True)
+        if only_in is not None and case.status not in only_in:
+            # A remark that belongs to a stage (an enterprise's 整改材料 while it is being rectified).
+            raise InvalidState(
+                gettext("案件当前状态不能添加该材料"), code="not_rectifying", details={"status": case.status}
+            )
         if role == Role.HANDLER and (acting.person is None or acting.person.department_id != case.department_id):
             # A department that once had the case may still read it, but speaks on it only while it holds it.
             raise Forbidden(gettext("案件不在本单位"), code="not_your_department")
@@ -1022,6 +1033,9 @@ def _h_merge(case: Case, d: ActionInput, now: datetime, acting: Acting, role: st
     target = get_case(d.merge_into)
     if target.pk == case.pk:
         raise Invalid(gettext("不能并入自身"), code="merge_self")
+    if case.origin_kind or target.origin_kind:
+        # A hazard or an alarm is its domain's record: merged away, it would drop out of its ledgers.
+        raise InvalidState(gettext("业务模块生成的案件不能并案"), code="merge_origin")
     if target.status not in OPEN_STATES:
         raise InvalidState(gettext("目标案件已办结"))
     case.merged_into = target

@@ -42,6 +42,13 @@ POWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "open311.serviceattribute": ALL,
         "open311.servicerequest": READ,
         "django_tasks_database.dbtaskresult": READ,
+        # The safety module's resources: checklists and inspection companies; the registry is changed on its
+        # own pages (checked, recorded), plans by shift leads and leaders.
+        "safety.enterprise": READ,
+        "safety.checklist": ALL,
+        "safety.checklistitem": ALL,
+        "safety.company": ALL,
+        "safety.plan": READ,
     },
     Role.SECURITY_ADMIN: {
         "auth.user": ("add", "change", "view"),
@@ -51,6 +58,8 @@ POWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "open311.apikey": ("add", "change", "view"),
         "axes.accessattempt": ("view", "delete"),  # deleting an attempt lifts a lockout
         "otp_totp.totpdevice": ("view", "delete"),  # a lost phone: remove the device, the person enrolls again
+        # Which company an inspector works for decides what they see: a question of who may do what.
+        "safety.inspector": ALL,
     },
     Role.AUDITOR: {
         "audit.auditevent": READ,

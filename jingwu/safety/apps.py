@@ -41,9 +41,20 @@ class SafetyConfig(AppConfig):
         from .jobs import plan_tasks
 
         origins.register(inspections.ORIGIN)
-        register_exporter("safety.registry", views.registry_sheet, gettext_noop("生产经营单位"))
-        register_exporter("safety.hazards", pages.hazards_sheet, gettext_noop("隐患明细"))
-        register_exporter("safety.ledger", pages.ledger_sheet, gettext_noop("动态监管台账"))
+        from jingwu.org.choices import SEE_ALL
+        from jingwu.org.services import roles_of
+
+        from .api import REVEAL
+
+        def reveals(user: Any) -> bool:
+            return bool(set(roles_of(user)) & REVEAL)
+
+        def reads_ledgers(user: Any) -> bool:
+            return bool(set(roles_of(user)) & SEE_ALL)
+
+        register_exporter("safety.registry", views.registry_sheet, gettext_noop("生产经营单位"), reveals)
+        register_exporter("safety.hazards", pages.hazards_sheet, gettext_noop("隐患明细"), reads_ledgers)
+        register_exporter("safety.ledger", pages.ledger_sheet, gettext_noop("动态监管台账"), reads_ledgers)
         jobs.register(jobs.Job("safety_plan_tasks", plan_tasks, at=time(0, 30)))
         post_save.connect(grids_changed, sender=Grid, dispatch_uid="safety-grid-save", weak=False)
         post_delete.connect(grids_changed, sender=Grid, dispatch_uid="safety-grid-delete", weak=False)

@@ -22,6 +22,7 @@ from jingwu.cases import photos as photo_lib
 from jingwu.cases import services as cases
 from jingwu.cases.choices import Action, AttachmentKind, State
 from jingwu.cases.models import Case, FilingCondition, Transition
+from jingwu.geo.models import Grid
 from jingwu.lib import clock
 from jingwu.lib import text as textlib
 from jingwu.lib.errors import Conflict, Forbidden, Invalid, NotFound
@@ -31,7 +32,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import Person, PersonRole
 from jingwu.workcal.services import get_calendar
 
-from .choices import Every, Result, Severity, TaskState
+from .choices import Every, Industry, Result, RiskLevel, Severity, Tag, TaskState
 from .models import (
     Checklist,
     ChecklistItem,
@@ -48,6 +49,7 @@ from .models import (
 from .services import with_tag
 
 HAZARD_CATEGORY = "matter:90001"  # 安全隐患 (cases.catalog.LOCAL)
+ORIGIN_KIND = "safety.hazard"
 # Who plans inspections, assigns tasks and sees every inspection and hazard.
 MANAGERS = frozenset({Role.SHIFT_LEAD, Role.LEADER})
 # 整改期限 proposed for a failed item when the inspector gives none: 一般隐患 a week; 重大隐患 a month of
@@ -126,13 +128,24 @@ def save_plan(data: dict[str, Any], *, actor: Any) -> Plan:
     name = textlib.check(str(data.get("name") or "").strip(), "name")[:100]
     if not name:
         raise Invalid(gettext("请填写计划名称"), code="name_required")
-    checklist = Checklist.objects.filter(pk=data.get("checklist") or 0, active=True).first()
+    checklist = Checklist.objects.filter(pk=_id(data.get("checklist")) or 0, active=True).first()
     if checklist is None:
         raise Invalid(gettext("请选择检查表"), code="unknown_checklist")
     every = str(data.get("every") or Every.MONTH)
     if every not in Every.values:
         raise Invalid(gettext("频次未知"), code="unknown_every")
-    assignee, company = _assignee(data.get("assignee"), data.get("company"))
+    assignee, company = _assignee(_id(data.get("assignee")), _id(data.get("company")))
+    industry = str(data.get("industry") or "")[:1].upper()
+    risk, tag = str(data.get("risk") or ""), str(data.get("tag") or "")
+    if industry and industry not in Industry.values:
+        raise Invalid(gettext("行业门类未知（GB/T 4754门类A–T）"), code="unknown_industry")
+    if risk and risk not in RiskLevel.values:
+        raise Invalid(gettext("风险等级只能是红、橙、黄、蓝"), code="unknown_risk")
+    if tag and tag not in Tag.values:
+        raise Invalid(gettext("标签未知"), code="unknown_tag")
+    grid = _id(data.get("grid"))
+    if grid is not None and not Grid.objects.filter(pk=grid).exists():
+        raise Invalid(gettext("网格不存在"), code="unknown_grid")
     starts_on = _date(data.get("starts_on")) or clock.now().astimezone(get_calendar().tz).date()
     ends_on = _date(data.get("ends_on"))
     if ends_on is not None and ends_on < starts_on:
@@ -140,10 +153,10 @@ def save_plan(data: dict[str, Any], *, actor: Any) -> Plan:
     plan = Plan.objects.create(
         name=name,
         checklist=checklist,
-        industry=str(data.get("industry") or "")[:1].upper(),
-        tag=str(data.get("tag") or "")[:16],
-        risk=str(data.get("risk") or "")[:8],
-        grid_id=data.get("grid") or None,
+        industry=industry,
+        tag=tag,
+        risk=risk,
+        grid_id=grid,
         every=every,
         assignee=assignee,
         company=company,
@@ -153,6 +166,16 @@ def save_plan(data: dict[str, Any], *, actor: Any) -> Plan:
     )
     audit.record("safety.plan_create", "safety.plan", plan.pk, actor=acting.user, role=acting.role, data={"name": name})
     return plan
+
+
+def _id(value: Any) -> int | None:
+    """A row's id as a form or a JSON body gives it; anything else is refused, not passed to a query."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value))
+    except ValueError as exc:
+        raise Invalid(gettext("编号无效：%(value)s") % {"value": str(value)[:20]}, code="invalid_id") from exc
 
 
 def _date(value: Any) -> date | None:
@@ -202,6 +225,18 @@ def company_of(person: Person | None) -> Company | None:
     return ins.company if ins is not None else None
 
 
+def inspector_of(acting: Acting) -> Inspector | None:
+    """The inspector this actor is, if any: the inspector role, an ``Inspector`` row saying for whom they
+    inspect, and that company still active. The role alone grants nothing: an account made in haste, or one
+    whose company was dropped, sees no task and may check no hazard."""
+    if Role.INSPECTOR not in acting.roles or acting.person is None:
+        return None
+    ins = Inspector.objects.select_related("company").filter(person=acting.person).first()
+    if ins is None or (ins.company is not None and not ins.company.active):
+        return None
+    return ins
+
+
 def tasks_for(user: Any) -> QuerySet[Task]:
     """The tasks this person sees: managers all; an inspector those assigned to them, and those of their
     company (or, for the town's own inspectors, the town's) that name no one yet."""
@@ -209,19 +244,19 @@ def tasks_for(user: Any) -> QuerySet[Task]:
     qs = Task.objects.select_related("enterprise", "checklist", "company", "assignee")
     if set(acting.roles) & MANAGERS:
         return qs
-    if Role.INSPECTOR not in acting.roles or acting.person is None:
+    ins = inspector_of(acting)
+    if ins is None:
         return qs.none()
-    company = company_of(acting.person)
-    return qs.filter(Q(assignee=acting.person) | Q(assignee=None, company=company))
+    return qs.filter(Q(assignee=acting.person) | Q(assignee=None, company=ins.company_id))
 
 
 def may_do(task: Task, acting: Acting) -> bool:
-    if Role.INSPECTOR not in acting.roles or acting.person is None:
+    ins = inspector_of(acting)
+    if ins is None:
         return False
     if task.assignee_id is not None:
-        return task.assignee_id == acting.person.pk
-    company = company_of(acting.person)
-    return task.company_id == (company.pk if company is not None else None)
+        return task.assignee_id == ins.person_id
+    return task.company_id == ins.company_id
 
 
 # --- doing an inspection --------------------------------------------------------------------------------
@@ -285,6 +320,8 @@ def submit(data: InspectionIn, *, actor: Any) -> Inspection:
     if key is not None:
         done = Inspection.objects.filter(client_key=key).first()
         if done is not None:
+            if done.task_id != data.task:
+                raise Conflict(gettext("该幂等键已被使用"), code="key_reused")
             return done
     signer = textlib.check((data.signer_name or "").strip(), "signer_name")
     if not signer or len(signer) > 32:
@@ -298,6 +335,13 @@ def submit(data: InspectionIn, *, actor: Any) -> Inspection:
             task = locked.filter(pk=data.task).first()
             if task is None:
                 raise NotFound(gettext("检查任务不存在"))
+            if key is not None:
+                # Looked for again under the lock: a retry that waited for the first attempt finds its record.
+                done = Inspection.objects.filter(client_key=key).first()
+                if done is not None:
+                    if done.task_id != task.pk:
+                        raise Conflict(gettext("该幂等键已被使用"), code="key_reused")
+                    return done
             if not may_do(task, acting):
                 raise Forbidden(gettext("这不是您的检查任务"), code="not_your_task")
             if task.status != TaskState.TODO:
@@ -313,15 +357,15 @@ def submit(data: InspectionIn, *, actor: Any) -> Inspection:
                 company=company_of(acting.person),
                 at=_when(data.at, now),
                 received_at=now,
-                lon=data.lon,
-                lat=data.lat,
+                lon=data.lon if _plausible(data.lon, data.lat) else None,
+                lat=data.lat if _plausible(data.lon, data.lat) else None,
                 signer_name=signer,
                 note=note,
                 passed=sum(1 for _, i in rows if i.result == Result.PASS),
                 failed=sum(1 for _, i in rows if i.result == Result.FAIL),
                 client_key=key,
             )
-            inspection.signature.save(f"{signature.sha256}.png", signature.content, save=False)
+            inspection.signature.save(signature.name, signature.content, save=False)
             inspection.save()
             results = ItemResult.objects.bulk_create(
                 ItemResult(
@@ -359,6 +403,15 @@ def submit(data: InspectionIn, *, actor: Any) -> Inspection:
             raise
         return done
     return inspection
+
+
+def _plausible(lon: float | None, lat: float | None) -> bool:
+    """A position the phone could have had (not NaN, not off the globe); anything else is not kept."""
+    import math
+
+    if lon is None or lat is None:
+        return False
+    return math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
 
 
 def _signature(raw: bytes) -> photo_lib.Photo:
@@ -477,6 +530,9 @@ CLOSED_STATES = (State.CLOSED, State.VOIDED, State.MERGED)
 def recount(enterprise_id: int) -> None:
     """The place's ledger figures, counted again from its own rows (a few), never incremented: a retried or
     reordered step cannot leave them wrong."""
+    # The place's row locked first: two steps on hazards of one place count one after the other, and the
+    # second writes what both did.
+    Enterprise.objects.select_for_update().filter(pk=enterprise_id).values_list("pk").first()
     is_open = ~Q(status__in=CLOSED_STATES)
     figures = Hazard.objects.filter(enterprise_id=enterprise_id).aggregate(
         n=Count("id", filter=is_open),
@@ -492,16 +548,22 @@ def recount(enterprise_id: int) -> None:
 
 
 def _hazard_of(case: Case) -> Hazard | None:
-    if case.origin_kind != "safety.hazard" or not case.origin_id.isdigit():
+    if case.origin_kind != ORIGIN_KIND or not case.origin_id.isdigit():
         return None
     return Hazard.objects.filter(pk=int(case.origin_id)).first()
 
 
 def follow(case: Case, record: Transition) -> None:
-    """The hazard's ledger fields, from its case's step, in that step's transaction."""
-    if record.action == Action.REPORT or record.from_state == record.to_state or not case.origin_id.isdigit():
-        return  # the hazard takes its case once report_case returns; a remark moves nothing
-    hazard = Hazard.objects.filter(pk=int(case.origin_id)).only("pk", "enterprise_id").first()
+    """The hazard's ledger fields, from its case's step, in that step's transaction: its state, its 复查 count,
+    when it was closed (销号), and its deadline — the case's handling deadline once dispatched, extended or
+    resumed, so the ledgers' 逾期 is the case's."""
+    if record.action == Action.REPORT or not case.origin_id.isdigit():
+        return  # the hazard takes its case once report_case returns
+    moved = record.from_state != record.to_state
+    due = case.handling_deadline
+    if not moved and record.action not in DEADLINE_STEPS:
+        return  # a remark, an urge, a 承办人: nothing the ledgers count
+    hazard = Hazard.objects.filter(pk=int(case.origin_id)).only("pk", "enterprise_id", "rectify_by").first()
     if hazard is None:
         return
     updates: dict[str, Any] = {"status": case.status}
@@ -511,21 +573,43 @@ def follow(case: Case, record: Transition) -> None:
         updates["closed_at"] = case.closed_at or record.at
     elif record.from_state == State.CLOSED:
         updates["closed_at"] = None
+    if due is not None and due != hazard.rectify_by:
+        updates["rectify_by"] = due
     Hazard.objects.filter(pk=hazard.pk).update(**updates)
-    if (record.from_state in CLOSED_STATES) != (record.to_state in CLOSED_STATES):
-        recount(hazard.enterprise_id)  # only opening or closing changes the place's figures
+    flipped = (record.from_state in CLOSED_STATES) != (record.to_state in CLOSED_STATES)
+    if flipped or "rectify_by" in updates:
+        recount(hazard.enterprise_id)  # only opening, closing or a new deadline changes the place's figures
+
+
+# Steps that move a case's handling deadline without moving its state.
+DEADLINE_STEPS = frozenset({Action.APPROVE_EXTENSION})
 
 
 def may_check(case: Case, acting: Acting) -> bool:
     """复查: the town's own inspectors, or those of the company that found the hazard."""
-    if Role.INSPECTOR not in acting.roles or acting.person is None:
+    ins = inspector_of(acting)
+    if ins is None:
         return False
     hazard = _hazard_of(case)
     if hazard is None:
         return False
-    mine = company_of(acting.person)
     found_by = hazard.inspection.company_id if hazard.inspection_id and hazard.inspection else None
-    return mine is None or (mine.pk == found_by)
+    return ins.company_id is None or ins.company_id == found_by
+
+
+def visible(user: Any) -> Q | None:
+    """The hazard cases an inspector sees (to 复查 them): the town's inspectors all, a company's those its
+    inspections found. Nobody else gains anything here."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    ins = inspector_of(resolve(user))
+    if ins is None:
+        return None
+    if ins.company_id is None:
+        return Q(origin_kind=ORIGIN_KIND)
+    found = Hazard.objects.filter(inspection__company_id=ins.company_id).values_list(Cast("pk", CharField()))
+    return Q(origin_kind=ORIGIN_KIND, origin_id__in=found)
 
 
 def checkers(case: Case) -> list[Any]:
@@ -547,7 +631,8 @@ def for_leaders(case: Case) -> bool:
 
 
 ORIGIN = origins.Origin(
-    kind="safety.hazard",
+    kind=ORIGIN_KIND,
+    visible=visible,
     may_check=may_check,
     checkers=checkers,
     deadline=deadline,
@@ -565,10 +650,12 @@ def submit_evidence(
     """整改材料: what the enterprise did, in words and photos, on the hazard's case timeline — sent by the
     department that holds the case, or by the place itself through its link (``actor`` the inspection
     module, ``by`` the name it gave)."""
-    if hazard.case_id is None:
+    acting = resolve(actor)
+    case = hazard.case
+    if case is None:
         raise Invalid(gettext("该隐患尚未进入流程"), code="no_case")
-    if hazard.status != State.HANDLING:
-        raise Conflict(gettext("该隐患当前不在整改阶段"), code="not_rectifying", details={"status": hazard.status})
+    if not (acting.system is actors.INSPECTION or _holds(case, acting)):
+        raise Forbidden(gettext("只有承办该隐患的部门可以提交整改材料"), code="not_your_department")
     text = textlib.check((text or "").strip(), "text")
     if not text:
         raise Invalid(gettext("请说明整改情况"), code="note_required")
@@ -587,4 +674,24 @@ def submit_evidence(
         data={"evidence": True, "hazard": hazard.pk},
         photos=photos,
         photo_kind=AttachmentKind.EVIDENCE,
+        only_in=frozenset({State.HANDLING}),  # checked under the case's lock: not after the 反馈
+    )
+
+
+def rectify_url(hazard: Hazard) -> str:
+    """The place's own link for its 整改材料, absolute where the site's address is configured."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return (getattr(settings, "JINGWU_SITE_URL", "") or "").rstrip("/") + reverse("safety:rectify", args=[hazard.token])
+
+
+def _holds(case: Case, acting: Acting) -> bool:
+    """A handler of the department the hazard's case is with."""
+    person = acting.person
+    return (
+        Role.HANDLER in acting.roles
+        and person is not None
+        and person.department_id is not None
+        and person.department_id == case.department_id
     )

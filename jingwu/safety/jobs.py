@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.utils.translation import gettext
 from django_tasks import task
 
 from . import services
+
+log = logging.getLogger(__name__)
 
 
 @task()
@@ -44,9 +49,14 @@ def import_registry(job_id: int) -> str:
     def progress(phase: str, done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(status=phase, done=done, total=total)
 
-    with job.file.open("rb") as fh:
-        data = fh.read()
-    report = excel.import_file(data, actor=job.user, progress=progress)
+    try:
+        with job.file.open("rb") as fh:
+            data = fh.read()
+        report = excel.import_file(data, actor=job.user, progress=progress)
+    except Exception:  # a file that breaks the reader halfway: refused, said so, and not kept
+        log.exception("registry import %s failed", job_id)
+        message = gettext("文件无法读取，未导入任何记录")
+        report = excel.ImportReport(errors=[{"row": 0, "column": "", "value": "", "message": message}])
     job.refresh_from_db()
     job.report = asdict(report)
     job.done = job.total = report.rows

@@ -31,7 +31,12 @@ class Period:
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         tz = get_calendar().tz
         lo = datetime.combine(self.start, time.min, tzinfo=tz) if self.start else None
-        hi = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz) if self.end else None
+        # The end day is included; a far-off end (9999-12-31) means no end.
+        hi = (
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz)
+            if self.end and self.end < date.max
+            else None
+        )
         return lo, hi
 
     def within(self, field: str) -> Q:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,14 +20,14 @@ from jingwu.cases.choices import AttachmentKind, State
 from jingwu.lib import clock
 from jingwu.lib.errors import ServiceError
 from jingwu.org.choices import Role
-from jingwu.org.services import person_of, roles_of
+from jingwu.org.services import roles_of
 from jingwu.web.common import roles_required
 from jingwu.web.export import xlsx_response
 from jingwu.web.jobs import Sheet, start_export
 from jingwu.workcal.services import get_calendar
 
 from . import inspections, ledgers
-from .api import LEDGER_READERS, READERS
+from .api import LEDGER_READERS, may_see_inspection
 from .choices import Every, HazardType, Industry, RiskLevel, Severity, Tag, TaskState
 from .models import Checklist, Company, Hazard, Inspection, InspectionPhoto, Plan
 
@@ -99,31 +100,38 @@ def _inspection_visible(request: HttpRequest, pk: int) -> Inspection:
     ins = Inspection.objects.select_related("enterprise", "company", "checklist", "task").filter(pk=pk).first()
     if ins is None:
         raise Http404(_("检查记录不存在"))
-    roles = set(roles_of(request.user))
-    if roles & READERS - {Role.INSPECTOR}:
-        return ins
-    mine = inspections.company_of(person_of(request.user))
-    if ins.inspector_id == request.user.pk or (mine is not None and ins.company_id == mine.pk):
+    if may_see_inspection(request.user, ins):
         return ins
     raise Http404(_("检查记录不存在"))
 
 
-@roles_required(*READERS)
+@roles_required(*(LEDGER_READERS | {Role.INSPECTOR}))
 def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     ins = _inspection_visible(request, pk)
     results = list(ins.results.prefetch_related("photos"))
     hazards = {h.result_id: h for h in ins.hazards.select_related("case")}
-    rows = [{"r": r, "hazard": hazards.get(r.pk)} for r in results]
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        hazard = hazards.get(r.pk)
+        row: dict[str, Any] = {"r": r, "hazard": hazard}
+        if hazard is not None:
+            # The place's own link, to hand over (or show as a code to scan) for its 整改材料.
+            row["link"] = link = inspections.rectify_url(hazard)
+            row["qr"] = segno.make(request.build_absolute_uri(link), error="m").svg_data_uri(scale=3)
+        rows.append(row)
     return render(request, "safety/inspection.html", _common(request, "tasks") | {"ins": ins, "rows": rows})
 
 
-@roles_required(*READERS)
+@roles_required(*(LEDGER_READERS | {Role.INSPECTOR}))
 def signature(request: HttpRequest, pk: int) -> FileResponse:
     ins = _inspection_visible(request, pk)
-    return FileResponse(ins.signature.open("rb"), content_type="image/png")
+    import mimetypes
+
+    kind = mimetypes.guess_type(str(ins.signature.name))[0] or "image/png"
+    return FileResponse(ins.signature.open("rb"), content_type=kind)
 
 
-@roles_required(*READERS)
+@roles_required(*(LEDGER_READERS | {Role.INSPECTOR}))
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     row = InspectionPhoto.objects.select_related("result").filter(pk=pk).first()
     if row is None:

@@ -45,11 +45,23 @@ class Sheet:
 EXPORTERS: dict[str, Callable[[Any, dict[str, Any]], Sheet]] = {}
 # What each kind is called on 我的导出.
 LABELS: dict[str, str] = {"cases": gettext_noop("案件")}
+# Who may still fetch a file of each kind: the roles it needed are checked again at download, so a person who
+# lost them in the week the file is kept cannot take it.
+ALLOWED: dict[str, Callable[[Any], bool]] = {}
 
 
-def register_exporter(kind: str, builder: Callable[[Any, dict[str, Any]], Sheet], label: str) -> None:
+def register_exporter(
+    kind: str, builder: Callable[[Any, dict[str, Any]], Sheet], label: str, allowed: Callable[[Any], bool]
+) -> None:
     EXPORTERS[kind] = builder
     LABELS[kind] = label
+    ALLOWED[kind] = allowed
+
+
+def may_fetch(job: Export) -> bool:
+    kind = (job.params or {}).get("_kind", "cases")
+    check = ALLOWED.get(kind)
+    return check is None or check(job.user)
 
 
 def start_export(user: Any, kind: str, params: Mapping[str, Any], rows: int, fmt: str = "xlsx") -> Any:

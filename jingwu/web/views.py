@@ -265,10 +265,11 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*STAFF)
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    from .jobs import may_fetch
     from .models import Export
 
     job = Export.objects.filter(pk=pk, user_id=int(request.user.pk or 0), status=Export.Status.DONE).first()
-    if job is None or not job.file:
+    if job is None or not job.file or not may_fetch(job):
         raise Http404(_("导出文件不存在或已过期"))
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=str(job.file.name).rsplit("/", 1)[-1])
 

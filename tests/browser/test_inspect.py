@@ -21,9 +21,7 @@ from .test_phone import until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_an_inspection_with_a_signature_done_offline_is_sent_when_the_signal_returns(
-    cast: Any, new_page: Any, shot: Any
-) -> None:
+def _town(cast: Any) -> tuple[Task, list[Any]]:
     from jingwu.lib import clock
 
     checklists.install()
@@ -44,8 +42,13 @@ def test_an_inspection_with_a_signature_done_offline_is_sent_when_the_signal_ret
         company=company,
         created_at=now,
     )
-    items = list(task.checklist.items.all())
+    return task, list(task.checklist.items.all())
 
+
+def test_an_inspection_with_a_signature_done_offline_is_sent_when_the_signal_returns(
+    cast: Any, new_page: Any, shot: Any
+) -> None:
+    task, items = _town(cast)
     page = new_page("ins_a", mobile=True)
     assert page.url.endswith("/safety/m/")  # an inspector lands on their phone page
     page.click(f"#tasks .task[data-task='{task.pk}']")
@@ -101,4 +104,54 @@ def test_an_inspection_with_a_signature_done_offline_is_sent_when_the_signal_ret
     assert hazard.description == "油漆桶露天堆放，未加盖" and hazard.case is not None
     assert hazard.case.attachments.count() == 1  # the item's photo went to the case
     assert page.locator(f"#tasks .task[data-task='{task.pk}']").count() == 0
+    assert page.js_errors == []
+
+
+def sign(page: Any, form: Any) -> None:
+    pad = form.locator("canvas.sign-pad")
+    pad.evaluate("e => e.scrollIntoView({block: 'center'})")  # clear of the fixed header and tab bar
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + 40 + (step % 3) * 20)
+    page.mouse.up()
+
+
+def test_a_refused_inspection_comes_back_filled_in_and_goes_again(cast: Any, new_page: Any, shot: Any) -> None:
+    task, items = _town(cast)
+    page = new_page("ins_a", mobile=True)
+    page.goto(f"/safety/m/#inspect/{task.pk}")
+    form = page.locator(f"#inspect-{task.pk} form")
+    for item in items:
+        form.locator(
+            f".inspect-item[data-item='{item.pk}'] input[value={'fail' if item.position == 3 else 'pass'}]"
+        ).check()
+    failed = form.locator(f".inspect-item[data-item='{items[2].pk}']")
+    failed.locator("textarea").fill("稀释剂桶堆在车间")
+    failed.locator("input[type=number]").fill("400")  # a slip of the thumb: the server refuses it
+    failed.locator("input[type=file]").set_input_files(photo((30, 90, 160)))
+    form.locator("input[name=signer_name]").fill("王厂长")
+    sign(page, form)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("body[data-failed='1']", state="attached")
+    page.click("#tabbar a[data-tab=outbox]")
+    refused = page.locator("#outbox .outbox-item.failed")
+    assert "365" in refused.inner_text()
+    shot(page, "42-inspect-refused")
+    refused.locator(".reopen").click()
+    # Back in the form as it was: the answers, the note, the signer and the signature; the photo kept.
+    assert form.locator(f".inspect-item[data-item='{items[2].pk}'] input[value=fail]").is_checked()
+    assert failed.locator("textarea").input_value() == "稀释剂桶堆在车间"
+    assert form.locator("input[name=signer_name]").input_value() == "王厂长"
+    assert "365" in form.locator(".jw-form-error").inner_text()
+    until(page, f"document.querySelector('#inspect-{task.pk} canvas.sign-pad').toDataURL().length > 3000")
+    failed.locator("input[type=number]").fill("30")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("body[data-sent='1']", state="attached")
+    until(page, "document.querySelectorAll('#outbox .outbox-item').length === 0")
+    ins = Inspection.objects.get()
+    hazard = Hazard.objects.get()
+    assert ins.failed == 1 and (hazard.rectify_by.date() - ins.at.date()).days == 30
+    assert hazard.case is not None and hazard.case.attachments.count() == 1  # the photo went with it
     assert page.js_errors == []

@@ -12,6 +12,7 @@
   var USER = document.getElementById("phone-user").dataset.user;
   var DB = "jingwu-inspect", STORE = "outbox";
   var sending = false, here = null, pads = {};
+  var carried = {};  // task → photos of a refused submission, sent again with the corrected one
 
   function db() {
     return new Promise(function (resolve, reject) {
@@ -71,8 +72,14 @@
         bd.appendChild(el("b", "", it.label));
         bd.appendChild(el("div", "jw-hint p-0", it.error ? TEXT.failed + "：" + it.error : (it.wait || TEXT.waiting)));
         cell.appendChild(bd);
+        if (it.error && it.task && document.getElementById("inspect-" + it.task)) {
+          var fix = el("a", "weui-btn weui-btn_mini weui-btn_primary reopen", TEXT.reopen);
+          fix.href = "#inspect/" + it.task;
+          fix.addEventListener("click", function (e) { e.preventDefault(); reopen(it); });
+          cell.appendChild(fix);
+        }
         if (it.error) {
-          var drop = el("a", "weui-btn weui-btn_mini weui-btn_default", TEXT.discard);
+          var drop = el("a", "weui-btn weui-btn_mini weui-btn_default discard", TEXT.discard);
           drop.href = "#outbox";
           drop.addEventListener("click", function (e) {
             e.preventDefault();
@@ -102,9 +109,16 @@
       return r.json().catch(function () { return {}; }).then(function (b) {
         if (r.ok) {
           bump("sent");
-          item.sentAt = Date.now();
-          item.files = [];
-          return outbox.put(item).then(function () { settled(item); });
+          // Sent: nothing stays on the phone (the signer's name, notes and photos are the server's now).
+          return outbox.del(item.key).then(function () { settled(item); });
+        }
+        var details = (b.error && b.error.details) || {};
+        if (r.status === 409 && item.number && details.status === "to_check" && details.current_version &&
+            String(details.current_version) !== String(item.fields.version) && !item.retried) {
+          // The hazard's case moved on only by a reminder or an escalation: still waiting for this 复查.
+          item.fields.version = String(details.current_version);
+          item.retried = true;
+          return outbox.put(item).then(function () { return send(item); });
         }
         var passing = r.status === 401 || r.status === 408 || r.status === 429 || r.status >= 500 ||
                       (r.status === 403 && !b.error);
@@ -114,10 +128,47 @@
         }
         item.error = (b.error && b.error.message) || ("HTTP " + r.status);
         bump("failed");
+        var row = item.task ? document.querySelector("#tasks .task[data-task='" + item.task + "']") : null;
+        if (row) row.classList.remove("queued");
         return outbox.put(item);
       });
     });
   }
+  // A refused inspection, back in its form as it was filled in: answers, notes, the signer, the signature,
+  // and its photos kept to go again; the inspector corrects what the server said and submits once more.
+  function reopen(item) {
+    var form = document.querySelector("#inspect-" + item.task + " form");
+    var data = JSON.parse(item.fields.data);
+    data.items.forEach(function (one) {
+      var box = form.querySelector(".inspect-item[data-item='" + one.item + "']");
+      if (!box) return;
+      var radio = box.querySelector("input[type=radio][value='" + one.result + "']");
+      if (radio) radio.checked = true;
+      box.querySelector(".fail-fields").hidden = one.result !== "fail";
+      if (one.result === "fail") {
+        form.elements["n" + one.item].value = one.note || "";
+        form.elements["l" + one.item].value = one.level || form.elements["l" + one.item].value;
+        form.elements["d" + one.item].value = one.days || "";
+      }
+    });
+    form.elements.signer_name.value = data.signer_name || "";
+    form.elements.note.value = data.note || "";
+    carried[item.task] = item.files.filter(function (f) { return f.field !== "signature"; });
+    var sig = item.files.filter(function (f) { return f.field === "signature"; })[0];
+    // The refused item stays in the outbox until the corrected one is queued: a reload loses nothing.
+    form.dataset.replaces = item.key;
+    location.hash = "#inspect/" + item.task;
+    show();
+    if (sig) {
+      var reader = new FileReader();
+      reader.onload = function () { pads[item.task].fromDataURL(reader.result); };
+      reader.readAsDataURL(sig.blob);
+    }
+    var box = form.querySelector(".jw-form-error");
+    box.textContent = item.error;
+    box.hidden = false;
+  }
+
   function flush() {
     if (sending || !navigator.onLine) return render();
     sending = true;
@@ -182,7 +233,13 @@
         if (days) one.days = days;
       }
       items.push(one);
-      Array.prototype.forEach.call(form.elements["p" + id].files, function (f) { photos.push({field: "photo_" + id, file: f}); });
+      var picked = form.elements["p" + id].files;
+      Array.prototype.forEach.call(picked, function (f) { photos.push({field: "photo_" + id, file: f}); });
+      if (!picked.length) {  // none picked anew: the photos of a refused submission go again
+        (carried[task] || []).filter(function (f) { return f.field === "photo_" + id; }).forEach(function (f) {
+          photos.push({field: f.field, kept: f});
+        });
+      }
     });
     if (missing.length) return fail(form, TEXT.unanswered.replace("%(items)s", missing.join("、")));
     var bare = items.filter(function (i) { return i.result === "fail" && !i.note; })[0];
@@ -199,8 +256,13 @@
     if (here) { data.lon = here[0]; data.lat = here[1]; }
     if (photos.length) toast(TEXT.shrinking);
     return Promise.all(photos.map(function (p) {
+      if (p.kept) return Promise.resolve(p.kept);
       return shrink(p.file).then(function (s) { return {field: p.field, name: s.name, blob: s.blob}; });
     })).then(function (files) {
+      delete carried[task];
+      var replaced = form.dataset.replaces;
+      delete form.dataset.replaces;
+      if (replaced) outbox.del(replaced);
       files.push({field: "signature", name: "signature.png", blob: dataUrlBlob(pad.toDataURL("image/png"))});
       return queue({url: "/api/safety/inspections", label: form.dataset.label, task: task,
                     fields: {data: JSON.stringify(data), client_key: key}, files: files});
