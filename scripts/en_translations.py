@@ -1240,6 +1240,18 @@ EN.update(
 )
 
 
+EN.update(
+    {
+        "应检日期不能早于今天": "The due date cannot be before today",
+        "按企业类型自动选择": "Chosen for the kind of place",
+        "安排检查": "Schedule an inspection",
+        "已安排检查": "Inspection scheduled",
+        "企业不存在或已停业": "No such enterprise, or it has closed down",
+        "待检查": "To inspect",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

@@ -494,3 +494,30 @@ def test_a_key_names_one_inspection(town: dict[str, Any], cast: Any, at: Any) ->
     assert inspections.submit(body(tasks[0]), actor=town["ins"]).pk == first.pk
     with pytest.raises(Conflict, match="幂等键"):
         inspections.submit(body(tasks[1]), actor=town["ins"])
+
+
+def test_a_task_by_hand_and_the_registry_map(town: dict[str, Any], cast: Any, at: Any) -> None:
+    from django.test import Client
+
+    leader = Api(cast["leader"])
+    r = leader.post("/safety/tasks", {"enterprise": town["place"].pk, "company": town["acme"].pk})
+    assert r.status_code == 201, r.content
+    task = r.json()
+    assert task["checklist_name"] == "涉VOCs企业检查表" and task["due_on"] == str(at.now.date() + timedelta(days=7))
+    assert [t["id"] for t in Api(town["ins"]).get("/safety/tasks").json()] == [task["id"]]
+    err(leader.post("/safety/tasks", {"enterprise": town["place"].pk, "due_on": "2020-01-01"}), 400, "invalid_date")
+    err(leader.post("/safety/tasks", {"enterprise": 999999}), 400, "unknown_enterprise")
+    err(Api(cast["dispatcher"]).post("/safety/tasks", {"enterprise": town["place"].pk}), 403, "forbidden_role")
+    # The same from the place's page.
+    staff = Client()
+    staff.force_login(cast["shiftlead"])
+    r = staff.post(f"/safety/{town['other'].pk}/task", {"due_on": str(at.now.date()), "company": town["acme"].pk})
+    assert r.status_code == 302 and Task.objects.filter(enterprise=town["other"]).count() == 1
+    assert "生产经营单位通用检查表" in staff.get(f"/safety/{town['other'].pk}/").content.decode()
+    # The map: every place with a position, its risk, and whether a hazard there is overdue.
+    _one_hazard(town, cast, at)
+    at.move(at.now + timedelta(days=30))
+    places = {p["n"]: p for p in staff.get("/safety/map.json").json()["places"]}
+    assert places["精武化工有限公司"]["l"] is True and places["另一家厂"]["l"] is False
+    assert set(staff.get("/safety/map.json?tag=voc").json()["places"][0]) == {"id", "n", "lon", "lat", "r", "l"}
+    assert [p["n"] for p in staff.get("/safety/map.json?tag=voc").json()["places"]] == ["精武化工有限公司"]

@@ -84,6 +84,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     ),
     "safety/template": ("/safety/template", page(*CENTRE, "h_env", "auditor")),
     "safety/tasks/": ("/safety/tasks/", page("shiftlead", "leader")),
+    "safety/map.json": ("/safety/map.json", page(*CENTRE, "h_env", "auditor")),
+    "safety/<int:pk>/task": None,  # POST only (test_inspections)
     "safety/imports/<int:pk>/": (
         "/safety/imports/999999/",
         page("shiftlead", "leader") | dict.fromkeys(["shiftlead", "leader"], 404),

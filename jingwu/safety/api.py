@@ -273,6 +273,21 @@ def task_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     return _task_out(t, _today()) | {"items": _items(t.checklist)}
 
 
+class TaskIn(Schema):
+    enterprise: int
+    checklist: int | None = Field(None, description="default: the checklist that fits the place")
+    due_on: date | None = Field(None, description="default: a week from today")
+    company: int | None = None
+    assignee: int | None = Field(None, description="an inspector (Person id)")
+
+
+@router.post("/safety/tasks", response={201: TaskOut}, summary="An inspection task by hand (shift leads, leaders)")
+def task_create(request: HttpRequest, body: TaskIn) -> Status:
+    user = require_user(request, write=True)
+    task = inspections.create_task(body.dict(), actor=user)
+    return Status(201, _task_out(task, _today()))
+
+
 class ItemBody(Schema):
     item: int
     result: str = Field(description="pass, fail or na")

@@ -32,6 +32,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import Person, PersonRole
 from jingwu.workcal.services import get_calendar
 
+from . import checklists
 from .choices import Every, Industry, Result, RiskLevel, Severity, Tag, TaskState
 from .models import (
     Checklist,
@@ -166,6 +167,46 @@ def save_plan(data: dict[str, Any], *, actor: Any) -> Plan:
     )
     audit.record("safety.plan_create", "safety.plan", plan.pk, actor=acting.user, role=acting.role, data={"name": name})
     return plan
+
+
+def create_task(data: dict[str, Any], *, actor: Any) -> Task:
+    """检查任务 by hand: one place to inspect by a day (after a complaint, an accident elsewhere, a leader's
+    instruction), for a company or an inspector; its checklist is the place's own if none is named."""
+    acting = _manager(actor)
+    place = Enterprise.objects.filter(pk=_id(data.get("enterprise")) or 0, active=True).first()
+    if place is None:
+        raise Invalid(gettext("企业不存在或已停业"), code="unknown_enterprise")
+    checklist_id = _id(data.get("checklist"))
+    checklist = (
+        Checklist.objects.filter(pk=checklist_id, active=True).first()
+        if checklist_id is not None
+        else checklists.for_place(place.tags, place.industry)
+    )
+    if checklist is None:
+        raise Invalid(gettext("请选择检查表"), code="unknown_checklist")
+    assignee, company = _assignee(_id(data.get("assignee")), _id(data.get("company")))
+    today = clock.now().astimezone(get_calendar().tz).date()
+    due = _date(data.get("due_on")) or today + timedelta(days=7)
+    if due < today:
+        raise Invalid(gettext("应检日期不能早于今天"), code="invalid_date")
+    task = Task.objects.create(
+        enterprise=place,
+        checklist=checklist,
+        period=today,
+        due_on=due,
+        assignee=assignee,
+        company=company,
+        created_at=clock.now(),
+    )
+    audit.record(
+        "safety.task_create",
+        "safety.task",
+        task.pk,
+        actor=acting.user,
+        role=acting.role,
+        data={"place": place.pk, "due_on": due.isoformat()},
+    )
+    return task
 
 
 def _id(value: Any) -> int | None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -17,11 +17,13 @@ from jingwu.lib import clock
 from jingwu.org.services import roles_of
 from jingwu.web.common import roles_required
 from jingwu.web.jobs import Sheet, start_export
+from jingwu.web.views import tile_settings
 
 from . import excel
 from .api import READERS, REVEAL, Filters, _out, filtered
 from .choices import Industry, RiskLevel, Tag
-from .models import Enterprise
+from .inspections import MANAGERS
+from .models import Checklist, Enterprise
 from .services import EDITORS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,6 +78,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         "report": report,
         "nav": "safety",
         "tab": "registry",
+        "tiles": tile_settings(),
     }
     return render(request, "safety/registry.html", context, status=400 if report and not report.ok else 200)
 
@@ -108,6 +111,24 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "safety/_import_progress.html", context)
     return render(request, "safety/import.html", context)
+
+
+MAP_LIMIT = 5000
+
+
+@roles_required(*READERS)
+def map_data(request: HttpRequest) -> JsonResponse:
+    """The places on the registry's map, with the list's filters: position, name, risk, and whether a hazard
+    there is overdue. Names and places only: no contacts."""
+    from django.db.models import Q
+
+    now = clock.now()
+    qs = filtered(_params(request)).exclude(Q(lon=None) | Q(lat=None)).order_by("id")[:MAP_LIMIT]
+    places = [
+        {"id": pk, "n": name, "lon": lon, "lat": lat, "r": risk, "l": bool(due and due < now)}
+        for pk, name, lon, lat, risk, due in qs.values_list("pk", "name", "lon", "lat", "risk", "next_due")
+    ]
+    return JsonResponse({"places": places})
 
 
 @roles_required(*READERS)
@@ -147,18 +168,46 @@ def template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@roles_required(*MANAGERS)
+def add_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """安排检查 from the place's page."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from jingwu.lib.errors import ServiceError
+
+    from .inspections import create_task
+
+    if request.method != "POST":
+        raise Http404
+    try:
+        create_task({**request.POST.dict(), "enterprise": pk}, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已安排检查"))
+    return redirect("safety:detail", pk=pk)
+
+
 @roles_required(*READERS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     e = Enterprise.objects.select_related("grid", "region").filter(pk=pk).first()
     if e is None:
         raise Http404(_("企业不存在"))
     history = AuditEvent.objects.filter(object_type="safety.enterprise", object_id=str(pk)).order_by("-id")[:50]
+    from .models import Company, Inspector
+
     context: dict[str, Any] = {
         "e": e,
+        "checklists": Checklist.objects.filter(active=True),
+        "companies": Company.objects.filter(active=True),
+        "inspectors": Inspector.objects.select_related("person", "company").order_by("company__name", "person__name"),
         "shown": _out(e, request.user),
         "tag_labels": dict(Tag.choices),
         "history": history,
         "inspections": e.inspections.select_related("company").order_by("-at")[:20],
+        "tasks": e.tasks.filter(status="todo").select_related("assignee", "company", "checklist").order_by("due_on"),
+        "may_plan": bool(set(roles_of(request.user)) & MANAGERS),
         "hazards": e.hazards.select_related("case").order_by("-found_at")[:50],
         "now": clock.now(),
         "nav": "safety",

@@ -296,6 +296,12 @@ def tile_settings() -> dict[str, Any]:
         "overdue": _("超时"),
         "zoom_in": _("放大"),
         "zoom_out": _("缩小"),
+        "places": _("企业与场所"),
+        "risk_red": _("红（重大风险）"),
+        "risk_orange": _("橙（较大风险）"),
+        "risk_yellow": _("黄（一般风险）"),
+        "risk_blue": _("蓝（低风险）"),
+        "overdue_hazard": _("有逾期隐患"),
     }
     return config
 

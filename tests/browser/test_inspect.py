@@ -155,3 +155,18 @@ def test_a_refused_inspection_comes_back_filled_in_and_goes_again(cast: Any, new
     assert ins.failed == 1 and (hazard.rectify_by.date() - ins.at.date()).days == 30
     assert hazard.case is not None and hazard.case.attachments.count() == 1  # the photo went with it
     assert page.js_errors == []
+
+
+def test_the_staff_see_the_places_on_a_map_and_the_ledgers(cast: Any, new_page: Any, shot: Any) -> None:
+    task, items = _town(cast)
+    page = new_page("leader")
+    page.goto("/safety/")
+    page.wait_for_selector("#places-map[data-loaded='1']", state="attached")
+    page.wait_for_selector("#places-map[data-grids]", state="attached")
+    shot(page, "43-safety-registry-map")
+    page.goto("/safety/hazards/")
+    assert page.locator("#figures").is_visible() and page.locator("#hazard-summary").is_visible()
+    page.goto("/safety/ledger/")
+    assert page.locator(f"#ledger tr[data-id='{task.enterprise_id}']").count() == 1
+    shot(page, "44-safety-ledger")
+    assert page.js_errors == []

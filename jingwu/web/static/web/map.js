@@ -287,6 +287,35 @@
       }).catch(function () {});
       return {map: map, place: place};
     },
+    // The registry's map: each place a dot in its risk colour, ringed dark when a hazard there is overdue.
+    places: function (id) {
+      var el = document.getElementById(id);
+      var colors = {red: "#d32f2f", orange: "#f57c00", yellow: "#fbc02d", blue: "#1976d2"};
+      var map = base(id, [
+        {color: colors.red, shape: "dot", text: T("risk_red", "红（重大风险）")},
+        {color: colors.orange, shape: "dot", text: T("risk_orange", "橙（较大风险）")},
+        {color: colors.yellow, shape: "dot", text: T("risk_yellow", "黄（一般风险）")},
+        {color: colors.blue, shape: "dot", text: T("risk_blue", "蓝（低风险）")},
+        {color: "transparent", border: "#212121", shape: "dot", text: T("overdue_hazard", "有逾期隐患")}
+      ]);
+      fetch("/api/grids").then(function (r) { return r.json(); }).then(function (fc) { grids(map, fc); });
+      fetch(el.dataset.source, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+        var group = cluster();
+        d.places.forEach(function (p) {
+          var m = L.circleMarker(map.jw.ll(p.lat, p.lon), {radius: 6, color: p.l ? "#212121" : colors[p.r],
+            weight: p.l ? 3 : 1, fillColor: colors[p.r] || colors.blue, fillOpacity: 0.85});
+          var a = document.createElement("a");
+          a.href = "/safety/" + p.id + "/";
+          a.textContent = p.n;
+          m.bindPopup(a);
+          group.addLayer(m);
+        });
+        map.addLayer(group);
+        addOverlay(map, group, T("places", "企业与场所"));
+        el.dataset.loaded = String(d.places.length);
+      });
+      return map;
+    },
     publicMap: function (id) {
       var el = document.getElementById(id);
       var map = base(id, [
