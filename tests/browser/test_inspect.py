@@ -158,7 +158,7 @@ def test_a_refused_inspection_comes_back_filled_in_and_goes_again(cast: Any, new
 
 
 def test_the_staff_see_the_places_on_a_map_and_the_ledgers(cast: Any, new_page: Any, shot: Any) -> None:
-    task, items = _town(cast)
+    task, _items = _town(cast)
     page = new_page("leader")
     page.goto("/safety/")
     page.wait_for_selector("#places-map[data-loaded='1']", state="attached")
