@@ -351,7 +351,7 @@ EN.update(
         "来源对象": "Origin",
         "流程": "Workflow",
         "对象流转记录": "Object transition",
-        "任务": "Job",
+        "任务": "Tasks",
         "时段": "Slot",
         "入队时间": "Queued at",
         "定时任务记录": "Scheduled run",
@@ -1132,7 +1132,9 @@ EN.update(
             '<b data-figure="inspections">%(i)s</b> inspections (%(p)s places), <b data-figure="found">%(f)s</b> '
             'hazards found, <b data-figure="rectified">%(r)s</b> rectified and closed'
         ),
-        "其中重大隐患 %(m)s 处；当前未销号 %(o)s 处，逾期 %(d)s 处": "%(m)s of them major; %(o)s open now, %(d)s overdue",
+        "其中重大隐患 %(m)s 处；当前未销号 %(o)s 处（含以前发现的），逾期 %(d)s 处": (
+            "%(m)s of them major; %(o)s open now (older ones included), %(d)s overdue"
+        ),
         "隐患数": "Hazards",
         "其中重大": "Major",
         "逾期销号": "Closed late",
@@ -1248,6 +1250,36 @@ EN.update(
         "已安排检查": "Inspection scheduled",
         "企业不存在或已停业": "No such enterprise, or it has closed down",
         "待检查": "To inspect",
+    }
+)
+
+
+EN.update(
+    {
+        "、": ", ",
+        "计划已停用，不再生成新任务": "Plan stopped: it makes no more tasks",
+        "任务已取消": "Task cancelled",
+        "其中已销号": "Of them closed",
+        "本期至 %(e)s": "This period until %(e)s",
+        "停用后该计划不再生成新任务，已生成的任务保留。确定停用吗？": (
+            "Once stopped, the plan makes no more tasks; those made stay. Stop it?"
+        ),
+        "已停用": "Stopped",
+        "整改完成后，请在下面说明做了什么并上传整改后的照片；可分多次提交。": (
+            "When it is put right, say below what was done and upload photos of it; you may send more than once."
+        ),
+        "整改后照片（必填，最多6张）": "Photos after rectification (required, up to 6)",
+        "整改情况已报送，等待检查员复查。": "The rectification has been reported; it waits for the inspector's re-check.",
+        "该隐患已复查通过并销号。": "This hazard passed its re-check and is closed.",
+        "取消后该任务不再需要检查。确定取消吗？": "Once cancelled, this task needs no inspection. Cancel it?",
+        "取消任务": "Cancel task",
+        "%(field)s：已修改": "%(field)s: changed",
+        "检查计划不存在": "No such inspection plan",
+        "检查记录 %(id)s": "Inspection record %(id)s",
+        "停用": "Stop",
+        "该隐患当前不接受整改材料。": "This hazard does not take rectification evidence now.",
+        "停业": "Closed down",
+        "检查员 %(names)s": "Inspectors %(names)s",
     }
 )
 

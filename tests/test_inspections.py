@@ -308,19 +308,21 @@ def test_the_pages_show_the_inspection_the_hazard_and_the_ledgers(town: dict[str
     # The place's own link: its hazard, and its evidence once the case is with a department.
     link = Client()
     assert "废气处理设施停用" in link.get(f"/rectify/{hazard.token}/").content.decode()
-    assert 'id="rectify-form"' not in link.get(f"/rectify/{hazard.token}/").content.decode()  # not yet dispatched
+    # The place may put it right at once, before the department has it: its evidence waits on the case.
+    assert 'id="rectify-form"' in link.get(f"/rectify/{hazard.token}/").content.decode()
+    sent = link.post(f"/rectify/{hazard.token}/", {"text": "设施已恢复运行", "by": "王厂长", "photos": jpeg()})
+    assert sent.status_code == 302 and sent.url.endswith("?sent=1")  # a reload does not send it twice
+    assert 'id="sent"' in link.get(sent.url).content.decode()
+    assert Attachment.objects.filter(case=hazard.case, kind=AttachmentKind.EVIDENCE).count() == 1
     from jingwu.cases import services as cases
 
-    cases.perform(
-        hazard.case,
-        "dispatch",
-        actor=cast["dispatcher"],
-        version=hazard.case.version,
-        data=cases.ActionInput(department="B05"),
+    case = hazard.case
+    case = cases.perform(
+        case, "dispatch", actor=cast["dispatcher"], version=case.version, data=cases.ActionInput(department="B05")
     )
-    sent = link.post(f"/rectify/{hazard.token}/", {"text": "设施已恢复运行", "by": "王厂长", "photos": jpeg()})
-    assert sent.status_code == 200 and 'id="sent"' in sent.content.decode()
-    assert Attachment.objects.filter(case=hazard.case, kind=AttachmentKind.EVIDENCE).count() == 1
+    cases.perform(case, "feedback", actor=cast["h_city"], version=case.version, data=cases.ActionInput(photos=[jpeg()]))
+    page = link.get(f"/rectify/{hazard.token}/").content.decode()
+    assert 'id="rectify-form"' not in page and "等待检查员复查" in page
 
 
 def test_long_exports_are_built_by_the_task_worker(town: dict[str, Any], cast: Any, settings: Any) -> None:
@@ -521,3 +523,65 @@ def test_a_task_by_hand_and_the_registry_map(town: dict[str, Any], cast: Any, at
     assert places["精武化工有限公司"]["l"] is True and places["另一家厂"]["l"] is False
     assert set(staff.get("/safety/map.json?tag=voc").json()["places"][0]) == {"id", "n", "lon", "lat", "r", "l"}
     assert [p["n"] for p in staff.get("/safety/map.json?tag=voc").json()["places"]] == ["精武化工有限公司"]
+
+
+def test_a_failed_recheck_sets_a_new_limit_and_the_case_page_names_the_inspectors(
+    town: dict[str, Any], cast: Any, at: Any
+) -> None:
+    from django.test import Client
+
+    from jingwu.cases import services as cases
+
+    hazard = _one_hazard(town, cast, at)
+    assert hazard.case is not None
+    c = cases.perform(
+        hazard.case,
+        "dispatch",
+        actor=cast["dispatcher"],
+        version=hazard.case.version,
+        data=cases.ActionInput(department="B05"),
+    )
+    c = cases.perform(c, "feedback", actor=cast["h_city"], version=c.version, data=cases.ActionInput(photos=[jpeg()]))
+    staff = Client()
+    staff.force_login(cast["shiftlead"])
+    page = staff.get(f"/cases/{c.number}/").content.decode()
+    assert "检查员 ins_a姓名" in page  # the 复查 is theirs, not the grid's
+    assert f'href="/safety/inspections/{hazard.inspection_id}/"' in page  # the record behind the case
+    at.move(hazard.rectify_by + timedelta(days=2))  # re-checked late: the old limit has passed
+    c = cases.perform(
+        c, "check", actor=town["ins"], version=c.version, data=cases.ActionInput(outcome="fail", reason="未整改")
+    )
+    hazard.refresh_from_db()
+    assert c.handling_deadline is not None and c.handling_deadline > at.now  # a new 限期, not overdue at once
+    assert hazard.rectify_by == c.handling_deadline and (c.handling_deadline - at.now).days >= 2
+
+
+def test_managers_cancel_tasks_and_stop_plans(town: dict[str, Any], cast: Any, at: Any) -> None:
+    from django.test import Client
+
+    general = Checklist.objects.get(name="生产经营单位通用检查表")
+    plan = inspections.save_plan({"name": "月检", "checklist": general.pk, "every": "month"}, actor=cast["leader"])
+    assert inspections.generate_tasks(plan=plan) == 2
+    staff = Client()
+    staff.force_login(cast["shiftlead"])
+    task = Task.objects.filter(plan=plan).first()
+    assert task is not None
+    r = staff.post(f"/safety/tasks/{task.pk}/cancel", {"reason": "企业已停业"})
+    assert r.status_code == 302 and Task.objects.get(pk=task.pk).status == "cancelled"
+    assert "待检 1 · 已检 0" in staff.get("/safety/plans/").content.decode()
+    assert staff.post(f"/safety/plans/{plan.pk}/stop").status_code == 302
+    plan.refresh_from_db()
+    assert not plan.active and inspections.generate_tasks(today=at.now.date() + timedelta(days=40)) == 0
+    other = Client()
+    other.force_login(cast["dispatcher"])
+    assert other.post(f"/safety/tasks/{task.pk}/cancel").status_code == 403
+    err(
+        Api(cast["leader"]).post("/safety/plans", {"name": "x", "checklist": general.pk, "grid": 999999}),
+        400,
+        "unknown_grid",
+    )
+    err(
+        Api(cast["leader"]).post("/safety/plans", {"name": "x", "checklist": general.pk, "tag": "nope"}),
+        400,
+        "unknown_tag",
+    )

@@ -85,6 +85,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "safety/template": ("/safety/template", page(*CENTRE, "h_env", "auditor")),
     "safety/tasks/": ("/safety/tasks/", page("shiftlead", "leader")),
     "safety/map.json": ("/safety/map.json", page(*CENTRE, "h_env", "auditor")),
+    "safety/plans/<int:pk>/stop": None,  # POST only (test_inspections)
+    "safety/tasks/<int:pk>/cancel": None,  # POST only (test_inspections)
     "safety/<int:pk>/task": None,  # POST only (test_inspections)
     "safety/imports/<int:pk>/": (
         "/safety/imports/999999/",
@@ -106,6 +108,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
         page(*CENTRE, "auditor") | dict.fromkeys([*CENTRE, "auditor"], 404),
     ),
     "safety/m/": ("/safety/m/", page()),  # inspectors only (test_inspections)
+    "safety/m/sw.js": ("/safety/m/sw.js", EVERYONE),
     "rectify/<str:token>/": ("/rectify/nope/", dict.fromkeys(ROLES, 404)),
     "safety/<int:pk>/": (
         "/safety/999999/",

@@ -6,7 +6,8 @@ kind (``app_label.model``) when its app is ready:
 
 - ``may_check``: who else may take the 核查 step (a hazard's 复查 is the inspectors', not only the grid's);
 - ``checkers``: whom to tell that a case waits for that check;
-- ``deadline``: the handling deadline a dispatch sets, where the domain fixed one (a hazard's 整改期限);
+- ``deadline``: the handling deadline a dispatch sets, where the domain fixed one (a hazard's 整改期限), and
+  ``rework_deadline`` the one a failed 核查 sets (a new 限期; otherwise the original deadline stands);
 - ``follow``: called inside the transaction of every step, so the domain's own row follows the case
   atomically (a ledger never disagrees with the case, even across a crash);
 - ``for_leaders``: whether a new case must be brought to the leaders at once (a 重大隐患);
@@ -39,6 +40,11 @@ class Origin:
     follow: Callable[[Case, Transition], None] | None = None
     for_leaders: Callable[[Case], bool] | None = None
     visible: Callable[[Any], Q | None] | None = None
+    # After a failed 核查 (返工): a new handling deadline where the domain sets one (a hazard's 复查 sets a new
+    # 限期); otherwise the original deadline stands, as the loop has it.
+    rework_deadline: Callable[[Case, datetime], datetime | None] | None = None
+    # The domain's own record behind the case, for staff: (label, url), e.g. ("检查记录 2144", "/safety/…").
+    link: Callable[[Case, Any], tuple[str, str] | None] | None = None
 
 
 _registry: dict[str, Origin] = {}

@@ -997,7 +997,12 @@ def _h_feedback(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
 
 def _h_check(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if d.outcome == "fail":
-        # 返工: back to the same department; the original deadline stands.
+        # 返工: back to the same department; the original deadline stands, unless the domain that raised the
+        # case sets a new one (a hazard's failed 复查 gives the place a new 限期).
+        origin = origins.of(case)
+        renewed = origin.rework_deadline(case, now) if origin is not None and origin.rework_deadline else None
+        if renewed is not None:
+            case.handling_deadline = renewed
         case.rework_count += 1
         case.feedback_at = None
         case.handled_on_time = None

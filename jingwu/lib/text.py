@@ -16,9 +16,7 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def check(value: str, field: str = "text") -> str:
     if value and ILLEGAL.search(value):
-        raise Invalid(
-            f"{field} 含有不可见的控制字符 / {field} contains control characters", code="control_characters"
-        )
+        raise Invalid(f"{field} 含有不可见的控制字符 / {field} contains control characters", code="control_characters")
     return value
 
 

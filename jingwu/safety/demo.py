@@ -23,7 +23,7 @@ from jingwu.org.choices import Role
 from jingwu.workcal.services import get_calendar
 
 from . import checklists, inspections, services, uscc
-from .choices import Every, Result, RiskLevel, Tag
+from .choices import Every, Result, RiskLevel, Tag, TaskState
 from .models import Checklist, Company, Hazard, Inspector, Plan, Task
 
 # (industry section, the town's class, name stem, tags)
@@ -111,19 +111,6 @@ COMPANIES = [
     ("天津市华安安全评价有限公司", [Tag.VOC]),
     ("天津众信安全科技有限公司", [Tag.HAZCHEM, Tag.GAS, Tag.SITE, Tag.SEVEN_SMALL]),
 ]
-# What inspectors find, per hazard type (the item's own text says what was checked).
-FINDINGS = {
-    "fire": ["灭火器压力不足", "消防主机有屏蔽点未恢复", "喷淋末端试水压力不足", "防火巡查记录缺失"],
-    "exit": ["安全出口堆放货物", "疏散指示灯不亮", "常闭防火门被固定常开"],
-    "electric": ["电线私拉乱接", "配电箱无漏电保护", "电动车在室内充电"],
-    "hazchem": ["化学品混存", "危化品未入专库", "安全技术说明书缺失"],
-    "gas": ["燃气软管老化", "未安装燃气泄漏报警器"],
-    "equipment": ["防护罩缺失", "特种设备检验过期"],
-    "workplace": ["临边防护缺失", "作业区通风不良"],
-    "management": ["安全培训记录缺失", "应急预案未演练"],
-    "environment": ["活性炭未按期更换", "VOCs治理设施未开启"],
-    "other": ["其他问题"],
-}
 
 
 def _signature_png(seed: int) -> bytes:
@@ -192,10 +179,19 @@ def load_inspections(town: Any, count: int = 2242, end: Any = None, seed: int = 
                 with clock.frozen_at(datetime_at(day)):
                     inspections.generate_tasks(today=day, plan=plan)
         day += timedelta(days=7)
+    # Most tasks of past periods were done; the rest were dropped when plans changed, but for a dozen of the
+    # last period left undone (逾期未检). Of this period's, a third are done so far.
+    today = end.astimezone(cal.tz).date()
     tasks = list(Task.objects.select_related("checklist", "enterprise").order_by("due_on", "id"))
-    due = [t for t in tasks if t.due_on <= end.astimezone(cal.tz).date()]
-    rng.shuffle(due)
-    chosen = sorted(due[:count], key=lambda t: (t.period, t.pk))
+    past = [t for t in tasks if t.due_on < today]
+    current = [t for t in tasks if t.due_on >= today]
+    rng.shuffle(past)
+    rng.shuffle(current)
+    early = current[: min(len(current) // 3, count // 10)]
+    chosen = sorted(past[: max(0, count - len(early))] + early, key=lambda t: (t.period, t.pk))
+    undone = sorted(past[max(0, count - len(early)) :], key=lambda t: t.due_on)
+    late = {t.pk for t in undone[-12:]}
+    Task.objects.filter(pk__in=[t.pk for t in undone if t.pk not in late]).update(status=TaskState.CANCELLED)
     items = {c.pk: list(c.items.all()) for c in Checklist.objects.all()}
     signature = _signature_png(seed)
     done = hazards = closed = 0
@@ -215,12 +211,12 @@ def load_inspections(town: Any, count: int = 2242, end: Any = None, seed: int = 
                     given = []
                     for item in items[task.checklist_id]:
                         r = rng.random()
-                        failed = r < 0.155
+                        failed = r < 0.172
                         given.append(
                             inspections.ItemIn(
                                 item=item.pk,
                                 result=Result.FAIL if failed else (Result.NA if r > 0.97 else Result.PASS),
-                                note=rng.choice(FINDINGS.get(item.hazard_type, FINDINGS["other"])) if failed else "",
+                                note=checklists.FINDINGS.get(item.text, "不符合要求") if failed else "",
                             )
                         )
                     with clock.frozen_at(when):

@@ -209,6 +209,33 @@ def create_task(data: dict[str, Any], *, actor: Any) -> Task:
     return task
 
 
+def stop_plan(pk: int, *, actor: Any) -> Plan:
+    acting = _manager(actor)
+    plan = Plan.objects.filter(pk=pk).first()
+    if plan is None:
+        raise NotFound(gettext("检查计划不存在"))
+    if plan.active:
+        plan.active = False
+        plan.save(update_fields=["active"])
+        audit.record("safety.plan_stop", "safety.plan", plan.pk, actor=acting.user, role=acting.role)
+    return plan
+
+
+def cancel_task(pk: int, *, actor: Any, reason: str = "") -> Task:
+    acting = _manager(actor)
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(pk=pk).first()
+        if task is None:
+            raise NotFound(gettext("检查任务不存在"))
+        if task.status != TaskState.TODO:
+            raise Conflict(gettext("该任务已检查或已取消"), code="task_closed", details={"status": task.status})
+        task.status = TaskState.CANCELLED
+        task.save(update_fields=["status"])
+        data = {"reason": textlib.check(reason.strip(), "reason")[:200]}
+        audit.record("safety.task_cancel", "safety.task", task.pk, actor=acting.user, role=acting.role, data=data)
+    return task
+
+
 def _id(value: Any) -> int | None:
     """A row's id as a form or a JSON body gives it; anything else is refused, not passed to a query."""
     if value in (None, ""):
@@ -495,7 +522,7 @@ def _check_items(checklist: Checklist, given: list[ItemIn]) -> list[tuple[Checkl
     missing = [items[pk].position for pk in items if pk not in seen]
     if missing:
         raise Invalid(
-            gettext("还有检查项未填：%(items)s") % {"items": "、".join(str(p) for p in sorted(missing))},
+            gettext("还有检查项未填：%(items)s") % {"items": gettext("、").join(str(p) for p in sorted(missing))},
             code="items_missing",
             details={"positions": sorted(missing)},
         )
@@ -666,9 +693,35 @@ def deadline(case: Case, now: datetime) -> datetime | None:
     return hazard.rectify_by if hazard is not None else None
 
 
+# A failed 复查 gives the place a new 限期: a few days for a general hazard, two weeks for a major one.
+REWORK_DAYS = {Severity.GENERAL: 3, Severity.MAJOR: 15}
+
+
+def rework_deadline(case: Case, now: datetime) -> datetime | None:
+    hazard = _hazard_of(case)
+    if hazard is None:
+        return None
+    day = now.astimezone(get_calendar().tz).date() + timedelta(days=REWORK_DAYS[Severity(hazard.level)])
+    renewed = _end_of_day(day)
+    return max(renewed, case.handling_deadline) if case.handling_deadline else renewed
+
+
 def for_leaders(case: Case) -> bool:
     hazard = _hazard_of(case)
     return hazard is not None and hazard.level == Severity.MAJOR
+
+
+def link(case: Case, user: Any) -> tuple[str, str] | None:
+    """The inspection that found the hazard, for those who may read it."""
+    from django.urls import reverse
+
+    from .api import may_see_inspection
+
+    hazard = _hazard_of(case)
+    if hazard is None or hazard.inspection is None or not may_see_inspection(user, hazard.inspection):
+        return None
+    label = gettext("检查记录 %(id)s") % {"id": hazard.inspection_id}
+    return label, reverse("safety:inspection", args=[hazard.inspection_id])
 
 
 ORIGIN = origins.Origin(
@@ -677,6 +730,8 @@ ORIGIN = origins.Origin(
     may_check=may_check,
     checkers=checkers,
     deadline=deadline,
+    rework_deadline=rework_deadline,
+    link=link,
     follow=follow,
     for_leaders=for_leaders,
 )
@@ -715,8 +770,13 @@ def submit_evidence(
         data={"evidence": True, "hazard": hazard.pk},
         photos=photos,
         photo_kind=AttachmentKind.EVIDENCE,
-        only_in=frozenset({State.HANDLING}),  # checked under the case's lock: not after the 反馈
+        only_in=RECTIFYING,  # checked under the case's lock: not once the 反馈 is in
     )
+
+
+# While a hazard may receive its place's 整改材料: from the moment it is found (the place may put it right at
+# once, before the department has it) until the department reports it done.
+RECTIFYING = frozenset({State.TO_DISPATCH, State.RETURNED, State.HANDLING})
 
 
 def rectify_url(hazard: Hazard) -> str:

@@ -170,20 +170,42 @@ def overdue_counts(place_ids: list[int], now: datetime | None = None) -> dict[in
     return {r["enterprise_id"]: r["n"] for r in rows}
 
 
-def figures(period: Period, now: datetime | None = None, found: dict[str, int] | None = None) -> dict[str, int]:
+def figures(
+    period: Period,
+    now: datetime | None = None,
+    found: dict[str, int] | None = None,
+    where: HazardFilters | None = None,
+) -> dict[str, int]:
     """The report's sentence for a period: inspections (家次), places inspected, hazards found and rectified
-    (销号), of them major; and, as of now, open and overdue. One aggregate per question, four in all; three
-    when the caller has counted what was found already (the 隐患清单's totals, for the whole period)."""
+    (销号 in the period), of them major; and, as of now, open and overdue — of the places and hazards the
+    filters choose (industry, hazard type, level, grid). One aggregate per question, four in all; three when
+    the caller has counted what was found already."""
     now = now or clock.now()
-    done = Inspection.objects.filter(period.within("at")).aggregate(
+    places = Q()
+    kinds = Q()
+    if where is not None:
+        if where.industry:
+            places &= Q(enterprise__industry=where.industry)
+            kinds &= Q(industry=where.industry)
+        if where.grid:
+            places &= Q(enterprise__grid_id=where.grid)
+            kinds &= Q(grid_id=where.grid)
+        if where.enterprise:
+            places &= Q(enterprise_id=where.enterprise)
+            kinds &= Q(enterprise_id=where.enterprise)
+        if where.hazard_type:
+            kinds &= Q(hazard_type=where.hazard_type)
+        if where.level:
+            kinds &= Q(level=where.level)
+    done = Inspection.objects.filter(period.within("at"), places).aggregate(
         inspections=Count("id"), places=Count("enterprise_id", distinct=True)
     )
     if found is None:
-        found = Hazard.objects.filter(period.within("found_at")).aggregate(
+        found = Hazard.objects.filter(period.within("found_at"), kinds).aggregate(
             found=Count("id"), major=Count("id", filter=Q(level=Severity.MAJOR))
         )
-    rectified = Hazard.objects.filter(period.within("closed_at"), status=State.CLOSED).count()
-    standing = Hazard.objects.filter(OPEN).aggregate(
+    rectified = Hazard.objects.filter(period.within("closed_at"), kinds, status=State.CLOSED).count()
+    standing = Hazard.objects.filter(OPEN, kinds).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(rectify_by__lt=now))
     )
     return {**done, **found, "rectified": rectified, **standing}

@@ -84,12 +84,18 @@ def tasks(request: HttpRequest) -> HttpResponse:
     company = _int(request.GET.get("company"))
     if company:
         qs = qs.filter(company_id=company)
-    page = Paginator(qs.select_related("inspection").order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
+    plan = _int(request.GET.get("plan"))
+    if plan:
+        qs = qs.filter(plan_id=plan)
+    page = Paginator(qs.select_related("inspection", "plan").order_by("due_on", "id"), 50).get_page(
+        request.GET.get("page")
+    )
     context = _common(request, "tasks") | {
         "page": page,
         "today": today,
         "status": status,
         "company": company,
+        "plan": plan,
         "companies": Company.objects.filter(active=True),
         "states": TaskState.choices,
     }
@@ -158,11 +164,13 @@ def plans(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("计划已创建，本期生成 %(n)s 个检查任务") % {"n": made})
             return redirect("safety:plans")
     rows = []
-    for p in Plan.objects.select_related("checklist", "assignee", "company").order_by("-id")[:100]:
+    today = _today()
+    for p in Plan.objects.select_related("checklist", "assignee", "company").order_by("-active", "-id")[:100]:
+        start, end = inspections.period_of(p.every, today)
         counts = {s: 0 for s in TaskState.values}
-        for s in p.tasks.values_list("status", flat=True):
+        for s in p.tasks.filter(period=start).values_list("status", flat=True):  # this period's tasks only
             counts[s] += 1
-        rows.append({"p": p, "todo": counts[TaskState.TODO], "done": counts[TaskState.DONE]})
+        rows.append({"p": p, "todo": counts[TaskState.TODO], "done": counts[TaskState.DONE], "end": end})
     from .models import Inspector
 
     ctx |= {
@@ -174,6 +182,34 @@ def plans(request: HttpRequest) -> HttpResponse:
         "today": _today(),
     }
     return render(request, "safety/plans.html", ctx)
+
+
+@roles_required(*inspections.MANAGERS)
+def stop_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """停用 a plan: no more tasks from it; those already made stay to be done or cancelled one by one."""
+    if request.method != "POST":
+        raise Http404
+    try:
+        inspections.stop_plan(pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("计划已停用，不再生成新任务"))
+    return redirect("safety:plans")
+
+
+@roles_required(*inspections.MANAGERS)
+def cancel_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """取消 a task nobody will do (the place closed, the plan changed)."""
+    if request.method != "POST":
+        raise Http404
+    try:
+        inspections.cancel_task(pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("任务已取消"))
+    return redirect(request.POST.get("next") or "safety:tasks")
 
 
 # --- the ledgers ------------------------------------------------------------------------------------
@@ -216,10 +252,10 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export")
     if export == "summary":
         rows = [
-            [f"{r['industry']} {r['industry_label']}", r["type_label"], *[str(r[k]) for k in _COUNTS]]
+            [f"{r['industry']} {r['industry_label']}", r["type_label"], *[r[k] for k in _COUNTS]]
             for r in summary["rows"]
         ]
-        rows.append([_("合计"), "", *[str(summary["totals"][k]) for k in _COUNTS]])
+        rows.append([_("合计"), "", *[summary["totals"][k] for k in _COUNTS]])
         return xlsx_response(_("隐患清单"), [_(c) for c in HAZARD_COLUMNS], rows, _filename("hazard-list"))
     qs = ledgers.hazard_rows(f, now)
     if export == "rows":
@@ -233,7 +269,7 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     ctx = _common(request, "hazards") | {
         "summary": summary,
-        "figures": ledgers.figures(f.period, now, found=_found(f, summary)),
+        "figures": ledgers.figures(f.period, now, found=_found(f, summary), where=f),
         "f": f,
         "page": page,
         "now": now,
@@ -243,10 +279,10 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
 
 
 def _found(f: ledgers.HazardFilters, summary: dict[str, Any]) -> dict[str, int] | None:
-    """What the summary counted, when it counted the whole period (no other filter): the figures need not
-    count it again."""
-    if f.industry or f.hazard_type or f.level or f.grid or f.state or f.enterprise:
-        return None
+    """What the summary counted, when it counted every hazard the figures would (no state chosen): the figures
+    need not count it again."""
+    if f.state:
+        return None  # the summary counted only the open, closed or overdue ones
     return {"found": summary["totals"]["total"], "major": summary["totals"]["major"]}
 
 
@@ -256,18 +292,19 @@ _COUNTS = ("total", "major", "open", "overdue", "closed", "closed_late")
 def _hazard_rows(qs: Any, now: Any) -> Any:
     tz = get_calendar().tz
     states, kinds, levels = dict(State.choices), dict(HazardType.choices), dict(Severity.choices)
+    industries = dict(Industry.choices)
     for h in qs.iterator(chunk_size=2000):
         overdue = h.is_open and h.rectify_by < now
         yield [
             f"{h.found_at.astimezone(tz):%Y-%m-%d %H:%M}",
             h.enterprise.name,
-            h.industry,
+            f"{h.industry} {industries.get(h.industry, '')}",
             str(kinds.get(h.hazard_type, h.hazard_type)),
             str(levels.get(h.level, h.level)),
             h.description,
             f"{h.rectify_by.astimezone(tz):%Y-%m-%d}",
             str(states.get(h.status, h.status)) + (f"（{_('逾期')}）" if overdue else ""),
-            str(h.rechecks),
+            h.rechecks,
             f"{h.closed_at.astimezone(tz):%Y-%m-%d}" if h.closed_at else "",
             h.case.number if h.case_id and h.case.number else "",
         ]
@@ -341,7 +378,7 @@ def ledger_sheet(user: Any, get: Mapping[str, str]) -> Sheet:
 
 def _place_rows(qs: Any, now: Any) -> Any:
     tz = get_calendar().tz
-    risks = dict(RiskLevel.choices)
+    risks, industries = dict(RiskLevel.choices), dict(Industry.choices)
     for chunk_start in range(0, qs.count(), 500):
         chunk = list(qs[chunk_start : chunk_start + 500])
         late = ledgers.overdue_counts([e.pk for e in chunk], now)
@@ -349,13 +386,13 @@ def _place_rows(qs: Any, now: Any) -> Any:
             yield [
                 e.name,
                 e.credit_code or "",
-                e.industry,
+                f"{e.industry} {industries.get(e.industry, '')}",
                 e.grid_code or "",
                 str(risks.get(e.risk, e.risk)),
                 f"{e.last_inspected_at.astimezone(tz):%Y-%m-%d}" if e.last_inspected_at else _("从未检查"),
-                str(e.open_hazards),
-                str(late.get(e.pk, 0)),
-                str(e.closed_hazards),
+                e.open_hazards,
+                late.get(e.pk, 0),
+                e.closed_hazards,
                 f"{e.next_due.astimezone(tz):%Y-%m-%d}" if e.next_due else "",
             ]
 
@@ -380,7 +417,6 @@ def rectify(request: HttpRequest, token: str) -> HttpResponse:
     hazard = Hazard.objects.select_related("enterprise", "case").filter(token=token[:32]).first()
     if hazard is None:
         raise Http404
-    sent = False
     if request.method == "POST":
         key = f"rectify-ip:{client_ip(request)}"
         if throttle.blocked(key, RECTIFY_POSTS):
@@ -399,8 +435,9 @@ def rectify(request: HttpRequest, token: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            sent = True
+            return redirect(f"{request.path}?sent=1")  # a reload does not send it twice
+    sent = request.GET.get("sent") == "1"
     case = hazard.case
     evidence = case.attachments.filter(kind=AttachmentKind.EVIDENCE).count() if case is not None else 0
-    ctx = {"h": hazard, "sent": sent, "evidence": evidence, "open": hazard.status == State.HANDLING}
+    ctx = {"h": hazard, "sent": sent, "evidence": evidence, "open": hazard.status in inspections.RECTIFYING}
     return render(request, "safety/rectify.html", ctx)

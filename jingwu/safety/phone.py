@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from jingwu.cases.choices import AttachmentKind, State
-from jingwu.cases.models import Attachment
+from jingwu.cases.models import Attachment, Transition
 from jingwu.lib import clock
 from jingwu.org.actors import resolve
 from jingwu.org.choices import Role
@@ -47,13 +47,24 @@ def inspect(request: HttpRequest) -> HttpResponse:
     )
     rechecks = rechecks_for(request.user)
     ids = [h.case_id for h in rechecks if h.case_id is not None]
-    evidence = set(
-        Attachment.objects.filter(case_id__in=ids, kind=AttachmentKind.EVIDENCE).values_list("case_id", flat=True)
-    )
+    # What the 复查 is checked against: the finding's photos, the place's 整改材料 (words and photos), the
+    # department's feedback.
+    photos: dict[int, list[dict[str, Any]]] = {}
+    shown = (AttachmentKind.REPORT, AttachmentKind.EVIDENCE, AttachmentKind.FEEDBACK)
+    for att in Attachment.objects.filter(case_id__in=ids, kind__in=shown).order_by("at", "id"):
+        photos.setdefault(att.case_id, []).append({"id": att.pk, "label": att.get_kind_display()})
+    said: dict[int, list[str]] = {}
+    for case_id, note in (
+        Transition.objects.filter(case_id__in=ids, data__evidence=True).order_by("seq").values_list("case_id", "note")
+    ):
+        said.setdefault(case_id, []).append(note)
     context = {
         "tasks": tasks,
         "today": today,
-        "rechecks": [{"h": h, "evidence": h.case_id in evidence} for h in rechecks],
+        "now": clock.now(),
+        "rechecks": [
+            {"h": h, "photos": photos.get(h.case_id or 0, []), "said": said.get(h.case_id or 0, [])} for h in rechecks
+        ],
         "levels": Severity.choices,
         "default_days": {str(k): v for k, v in inspections.DEFAULT_DAYS.items()},
         "company": inspections.company_of(getattr(request.user, "person", None)),
@@ -78,6 +89,7 @@ def inspect(request: HttpRequest) -> HttpResponse:
             "no_tasks": _("暂无检查任务"),
             "choose": _("请选择复查结果"),
             "reopen": _("重新填写"),
+            "sep": _("、"),
         },
         "photo_settings": {
             "long_side": settings.JINGWU_PHOTO_LONG_SIDE,
@@ -86,3 +98,27 @@ def inspect(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "safety/phone.html", context)
+
+
+SHELL = [
+    "/safety/m/",
+    "/static/weui/style/weui.min.css",
+    "/static/web/mobile.css",
+    "/static/web/photo.js",
+    "/static/safety/inspect.js",
+    "/static/signature_pad/signature_pad.umd.min.js",
+    "/static/htmx/htmx.min.js",
+]
+
+
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The inspector's page opens without signal (a workshop, a basement): the last copy of the page and its
+    assets; submissions wait in the page's own outbox."""
+    from jingwu.web.phone import service_worker_script
+
+    response = HttpResponse(
+        service_worker_script("jingwu-inspect-v1", "/safety/m/", SHELL), content_type="application/javascript"
+    )
+    response["Service-Worker-Allowed"] = "/safety/m/"
+    return response

@@ -168,6 +168,34 @@ def template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _changes(changes: dict[str, Any]) -> list[str]:
+    """A change history entry in words: 风险等级：蓝 → 橙; personal data only as changed."""
+    words: list[str] = []
+    labels = {f.name: str(f.verbose_name) for f in Enterprise._meta.get_fields() if hasattr(f, "verbose_name")}
+    for name, change in changes.items():
+        label = labels.get(name, name)
+        if not isinstance(change, list):
+            words.append(_("%(field)s：已修改") % {"field": label})
+            continue
+        old, new = (_shown(name, v) for v in change)
+        words.append(f"{label}：{new}" if old in ("", "—") else f"{label}：{old} → {new}")
+    return words
+
+
+def _shown(name: str, value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if name == "risk" and value in RiskLevel.values:
+        return str(RiskLevel(value).label)
+    if name == "industry" and value in Industry.values:
+        return f"{value} {Industry(value).label}"
+    if name == "tags" and isinstance(value, list):
+        return "、".join(str(Tag(t).label) if t in Tag.values else str(t) for t in value)
+    if name == "active":
+        return _("在营") if value else _("停业")
+    return str(value)
+
+
 @roles_required(*MANAGERS)
 def add_task(request: HttpRequest, pk: int) -> HttpResponse:
     """安排检查 from the place's page."""
@@ -194,7 +222,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     e = Enterprise.objects.select_related("grid", "region").filter(pk=pk).first()
     if e is None:
         raise Http404(_("企业不存在"))
-    history = AuditEvent.objects.filter(object_type="safety.enterprise", object_id=str(pk)).order_by("-id")[:50]
+    events = AuditEvent.objects.filter(object_type="safety.enterprise", object_id=str(pk)).order_by("-id")[:50]
+    history = [
+        {"at": ev.at, "actor_name": ev.actor_name, "lines": _changes(ev.data.get("changes") or {})} for ev in events
+    ]
     from .models import Company, Inspector
 
     context: dict[str, Any] = {

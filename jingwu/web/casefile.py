@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from jingwu.cases import origins
 from jingwu.cases.choices import Action, AttachmentKind, State
 from jingwu.cases.models import Case, FilingCondition, Transition
 from jingwu.cases.refs import refs
@@ -66,10 +67,21 @@ def step_times(case: Case, transitions: list[Transition]) -> None:
             previous = t
 
 
+def origin_link(case: Case, user: Any) -> tuple[str, str] | None:
+    """The domain's record behind a case (an inspection), where this person may open it."""
+    origin = origins.of(case)
+    return origin.link(case, user) if origin is not None and origin.link is not None else None
+
+
 def next_actor(case: Case) -> str:
     """Who acts next, shown before they do: the grid's workers for 核实 and 核查."""
     if case.status == State.HANDLING and case.handler_id and case.handler:
         return _("承办人 %(name)s") % {"name": case.handler.name}
+    origin = origins.of(case)
+    if case.status == State.TO_CHECK and origin is not None and origin.checkers is not None:
+        names = [p.name for p in origin.checkers(case)][:5]  # a hazard's 复查: its inspectors, not the grid's
+        if names:
+            return _("检查员 %(names)s") % {"names": "、".join(names)}
     if case.status in (State.VERIFYING, State.TO_CHECK) and case.grid_id:
         from jingwu.org.models import GridAssignment
 

@@ -18,8 +18,12 @@ class _Echo:
         return value
 
 
-def safe(cell: str) -> str:
-    """A cell starting with = + - @ is a formula to a spreadsheet (CSV injection): quote it as text."""
+def safe(cell: Any) -> Any:
+    """A cell starting with = + - @ is a formula to a spreadsheet (CSV injection): quote it as text. Numbers
+    stay numbers, so a count can be summed."""
+    if isinstance(cell, int | float):
+        return cell
+    cell = str(cell)
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
@@ -46,7 +50,7 @@ def write_csv(out: IO[bytes], header: list[str], rows: Iterable[list[str]]) -> N
         out.write(writer.writerow([safe(v) for v in row]).encode())
 
 
-def write_xlsx(out: IO[bytes], sheet_name: str, header: list[str], rows: Iterable[list[str]]) -> None:
+def write_xlsx(out: IO[bytes], sheet_name: str, header: list[str], rows: Iterable[list[Any]]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -71,7 +75,7 @@ def write_xlsx(out: IO[bytes], sheet_name: str, header: list[str], rows: Iterabl
     book.save(out)
 
 
-def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]], filename: str) -> HttpResponse:
+def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[Any]], filename: str) -> HttpResponse:
     out = BytesIO()
     write_xlsx(out, sheet_name, header, rows)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
@@ -79,8 +83,8 @@ def xlsx_response(sheet_name: str, header: list[str], rows: Iterable[list[str]],
     return response
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+def _width(text: Any) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
 def _bold(sheet: Any, value: str, font: Any) -> Any:

@@ -161,11 +161,8 @@ def icon(request: HttpRequest, size: int) -> HttpResponse:
 SERVICE_WORKER = """
 // Jingwu phone service worker: the page and its assets open without signal; API calls are never cached
 // (the page keeps unsent reports in IndexedDB and sends them when the network returns).
-const CACHE = "jingwu-phone-v2";
-const SHELL = ["/phone/", "/static/weui/style/weui.min.css", "/static/web/mobile.css", "/static/web/phone.js",
-               "/static/web/photo.js",
-               "/static/web/map.js", "/static/web/map.css", "/static/htmx/htmx.min.js", "/static/leaflet/leaflet.js",
-               "/static/leaflet/leaflet.css"];
+const CACHE = "__CACHE__";
+const SHELL = __SHELL__;
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
 });
@@ -178,12 +175,12 @@ self.addEventListener("push", (e) => {
   let data = {};
   try { data = e.data ? e.data.json() : {}; } catch (err) { data = {title: e.data ? e.data.text() : ""}; }
   e.waitUntil(self.registration.showNotification(data.title || "智慧精武", {
-    body: data.body || "", data: {url: data.url || "/phone/"}, icon: "/phone/icon-192.png", tag: data.url || "jingwu"
+    body: data.body || "", data: {url: data.url || "__HOME__"}, icon: "/phone/icon-192.png", tag: data.url || "jingwu"
   }));
 });
 self.addEventListener("notificationclick", (e) => {
   e.notification.close();
-  e.waitUntil(self.clients.openWindow(e.notification.data.url || "/phone/"));
+  e.waitUntil(self.clients.openWindow(e.notification.data.url || "__HOME__"));
 });
 self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
@@ -193,7 +190,7 @@ self.addEventListener("fetch", (e) => {
       const copy = r.clone();
       caches.open(CACHE).then((c) => c.put(e.request, copy));
       return r;
-    }).catch(() => caches.match(e.request).then((r) => r || caches.match("/phone/"))));
+    }).catch(() => caches.match(e.request).then((r) => r || caches.match("__HOME__"))));
     return;
   }
   if (url.pathname.startsWith("/static/")) {
@@ -207,8 +204,30 @@ self.addEventListener("fetch", (e) => {
 """
 
 
+def service_worker_script(cache: str, home: str, shell: list[str]) -> str:
+    """The worker for one phone page (the grid worker's, the inspector's): its cache, home and assets."""
+    import json
+
+    return SERVICE_WORKER.replace("__CACHE__", cache).replace("__HOME__", home).replace("__SHELL__", json.dumps(shell))
+
+
+PHONE_SHELL = [
+    "/phone/",
+    "/static/weui/style/weui.min.css",
+    "/static/web/mobile.css",
+    "/static/web/phone.js",
+    "/static/web/photo.js",
+    "/static/web/map.js",
+    "/static/web/map.css",
+    "/static/htmx/htmx.min.js",
+    "/static/leaflet/leaflet.js",
+    "/static/leaflet/leaflet.css",
+]
+
+
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(SERVICE_WORKER, content_type="application/javascript")
+    script = service_worker_script("jingwu-phone-v2", "/phone/", PHONE_SHELL)
+    response = HttpResponse(script, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/phone/"
     return response

@@ -384,6 +384,7 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "photo_groups": casefile.photo_groups(transitions),
         "reasons": casefile.reasons(),
         "next_actor": casefile.next_actor(case),
+        "origin_link": casefile.origin_link(case, request.user),
         "supports": list(case.supports.select_related("department").order_by("department__code")),
         "handlers": services.department_handlers(case.department_id)
         if any(s.action == Action.ASSIGN for s in steps)

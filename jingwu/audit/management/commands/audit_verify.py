@@ -18,9 +18,7 @@ class Command(BaseCommand):
             while seal.seal() is not None:
                 pass
         report = seal.verify()
-        self.stdout.write(
-            f"{report.seals} seals over {report.rows} audit rows; {report.unsealed} rows not yet sealed"
-        )
+        self.stdout.write(f"{report.seals} seals over {report.rows} audit rows; {report.unsealed} rows not yet sealed")
         for problem in report.problems:
             self.stderr.write(problem)
         if not report.ok:

@@ -47,7 +47,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 "inspected {inspections} times, found {hazards} hazards, rectified and closed {closed}".format(**safety)
             )
-            self.stdout.write(f"loaded {made} cases in {time.monotonic() - started:.1f} s")
+            self.stdout.write(
+                f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
+            )
         self.print_accounts()
         if not opts["no_serve"]:
             # The task worker and scheduler beside the web server; it stops when the server does.

@@ -241,7 +241,7 @@
         });
       }
     });
-    if (missing.length) return fail(form, TEXT.unanswered.replace("%(items)s", missing.join("、")));
+    if (missing.length) return fail(form, TEXT.unanswered.replace("%(items)s", missing.join(TEXT.sep)));
     var bare = items.filter(function (i) { return i.result === "fail" && !i.note; })[0];
     if (bare) {
       var pos = form.querySelector(".inspect-item[data-item='" + bare.item + "']").dataset.position;
@@ -347,6 +347,8 @@
     navigator.geolocation.getCurrentPosition(function (p) { here = [p.coords.longitude, p.coords.latitude]; },
                                              function () {}, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
   }
+  // The page itself opens without signal: a service worker keeps its last copy and its assets.
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/safety/m/sw.js", {scope: "/safety/m/"}).catch(function () {});
   status();
   show();
   flush();
