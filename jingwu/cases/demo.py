@@ -527,6 +527,16 @@ def _load_year(sim: Simulator, times: list[datetime], end: datetime, progress: C
     return made
 
 
+def _last_working(cal: Any, end: datetime) -> datetime:
+    """The latest moment at or before ``end`` that is working time (``end`` itself during working hours)."""
+    t, step = end, timedelta(minutes=10)
+    for _ in range(24 * 6 * 10):  # ten days back at most (a long holiday)
+        if cal.between(t - step, t) > timedelta(0):
+            return t
+        t -= step
+    return end
+
+
 def _load_today(
     sim: Simulator, rng: random.Random, cal: Any, end: datetime, open_today: int, overdue: int, fresh: int
 ) -> int:
@@ -545,8 +555,15 @@ def _load_today(
                 continue
         # Work that has just come in: reports minutes old (待受理, or 待立案 from a grid worker) and cases filed
         # but not yet dispatched, so the command centre's first queues are not empty when the demo opens.
+        # Counted back from the last working minute: a demo loaded in the evening or on a Sunday still opens
+        # with work filed that day and waiting for dispatch (filing takes working time).
+        last = _last_working(cal, end)
         for i in range(fresh):
-            at = end - timedelta(minutes=rng.uniform(40, 120) if i % 2 else rng.uniform(1, 4))
+            at = (
+                (last - timedelta(minutes=rng.uniform(40, 120)))
+                if i % 2
+                else end - timedelta(minutes=rng.uniform(1, 4))
+            )
             try:
                 sim.play(at, end, finish=False, stop_after="file" if i % 2 else "")
             except _Stalled:
