@@ -118,6 +118,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 from jingwu.cases.api import router as cases_router  # noqa: E402
 from jingwu.geo.api import router as geo_router  # noqa: E402
+from jingwu.iot.api import router as iot_router  # noqa: E402
 from jingwu.org.api import router as org_router  # noqa: E402
 from jingwu.safety.api import router as safety_router  # noqa: E402
 
@@ -125,3 +126,4 @@ api.add_router("", org_router)
 api.add_router("", geo_router)
 api.add_router("", cases_router)
 api.add_router("", safety_router)
+api.add_router("", iot_router)

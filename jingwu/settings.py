@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "jingwu.web",
     "jingwu.notify",
     "jingwu.safety",
+    "jingwu.iot",
     "jingwu.ops",
 ]
 

@@ -13,6 +13,7 @@ ACCEPTED = gettext_noop("已受理")
 WORKER_REPORTED = gettext_noop("网格员上报")
 FILED = gettext_noop("已立案")
 NOT_FILED = gettext_noop("不予立案")
+VOIDED = gettext_noop("经核实无需处置，已作废")
 EXTENDED = gettext_noop("处置期限已延长")
 HANDLED = gettext_noop("已处置，待核查")
 REWORK = gettext_noop("核查未通过，返工处置")
@@ -32,6 +33,7 @@ STANDARD = frozenset(
         WORKER_REPORTED,
         FILED,
         NOT_FILED,
+        VOIDED,
         EXTENDED,
         HANDLED,
         REWORK,
@@ -82,6 +84,10 @@ REASON_LABELS = {
     "long_term": gettext_noop("需长期整治"),
     "weather": gettext_noop("天气原因"),
     "not_done": gettext_noop("未处置到位"),
+    "false_alarm": gettext_noop("误报"),
+    "normal": gettext_noop("监测值恢复正常"),
+    "restored": gettext_noop("设备报告恢复"),
+    "online": gettext_noop("设备恢复上报"),
 }
 
 

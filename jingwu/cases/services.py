@@ -811,7 +811,8 @@ def _h_accept(case: Case, d: ActionInput, now: datetime, acting: Acting, role: s
 def _h_void(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
     if role == Role.OPERATOR and (case.status != State.REPORTED or d.reason != "spam"):
         raise Forbidden(gettext("受理员只能作废明显的无效信息(reason=spam)"), code="forbidden_role")
-    t.public_note = t.public_note or notes.NOT_FILED
+    filed = case.status not in (State.REPORTED, State.TO_FILE)
+    t.public_note = t.public_note or (notes.VOIDED if filed else notes.NOT_FILED)
 
 
 def _h_file(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:

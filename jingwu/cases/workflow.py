@@ -58,8 +58,20 @@ STEPS: tuple[Step, ...] = (
         needs_reason=True,
         counts_as="作废数",
     ),
+    # A system actor voids a case it raised at a later stage too, when a person found its cause false (a fire
+    # alarm confirmed as 误报): the reason is recorded and the case counts as voided, not handled.
+    Step(
+        A.VOID,
+        _s(S.TO_DISPATCH, S.HANDLING, S.RETURNED),
+        S.VOIDED,
+        _r(R.SYSTEM),
+        needs_reason=True,
+        counts_as="作废数",
+    ),
     Step(A.FILE, _s(S.TO_FILE), S.TO_DISPATCH, _r(R.SHIFT_LEAD), counts_as="立案数"),
-    Step(A.DISPATCH, _s(S.TO_DISPATCH, S.RETURNED), S.HANDLING, _r(R.DISPATCHER), counts_as="派遣数"),
+    # A system actor dispatches where its registration allows it (a fire alarm goes to the fire station at once,
+    # to the department the 权责清单 names).
+    Step(A.DISPATCH, _s(S.TO_DISPATCH, S.RETURNED), S.HANDLING, _r(R.DISPATCHER, R.SYSTEM), counts_as="派遣数"),
     Step(
         A.RETURN,
         _s(S.HANDLING),

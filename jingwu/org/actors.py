@@ -69,7 +69,9 @@ IOT = register(
         "iot",
         "物联网规则引擎",
         "iot",
-        steps=frozenset({"case:void", "case:note"}),
+        # It dispatches a fire alarm at once, voids an alarm's case that a person found false, and clears and
+        # reopens the alarms it raised.
+        steps=frozenset({"case:void", "case:note", "case:dispatch", "alarm:clear", "alarm:reopen"}),
         start_states=frozenset({"to_file", "to_dispatch"}),
     )
 )

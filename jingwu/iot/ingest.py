@@ -1,0 +1,290 @@
+"""One way in for every transport: HJ 212 over TCP, MQTT and HTTP all hand ``store()`` a batch of readings and
+events, which it writes in a few statements whatever the batch's size, then gives to the rules.
+
+Idempotent by construction: a reading's key is (device, factor, kind, time) and an event's is (device, message
+id), both enforced by the database, so a message delivered twice (MQTT QoS 1, a device that resends after a lost
+answer) is stored once and counts once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from hashlib import sha256
+from hmac import compare_digest
+
+from django.db import connection, transaction
+
+from jingwu.lib import clock
+
+from .choices import DeviceState, EventType, ReadingKind
+
+log = logging.getLogger("jingwu.iot")
+
+# How far a device's clock may run ahead of ours before its data is refused (a wrong clock would otherwise
+# write readings into next year's partitions and hide the present).
+MAX_AHEAD = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Sample:
+    device_id: int
+    code: str
+    kind: str
+    at: datetime
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    flag: str = "N"
+
+
+@dataclass(frozen=True)
+class Signal:
+    device_id: int
+    type: str
+    at: datetime
+    key: str
+    detail: str = ""
+
+
+@dataclass
+class Stored:
+    readings: int = 0  # new rows
+    repeated: int = 0  # already stored (a resent message)
+    events: int = 0
+    alarms: list[int] = field(default_factory=list)  # alarms raised or repeated by this batch
+
+
+# --- devices as the receivers know them -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Known:
+    id: int
+    type: str
+    pw: str
+    state: str
+    interval: int
+
+
+def hash_token(raw: str) -> str:
+    return sha256(raw.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Directory:
+    """MN, MQTT client id and HTTP token → device, held in memory by a receiver and refreshed every ``ttl``
+    seconds, so a packet costs no query; an unknown identifier is looked up again at most once per ``ttl``."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._loaded = 0.0
+        self._by: dict[str, dict[str, Known]] = {"mn": {}, "client_id": {}, "token_hash": {}}
+        self._missed: dict[tuple[str, str], float] = {}
+
+    def _load(self) -> None:
+        from .models import Device
+
+        by: dict[str, dict[str, Known]] = {"mn": {}, "client_id": {}, "token_hash": {}}
+        rows = Device.objects.values_list("id", "type", "pw", "state", "interval", "mn", "client_id", "token_hash")
+        for pk, kind, pw, state, interval, mn, client_id, token_hash in rows:
+            known = Known(pk, kind, pw, state, interval)
+            for name, value in (("mn", mn), ("client_id", client_id), ("token_hash", token_hash)):
+                if value:
+                    by[name][value] = known
+        self._by, self._loaded, self._missed = by, time.monotonic(), {}
+
+    def get(self, field_name: str, value: str) -> Known | None:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._loaded > self.ttl:
+                self._load()
+            found = self._by[field_name].get(value)
+            if found is None and now - self._missed.get((field_name, value), -1e9) > self.ttl:
+                self._load()  # a device registered a moment ago is taken at once
+                found = self._by[field_name].get(value)
+                if found is None:
+                    self._missed[(field_name, value)] = now
+            return found
+
+    def by_mn(self, mn: str, pw: str) -> Known | bool | None:
+        """The device, None for an unknown MN, False for a wrong PW."""
+        known = self.get("mn", mn)
+        if known is None:
+            return None
+        return known if compare_digest(known.pw.encode(), pw.encode()) else False
+
+    def by_token(self, raw: str) -> Known | None:
+        return self.get("token_hash", hash_token(raw)) if raw else None
+
+    def by_client(self, client_id: str) -> Known | None:
+        return self.get("client_id", client_id)
+
+
+# --- the batch write ------------------------------------------------------------------------------------
+
+
+def _dedupe(samples: Iterable[Sample]) -> list[Sample]:
+    seen: dict[tuple[int, str, str, datetime], Sample] = {}
+    for s in samples:
+        seen[(s.device_id, s.code, s.kind, s.at)] = s  # the last copy wins, as an update would
+    return list(seen.values())
+
+
+# Device-reported hour and day figures replace ours (the rollup's, made from real-time data) and a corrected
+# resend replaces the first; real-time and minute data are written once.
+_FINAL_KINDS = (ReadingKind.HOUR, ReadingKind.DAY)
+
+
+def _write_readings(rows: Sequence[Sample]) -> int:
+    if not rows:
+        return 0
+    plain = [r for r in rows if r.kind not in _FINAL_KINDS]
+    final = [r for r in rows if r.kind in _FINAL_KINDS]
+    new = 0
+    with connection.cursor() as cur:
+        for part, update in ((plain, False), (final, True)):
+            if not part:
+                continue
+            on_conflict = (
+                "DO UPDATE SET value = EXCLUDED.value, low = EXCLUDED.low, high = EXCLUDED.high, flag = EXCLUDED.flag"
+                if update
+                else "DO NOTHING"
+            )
+            if connection.vendor == "postgresql":
+                cur.execute(
+                    "INSERT INTO iot_reading (device_id, code, kind, at, value, low, high, flag) "
+                    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[], "
+                    "%s::float8[], %s::float8[], %s::float8[], %s::varchar[]) "
+                    f"ON CONFLICT (device_id, code, kind, at) {on_conflict}",
+                    [
+                        [r.device_id for r in part],
+                        [r.code for r in part],
+                        [r.kind for r in part],
+                        [r.at for r in part],
+                        [r.value for r in part],
+                        [r.low for r in part],
+                        [r.high for r in part],
+                        [r.flag for r in part],
+                    ],
+                )
+                new += cur.rowcount
+            else:
+                before = connection.connection.total_changes
+                cur.executemany(
+                    "INSERT INTO iot_reading (device_id, code, kind, at, value, low, high, flag) "
+                    f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (device_id, code, kind, at) {on_conflict}",
+                    [(r.device_id, r.code, r.kind, r.at, r.value, r.low, r.high, r.flag) for r in part],
+                )
+                new += connection.connection.total_changes - before
+    return new
+
+
+def _write_latest(rows: Sequence[Sample]) -> None:
+    newest: dict[tuple[int, str], Sample] = {}
+    for r in rows:
+        if r.kind == ReadingKind.DAY:
+            continue  # a day's mean is not the device's present value
+        key = (r.device_id, r.code)
+        if key not in newest or newest[key].at < r.at:
+            newest[key] = r
+    if not newest:
+        return
+    items = sorted(newest.values(), key=lambda r: (r.device_id, r.code))  # one lock order for every process
+    sql_tail = (
+        "ON CONFLICT (device_id, code) DO UPDATE SET at = EXCLUDED.at, value = EXCLUDED.value, flag = EXCLUDED.flag "
+        "WHERE iot_latest.at < EXCLUDED.at"
+    )
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "INSERT INTO iot_latest (device_id, code, at, value, flag) SELECT * FROM unnest(%s::bigint[], "
+                f"%s::varchar[], %s::timestamptz[], %s::float8[], %s::varchar[]) {sql_tail}",
+                [
+                    [r.device_id for r in items],
+                    [r.code for r in items],
+                    [r.at for r in items],
+                    [r.value for r in items],
+                    [r.flag for r in items],
+                ],
+            )
+        else:
+            cur.executemany(
+                f"INSERT INTO iot_latest (device_id, code, at, value, flag) VALUES (%s, %s, %s, %s, %s) {sql_tail}",
+                [(r.device_id, r.code, r.at, r.value, r.flag) for r in items],
+            )
+
+
+def _seen(ids: set[int], now: datetime) -> list[int]:
+    """Devices heard from now (by arrival, not by the data's own time: a station sending last night's backlog is
+    online): those that were offline come back online, and are returned so their offline alarms clear."""
+    if not ids:
+        return []
+    ordered = sorted(ids)
+    placeholders = ", ".join(["%s"] * len(ordered))
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE iot_device SET last_seen = %s WHERE id IN ({placeholders})", [now, *ordered])
+        cur.execute(
+            f"UPDATE iot_device SET state = %s, state_since = %s WHERE id IN ({placeholders}) AND state = %s "
+            "RETURNING id",
+            [DeviceState.ONLINE, now, *ordered, DeviceState.OFFLINE],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def _write_events(signals: Sequence[Signal], now: datetime) -> list[Signal]:
+    """The events not stored before, in time order."""
+    from .models import Event
+
+    if not signals:
+        return []
+    unique = {(s.device_id, s.key): s for s in signals}
+    before = set(
+        Event.objects.filter(device_id__in={d for d, _ in unique}, key__in={k for _, k in unique}).values_list(
+            "device_id", "key"
+        )
+    )
+    fresh = [s for k, s in unique.items() if k not in before]
+    Event.objects.bulk_create(
+        [
+            Event(device_id=s.device_id, type=s.type, at=s.at, received_at=now, detail=s.detail, key=s.key)
+            for s in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    return sorted(fresh, key=lambda s: s.at)
+
+
+def store(samples: Iterable[Sample], signals: Iterable[Signal] = (), *, rules: bool = True) -> Stored:
+    """Write a batch and run the rules on it, in one transaction: what a receiver acknowledges is stored."""
+    from . import alarms
+
+    now = clock.now()
+    ahead = now + MAX_AHEAD
+    rows = _dedupe(s for s in samples if s.at <= ahead)
+    events = [s for s in signals if s.at <= ahead]
+    out = Stored()
+    heard = {r.device_id for r in rows} | {e.device_id for e in events}
+    with transaction.atomic():
+        out.readings = _write_readings(rows)
+        out.repeated = len(rows) - out.readings
+        _write_latest(rows)
+        back = _seen(heard, now)
+        fresh = _write_events(events, now)
+        out.events = len(fresh)
+        if rules:
+            out.alarms = alarms.evaluate(rows, fresh, back, now)
+    return out
+
+
+def event_type(value: str) -> str | None:
+    return value if value in EventType.values else None
