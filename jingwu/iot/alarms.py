@@ -189,7 +189,13 @@ def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -
                 assert watch.exceeding_since is not None
                 if (s.at - watch.exceeding_since).total_seconds() >= rule.duration:
                     alarm = raise_alarm(
-                        device_id, rule, s.at, value=s.value, detail=_reading_text(rule, s), repeat=new_episode
+                        device_id,
+                        rule,
+                        s.at,
+                        value=s.value,
+                        detail=_reading_text(rule, s),
+                        repeat=new_episode,
+                        since=watch.exceeding_since,
                     )
                     touched.append(alarm.pk)
             else:
@@ -338,17 +344,28 @@ def check_offline(now: datetime | None = None) -> int:
 
 
 def raise_alarm(
-    device_id: int, rule: Rule, at: datetime, *, value: float | None = None, detail: str = "", repeat: bool = False
+    device_id: int,
+    rule: Rule,
+    at: datetime,
+    *,
+    value: float | None = None,
+    detail: str = "",
+    repeat: bool = False,
+    since: datetime | None = None,
 ) -> Alarm:
-    """The open alarm for this device and rule: a new one, the last one reopened when it cleared within the
-    rule's ``rearm`` time (flapping), or the open one with this repeat counted (``repeat``)."""
+    """The open alarm for this device and rule: a new one, the last one reopened when the trouble came back
+    (``since``) within the rule's ``rearm`` time of its clear (flapping), or the open one with this repeat
+    counted (``repeat``)."""
     with transaction.atomic():
         alarm = Alarm.objects.select_for_update().open().filter(device_id=device_id, rule=rule).first()
         if alarm is not None:
             return _repeat(alarm, at, value, detail, count=repeat)
         recent = (
             Alarm.objects.filter(
-                device_id=device_id, rule=rule, status=S.CLEARED, cleared_at__gte=at - timedelta(seconds=rule.rearm)
+                device_id=device_id,
+                rule=rule,
+                status=S.CLEARED,
+                cleared_at__gte=(since or at) - timedelta(seconds=rule.rearm),
             )
             .order_by("-cleared_at")
             .first()

@@ -145,6 +145,11 @@ def _dedupe(samples: Iterable[Sample]) -> list[Sample]:
 _FINAL_KINDS = (ReadingKind.HOUR, ReadingKind.DAY)
 
 
+def _dt(value: datetime) -> Any:
+    """A time as the backend stores it: raw SQL on SQLite gets no adaptation, and the ORM compares UTC text."""
+    return value if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(value)
+
+
 def _write_readings(rows: Sequence[Sample]) -> int:
     if not rows:
         return 0
@@ -183,7 +188,7 @@ def _write_readings(rows: Sequence[Sample]) -> int:
                 cur.executemany(
                     "INSERT INTO iot_reading (device_id, code, kind, at, value, low, high, flag) "
                     f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (device_id, code, kind, at) {on_conflict}",
-                    [(r.device_id, r.code, r.kind, r.at, r.value, r.low, r.high, r.flag) for r in part],
+                    [(r.device_id, r.code, r.kind, _dt(r.at), r.value, r.low, r.high, r.flag) for r in part],
                 )
                 new += connection.connection.total_changes - before
     return new
@@ -220,7 +225,7 @@ def _write_latest(rows: Sequence[Sample]) -> None:
         else:
             cur.executemany(
                 f"INSERT INTO iot_latest (device_id, code, at, value, flag) VALUES (%s, %s, %s, %s, %s) {sql_tail}",
-                [(r.device_id, r.code, r.at, r.value, r.flag) for r in items],
+                [(r.device_id, r.code, _dt(r.at), r.value, r.flag) for r in items],
             )
 
 
@@ -232,11 +237,11 @@ def _seen(ids: set[int], now: datetime) -> list[int]:
     ordered = sorted(ids)
     placeholders = ", ".join(["%s"] * len(ordered))
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE iot_device SET last_seen = %s WHERE id IN ({placeholders})", [now, *ordered])
+        cur.execute(f"UPDATE iot_device SET last_seen = %s WHERE id IN ({placeholders})", [_dt(now), *ordered])
         cur.execute(
             f"UPDATE iot_device SET state = %s, state_since = %s WHERE id IN ({placeholders}) AND state = %s "
             "RETURNING id",
-            [DeviceState.ONLINE, now, *ordered, DeviceState.OFFLINE],
+            [DeviceState.ONLINE, _dt(now), *ordered, DeviceState.OFFLINE],
         )
         return [row[0] for row in cur.fetchall()]
 

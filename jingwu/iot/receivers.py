@@ -79,10 +79,14 @@ class Hj212Server:
         self.pending: list[_Pending] = []
         self.writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hj212-store")
         self.connections = 0
+        self.handlers: set[asyncio.Task[Any]] = set()
         self.server: asyncio.Server | None = None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        me = asyncio.current_task()
+        if me is not None:
+            self.handlers.add(me)
         self.connections += 1
         self.counters.add("connections")
         stream = hj212.Reader()
@@ -112,6 +116,8 @@ class Hj212Server:
             log.info("hj212 %s: connection lost (%s)", peer, exc)
         finally:
             self.connections -= 1
+            if me is not None:
+                self.handlers.discard(me)
             writer.close()
 
     def _resolve(self, batch: list[_Pending]) -> tuple[list[Sample], list[tuple[asyncio.StreamWriter, bytes]]]:
@@ -193,6 +199,10 @@ class Hj212Server:
             for t in tasks:
                 t.cancel()
             await self.flush()
+            # Stopping: the stations' connections close too (they reconnect to whichever receiver comes up).
+            for h in list(self.handlers):
+                h.cancel()
+            await asyncio.gather(*self.handlers, return_exceptions=True)
 
 
 def run_hj212(host: str, port: int, ready: Callable[[int], None] | None = None) -> Counters:
@@ -219,9 +229,9 @@ TOPIC_ROOT = "jingwu/v1"
 SHARE_GROUP = "jingwu"
 
 
-def topics(shared: bool = True) -> list[str]:
-    prefix = f"$share/{SHARE_GROUP}/" if shared else ""
-    return [f"{prefix}{TOPIC_ROOT}/+/data", f"{prefix}{TOPIC_ROOT}/+/event"]
+def topics(shared: bool = True, root: str = TOPIC_ROOT, group: str = SHARE_GROUP) -> list[str]:
+    prefix = f"$share/{group}/" if shared else ""
+    return [f"{prefix}{root}/+/data", f"{prefix}{root}/+/event"]
 
 
 class MqttBridge:
@@ -229,12 +239,22 @@ class MqttBridge:
     in batches; each message is acknowledged to the broker only after its batch is stored (manual ack), so the
     broker delivers it again if this process dies first."""
 
-    def __init__(self, url: str, client_id: str = "", shared: bool = True, flush: float = FLUSH_SECONDS) -> None:
+    def __init__(
+        self,
+        url: str,
+        client_id: str = "",
+        shared: bool = True,
+        flush: float = FLUSH_SECONDS,
+        root: str = TOPIC_ROOT,
+        group: str = SHARE_GROUP,
+    ) -> None:
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
 
         self.url = url
         self.shared = shared
+        self.root, self.group = root, group
+        self.subscribed = threading.Event()
         self.flush_every = flush
         self.directory = Directory()
         self.counters = Counters()
@@ -244,14 +264,16 @@ class MqttBridge:
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
         self.client.on_message = lambda client, userdata, msg: self.inbox.put(msg)
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
             log.error("mqtt: connection refused: %s", reason)
             return
-        client.subscribe([(t, 1) for t in topics(self.shared)])
-        log.info("mqtt: connected to %s, subscribed to %s", self.url, ", ".join(topics(self.shared)))
+        wanted = topics(self.shared, self.root, self.group)
+        client.subscribe([(t, 1) for t in wanted])
+        log.info("mqtt: connected to %s, subscribed to %s", self.url, ", ".join(wanted))
 
     def connect(self) -> None:
         from urllib.parse import urlsplit
@@ -266,7 +288,7 @@ class MqttBridge:
 
     def _parse(self, msg: Any, samples: list[Sample], signals: list[Signal]) -> None:
         parts = msg.topic.split("/")
-        if len(parts) != 4 or parts[3] not in ("data", "event"):
+        if len(parts) != 4 or "/".join(parts[:2]) != self.root or parts[3] not in ("data", "event"):
             self.counters.add("refused_topic")
             return
         known = self.directory.by_client(parts[2])
