@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jingwu.notify.urls")),
     path("", include("jingwu.safety.urls")),
+    path("", include("jingwu.iot.urls")),
     path("", include("jingwu.web.urls")),
 ]

@@ -126,7 +126,11 @@ def test_hj212_server_parses_checks_answers_and_stores(cast: Any, rules: Any) ->
         wrong_pw = packet(station.mn, "654321", "a34004-Rtd=999", qn="20261130100000003")
         unknown = packet("FFFFFFFFFFFFFFFFFFFFFFFF", "123456", "a34004-Rtd=999", qn="20261130100000004")
         after = packet(
-            station.mn, "123456", "a34004-Rtd=47,a34004-Foo=3;xx=1;a99999-Rtd=2", qn="20261130100000005", when="20261130100100"
+            station.mn,
+            "123456",
+            "a34004-Rtd=47,a34004-Foo=3;xx=1;a99999-Rtd=2",
+            qn="20261130100000005",
+            when="20261130100100",
         )
         s.sendall(bad_crc + truncated + wrong_pw + unknown + after)
         (a,) = answers(s, 1)
@@ -516,3 +520,64 @@ def test_mqtt_end_to_end_through_the_broker_with_bridges_sharing_the_load(cast: 
     assert all(b.counters.counts["messages"] > 0 for b in two), [b.counters.counts for b in two]
     refused = sum(b.counters.counts["refused_bad_message"] + b.counters.counts["refused_unknown_client"] for b in two)
     assert refused == 2
+
+
+# --- pages -----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_monitoring_pages_and_a_community_led_screen(
+    cast: Any, rules: Any, at: Any, fire_station: Department, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.test import Client
+
+    from jingwu.geo.models import Region
+    from jingwu.iot.models import Screen
+
+    station = device(cast, name="甲村空气站", mn="AQ9", pw="123456")
+    panel = device(cast, name="商厦消防主机", type="fire_panel", client_id="fire-9")
+    hour = at.now.replace(minute=0, second=0, microsecond=0)
+    ingest.store(
+        [ingest.Sample(station.pk, code, "hour", hour, v) for code, v in (("a34004", 130.0), ("a34002", 90.0))]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.store([], [ingest.Signal(panel.pk, "fire", at.now, "f1", "2层 感烟")])
+    alarm = Alarm.objects.get(rule__event="fire")
+    c = Client()
+    c.force_login(cast["shiftlead"])
+    page = c.get("/iot/").content.decode()
+    # PM2.5 130 → (200-150)/(150-115)×(130-115)+150 = 171.4 → 172, 四级 中度污染, which the AQI rule raises too.
+    assert "甲村空气站" in page and 'jw-aqi jw-aqi-4">172<' in page and "中度污染" in page
+    assert f'href="/iot/alarms/{alarm.pk}/"' in page and "table-danger" in page and "火警 1" in page
+    live = c.get("/iot/", HTTP_HX_REQUEST="true").content.decode()
+    assert live.startswith('<div id="live"') and "商厦消防主机" in live
+    points = c.get("/iot/map.json").json()["devices"]
+    assert {(p["n"], p["a"]) for p in points} == {("甲村空气站", True), ("商厦消防主机", True)}
+    assert "PM2.5" in c.get(f"/iot/devices/{station.pk}/").content.decode()
+    # Acknowledge as real from the alarm's page: the case is noted, the alarm acknowledged.
+    detail = c.get(f"/iot/alarms/{alarm.pk}/").content.decode()
+    assert 'id="ack-form"' in detail and alarm.case.number in detail
+    r = c.post(
+        f"/iot/alarms/{alarm.pk}/",
+        {"action": "acknowledge", "version": alarm.version, "verdict": "real", "note": "单位确认"},
+    )
+    assert r.status_code == 302
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmState.ACKNOWLEDGED and alarm.verdict == "real"
+    # A stale form is refused with a message, not a crash.
+    r = c.post(f"/iot/alarms/{alarm.pk}/", {"action": "clear", "version": 1, "reason": "x"}, follow=True)
+    assert "已被他人处理" in r.content.decode()
+    # The grid worker of another grid sees neither the alarm nor the device.
+    gw = Client()
+    gw.force_login(cast["gw_b"])
+    assert gw.get(f"/iot/alarms/{alarm.pk}/").status_code == 404
+    assert "商厦消防主机" not in gw.get("/iot/").content.decode()
+    # The LED screen: no login, the community's AQI and its fire status in words.
+    screen = Screen.objects.create(name="甲村LED", region=Region.objects.get(code="120111103201"), token="t" * 32)
+    screen.stations.add(station)
+    led = Client().get("/led/" + "t" * 32 + "/").content.decode()
+    assert 'class="aqi aqi-4"' in led and ">172<" in led and "火警处置中 1 起" in led
+    assert 'http-equiv="refresh"' in led and "<form" not in led
+    screen.active = False
+    screen.save()
+    assert Client().get("/led/" + "t" * 32 + "/").status_code == 404

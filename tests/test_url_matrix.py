@@ -45,6 +45,8 @@ def api(*allowed: str, others: int = 403) -> dict[str, int]:
 SIGNED_IN = [r for r in ROLES if r != "anonymous"]
 STAFF = ["gw_a", "h_env", "operator", "shiftlead", "dispatcher", "leader", "auditor", "admin"]
 CENTRE = ["operator", "shiftlead", "dispatcher", "leader", "admin"]
+# Monitoring: the centre, the auditors, and grid workers and departments for what is theirs.
+MONITOR = [*CENTRE, "gw_a", "h_env", "auditor"]
 
 # pattern → (path, expected status per role); "{n}" is a case in grid A1 handled by 环卫 (h_env),
 # "{a}" its first photo. POST-only endpoints are walked role by role in test_permissions.py.
@@ -114,6 +116,12 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
         "/safety/999999/",
         {**page(*CENTRE, "h_env", "auditor"), **dict.fromkeys([*CENTRE, "h_env", "auditor"], 404)},
     ),
+    "iot/": ("/iot/", page(*MONITOR)),
+    "iot/map.json": ("/iot/map.json", page(*MONITOR)),
+    "iot/devices/<int:pk>/": ("/iot/devices/999999/", page(*MONITOR) | dict.fromkeys(MONITOR, 404)),
+    "iot/alarms/<int:pk>/": ("/iot/alarms/999999/", page(*MONITOR) | dict.fromkeys(MONITOR, 404)),
+    # A community's LED screen has no login: its secret address is its key.
+    "led/<str:token>/": ("/led/nope/", dict.fromkeys(ROLES, 404)),
     "notifications/": ("/notifications/", page(*STAFF)),
     "notifications/badge": ("/notifications/badge", page(*STAFF)),
     "notifications/read-all": ("/notifications/read-all", {**page(*STAFF), **dict.fromkeys(STAFF, 302)}),
@@ -181,6 +189,19 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/safety/figures": ("/api/safety/figures", api(*CENTRE, "auditor")),
     "api/safety/plans": ("/api/safety/plans", api(*CENTRE, "auditor")),
     "api/safety/checklists": ("/api/safety/checklists", api(*CENTRE, "h_env", "auditor")),
+    "api/iot/devices": ("/api/iot/devices", api(*MONITOR)),
+    "api/iot/devices/<pk>": ("/api/iot/devices/999999", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
+    "api/iot/devices/<pk>/token": None,  # POST only (test_iot)
+    "api/iot/devices/<pk>/readings": (
+        "/api/iot/devices/999999/readings?code=a34004",
+        api(*MONITOR) | dict.fromkeys(MONITOR, 404),
+    ),
+    "api/iot/alarms": ("/api/iot/alarms", api(*MONITOR)),
+    "api/iot/alarms/<pk>": ("/api/iot/alarms/999999", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
+    "api/iot/alarms/<pk>/acknowledge": None,  # POST only (test_iot)
+    "api/iot/alarms/<pk>/clear": None,  # POST only (test_iot)
+    "api/iot/aqi": ("/api/iot/aqi?station=none&date=2026-03-02", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
+    "api/iot/ingest": None,  # POST only, with a device token (test_iot)
     "api/workflow": ("/api/workflow", EVERYONE),
     "api/workflows": ("/api/workflows", EVERYONE),
     "api/workflows/<name>": ("/api/workflows/case", EVERYONE),

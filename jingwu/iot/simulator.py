@@ -220,7 +220,9 @@ class Act:
     types: frozenset[str]
     period: float  # seconds between two of them at speed 1
     offset: float  # the first one this long after the start, at speed 1
-    duration: float  # real seconds; 0: long enough for the device to be found offline
+    # Real seconds, for incidents a rule must see last (a VOCs exceedance 10 minutes, silence three intervals);
+    # 0: long enough for the device to be found offline. Events the devices report are shortened by the speed.
+    duration: float
     started: str
     ended: str
 
@@ -341,8 +343,16 @@ class Script:
 
     def _episode(self, act: Act, n: int, start: datetime) -> Episode:
         pool = self.pool[act.kind]
-        station = pool[int((_unit(self.seed, act.kind, n, "who") + 1) / 2 * len(pool)) % len(pool)]
-        duration = act.duration or max(600, 4 * station.interval) + 60
+        first = int((_unit(self.seed, act.kind, n, "who") + 1) / 2 * len(pool)) % len(pool)
+        busy = {e.station.ident for e in self.planned if e.kind == act.kind and e.end > start}
+        # Not the device already in this trouble (a fire panel still in alarm): the next one that is free.
+        turn = [pool[(first + k) % len(pool)] for k in range(len(pool))]
+        station = next((s for s in turn if s.ident not in busy), pool[first])
+        if act.kind in EVENT_KINDS:
+            # An event alarms at once, whatever its length: it is staged as fast as the rest.
+            duration = max(60.0, act.duration / self.speed)
+        else:
+            duration = act.duration or max(600, 4 * station.interval) + 60
         pick = (_unit(self.seed, act.kind, n, "detail") + 1) / 2
         detail = ""
         if act.kind == "fire":
@@ -484,6 +494,7 @@ class _Mqtt:
         self.say = say
         self.lock = threading.Lock()
         self.connected = threading.Event()
+        self.closing = False
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"jingwu-simulator-{os.getpid()}", protocol=mqtt.MQTTv5
         )
@@ -501,7 +512,7 @@ class _Mqtt:
         self.say(f"MQTT 已连接 connected to {self.url}")
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        if self.connected.is_set():
+        if self.connected.is_set() and not self.closing:
             self.say(f"MQTT 连接断开，自动重连 disconnected ({reason}), reconnecting")
         self.connected.clear()
 
@@ -524,6 +535,7 @@ class _Mqtt:
         return self.client.publish(where, json.dumps(body, ensure_ascii=False), qos=1)
 
     def stop(self) -> None:
+        self.closing = True
         with contextlib.suppress(Exception):
             self.client.disconnect()
         self.client.loop_stop()

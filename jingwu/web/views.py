@@ -302,6 +302,11 @@ def tile_settings() -> dict[str, Any]:
         "risk_yellow": _("黄（一般风险）"),
         "risk_blue": _("蓝（低风险）"),
         "overdue_hazard": _("有逾期隐患"),
+        "devices": _("监测设备"),
+        "device_alarm": _("告警中"),
+        "device_online": _("在线"),
+        "device_fault": _("故障"),
+        "device_offline": _("离线"),
     }
     return config
 

@@ -316,6 +316,33 @@
       });
       return map;
     },
+    devices: function (id) {
+      var el = document.getElementById(id);
+      var colors = {online: "#2e7d32", offline: "#9e9e9e", fault: "#f57c00", disabled: "#424242", alarm: "#d32f2f"};
+      var map = base(id, [
+        {color: colors.alarm, shape: "dot", text: T("device_alarm", "告警中")},
+        {color: colors.online, shape: "dot", text: T("device_online", "在线")},
+        {color: colors.fault, shape: "dot", text: T("device_fault", "故障")},
+        {color: colors.offline, shape: "dot", text: T("device_offline", "离线")}
+      ]);
+      fetch("/api/grids").then(function (r) { return r.json(); }).then(function (fc) { grids(map, fc); });
+      fetch(el.dataset.source, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+        var group = cluster();
+        d.devices.forEach(function (p) {
+          var m = L.circleMarker(map.jw.ll(p.lat, p.lon), {radius: p.a ? 9 : 6, color: p.a ? "#7f0000" : "#212121",
+            weight: p.a ? 3 : 1, fillColor: p.a ? colors.alarm : (colors[p.s] || colors.offline), fillOpacity: 0.9});
+          var a = document.createElement("a");
+          a.href = "/iot/devices/" + p.id + "/";
+          a.textContent = p.n;
+          m.bindPopup(a);
+          group.addLayer(m);
+        });
+        map.addLayer(group);
+        addOverlay(map, group, T("devices", "监测设备"));
+        el.dataset.loaded = String(d.devices.length);
+      });
+      return map;
+    },
     publicMap: function (id) {
       var el = document.getElementById(id);
       var map = base(id, [
