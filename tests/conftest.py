@@ -133,6 +133,13 @@ def reference_data() -> None:
         load(Category, FilingCondition)
     if not Holiday.objects.exists():
         Holiday.objects.bulk_create([Holiday(date=d, kind=k, name=n) for d, k, n in rows()])
+    from jingwu.iot.alarms import forget_rules
+    from jingwu.iot.defaults import install
+    from jingwu.iot.models import Rule
+
+    if not Rule.objects.exists():
+        install(Rule, Category)
+    forget_rules()
 
 
 @pytest.fixture

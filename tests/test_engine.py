@@ -211,6 +211,9 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
         "daily_rollup",
         "erase_personal_data",
         "escalate_overdue",
+        "iot_offline",  # monitoring's: offline detection, the hourly rollup, next months' partitions
+        "iot_partitions",
+        "iot_rollup",
         "safety_plan_tasks",  # a domain's own job (the safety module's inspection tasks)
         "warn_due_soon",
     ]
@@ -221,7 +224,7 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
     assert warning.actor.username == "sys:scheduler" and "18分钟" in warning.note
     assert jobs.escalate_overdue() == 0
     at.move(datetime(2026, 3, 2, 9, 45, tzinfo=TZ))
-    assert jobs.tick() == ["warn_due_soon", "escalate_overdue", "audit_seal"]
+    assert jobs.tick() == ["warn_due_soon", "escalate_overdue", "audit_seal", "iot_offline"]
     assert jobs.escalate_overdue() == 1 and jobs.escalate_overdue() == 0
     case.refresh_from_db()
     assert case.escalation_count == 1 and case.status == "to_dispatch"

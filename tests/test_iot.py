@@ -473,9 +473,10 @@ def bridges() -> Iterator[Any]:
 
 
 def publisher() -> Any:
+    from urllib.parse import urlsplit
+
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
-    from urllib.parse import urlsplit
 
     u = urlsplit(MQTT)
     c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)

@@ -78,6 +78,8 @@ CASES = [(step, role) for step in STEPS for role in [*ROLE_USER, None]]
 )
 def test_every_role_on_every_action(cast: Any, at: Any, step: Step, role: Role | None) -> None:
     source = SOURCE[step.action]
+    if step.roles == {Role.SYSTEM}:  # a system actor's own step (a false alarm's void): where it applies
+        source = sorted(step.sources)[0]
     case = worker_report(cast) if step.action == "self_resolve" else to_state(cast, source)
     api = Api(cast[ROLE_USER[role]] if role else None)
     resp = api.form(f"/cases/{case.number}/{step.action}", body_for(step, cast, case.version))

@@ -127,8 +127,10 @@ def _exceeds(rule: Rule, value: float | None, prev: tuple[datetime, float | None
     if rule.kind == RuleKind.THRESHOLD:
         return (rule.above is not None and value > rule.above) or (rule.below is not None and value < rule.below)
     if rule.kind == RuleKind.RATE and rule.rate is not None and prev is not None and prev[1] is not None:
+        # Over at least a minute: between readings a second apart, a sensor's rounding step alone would look
+        # like a fast change.
         minutes = (at - prev[0]).total_seconds() / 60
-        return minutes > 0 and abs(value - prev[1]) / minutes > rule.rate
+        return minutes >= 1 and abs(value - prev[1]) / minutes > rule.rate
     return False
 
 
@@ -207,7 +209,8 @@ def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -
                         clear(alarm, reason="normal", note=gettext("监测值恢复正常"), at=now)
                         alarm = None
                         watch.normal_since = None
-            prev = (s.at, s.value)
+            if prev is None or rule.kind != RuleKind.RATE or (s.at - prev[0]).total_seconds() >= 60:
+                prev = (s.at, s.value)
         if (watch.exceeding_since, watch.normal_since) != before:
             if watch.pk is None:
                 Watch.objects.bulk_create([watch], ignore_conflicts=True)

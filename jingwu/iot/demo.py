@@ -366,8 +366,8 @@ def history(hours: int = 48, now: datetime | None = None, seed: int = simulator.
                     avg = simulator.rounded(code, sum(xs) / len(xs))
                     batch.append(Sample(station.id, code, ReadingKind.HOUR, hour, avg, min(xs), max(xs)))
         if len(batch) >= 5000:
-            made += store(batch, rules=False).readings
+            made += store(batch, rules=False, live=False).readings
             batch = []
     if batch:
-        made += store(batch, rules=False).readings
+        made += store(batch, rules=False, live=False).readings
     return made

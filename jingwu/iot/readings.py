@@ -19,6 +19,8 @@ from . import aqi
 from .choices import DeviceType, ReadingKind
 from .models import Device, Reading
 
+# Data flags of valid measurements: N normal, T over the limit (still measured). F, M, S, D, C, B are not.
+VALID_FLAGS = ("N", "T")
 # HJ 212 codes of the six AQI pollutants, and back.
 AQI_CODES = aqi.HJ212_CODES
 CODE_OF = {name: code for code, name in AQI_CODES.items()}
@@ -57,7 +59,7 @@ def rollup(kind: str, start: datetime, devices: Iterable[int] | None = None) -> 
     from hours), where a device did not send its own; a device's own figure arriving later replaces ours."""
     span = timedelta(hours=1) if kind == ReadingKind.HOUR else timedelta(days=1)
     source = [ReadingKind.RTD, ReadingKind.MINUTE] if kind == ReadingKind.HOUR else [ReadingKind.HOUR]
-    qs = Reading.objects.filter(kind__in=source, at__gte=start, at__lt=start + span, flag="N")
+    qs = Reading.objects.filter(kind__in=source, at__gte=start, at__lt=start + span, flag__in=VALID_FLAGS)
     if devices is not None:
         qs = qs.filter(device_id__in=list(devices))
     rows = qs.values("device_id", "code").annotate(avg=Avg("value"), low=Min("value"), high=Max("value"))
@@ -106,7 +108,7 @@ def _hour_values(device_ids: list[int], hour: datetime) -> dict[int, dict[str, f
         device_id__in=device_ids, kind=ReadingKind.HOUR, at=hour, code__in=list(AQI_CODES)
     ).values_list("device_id", "code", "value", "flag")
     for device_id, code, value, flag in rows:
-        if value is not None and flag in ("N", "T"):  # T: over the limit, still a valid measurement
+        if value is not None and flag in VALID_FLAGS:
             out[device_id][AQI_CODES[code]] = value
     return out
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from . import hj212, messages
 from .choices import DeviceState
@@ -203,6 +203,8 @@ class Hj212Server:
             for h in list(self.handlers):
                 h.cancel()
             await asyncio.gather(*self.handlers, return_exceptions=True)
+            await asyncio.get_running_loop().run_in_executor(self.writer_thread, connections.close_all)
+            self.writer_thread.shutdown(wait=True)
 
 
 def run_hj212(host: str, port: int, ready: Callable[[int], None] | None = None) -> Counters:

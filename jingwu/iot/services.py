@@ -45,6 +45,8 @@ def _check(device: Device) -> None:
         raise Invalid(gettext("未知的设备类型"), code="unknown_type")
     if not device.name.strip():
         raise Invalid(gettext("请填写设备名称"), code="name_required")
+    if len(device.name) > 100 or len(device.address) > 200:
+        raise Invalid(gettext("名称最长100字，安装位置最长200字"), code="too_long")
     if not device.mn and not device.client_id:
         raise Invalid(gettext("设备至少需要 HJ 212 设备编码(MN)或 MQTT 客户端标识之一"), code="ident_required")
     if device.mn and not device.pw:

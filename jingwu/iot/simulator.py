@@ -227,7 +227,6 @@ class Act:
     ended: str
 
 
-_FIRE = frozenset({D.FIRE_PANEL})
 ACTS: tuple[Act, ...] = (
     Act(
         "voc",
@@ -240,7 +239,7 @@ ACTS: tuple[Act, ...] = (
     ),
     Act(
         "fire",
-        _FIRE,
+        frozenset({D.FIRE_PANEL}),
         7200,
         600,
         8 * 60,

@@ -49,6 +49,11 @@ POWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "safety.checklistitem": ALL,
         "safety.company": ALL,
         "safety.plan": READ,
+        # Monitoring: devices (saved through the service), rules, LED screens; alarms are read here.
+        "iot.device": ALL,
+        "iot.rule": ALL,
+        "iot.screen": ALL,
+        "iot.alarm": READ,
     },
     Role.SECURITY_ADMIN: {
         "auth.user": ("add", "change", "view"),

@@ -53,9 +53,10 @@ class Command(BaseCommand):
             timeout=opts["timeout"],
         )
         sim = simulator.Simulator(stations, options, say=lambda line: self.stdout.write(line))
+        tcp = opts["hj212"] if options.hj212 else "关闭 off"
         self.stdout.write(
-            f"模拟 simulating {len(sim.hj)} 个 HJ 212 站点 stations → {options.hj212 and opts['hj212']}, "
-            f"{len(sim.mq)} 台 MQTT 设备 devices → {options.mqtt}, 速度 speed ×{options.speed:g}"
+            f"模拟 simulating {len(sim.hj)} 个 HJ 212 站点 stations → {tcp}, "
+            f"{len(sim.mq)} 台 MQTT 设备 devices → {options.mqtt or '关闭 off'}, 速度 speed ×{options.speed:g}"
             + ("" if opts["once"] else " (Ctrl-C 停止 stops)")
         )
         loop = asyncio.new_event_loop()
