@@ -86,6 +86,20 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
         "unsatisfied",
     }
     assert by_status.get("reported", 0) + by_status.get("to_file", 0) >= 3 and by_status.get("to_dispatch", 0) >= 1
+    # The monitoring devices: the 62 key fire units' panels and the 108 VOC monitors at their places, air and
+    # water stations, LED screens; two days of hourly figures give an AQI.
+    from jingwu.iot.choices import DeviceType
+    from jingwu.iot.models import Device, Reading, Screen
+    from jingwu.iot.readings import latest_hour, town_hour
+
+    fire_key = [e.pk for e in Enterprise.objects.all() if "fire_key" in e.tags]
+    assert Device.objects.filter(type=DeviceType.FIRE_PANEL, place__in=fire_key).count() == 62
+    assert Device.objects.filter(type=DeviceType.VOC).exclude(place=None).count() == 108
+    assert Device.objects.filter(type=DeviceType.AIR).count() >= 5 and Screen.objects.count() == 15
+    assert not Device.objects.filter(grid=None).exists()
+    assert Reading.objects.filter(kind="hour").count() > 1000 and "LED screens" in out
+    hour = latest_hour()
+    assert hour is not None and town_hour(hour)[0] is not None
     # Reports of the past come at working times the calendar knows.
     assert get_calendar() is not None
     # Running it again keeps the data.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +24,10 @@ class Command(BaseCommand):
             "--inspections", type=int, default=2242, help="safety inspections over the year (default 2242)"
         )
         parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--hj212", default=os.environ.get("JINGWU_HJ212_BIND", "127.0.0.1:6000"))
+        parser.add_argument("--mqtt", default=os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"))
+        parser.add_argument("--speed", type=float, default=10.0, help="the device simulator's speed (default ×10)")
+        parser.add_argument("--no-devices", action="store_true", help="start no receivers and no simulator")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", verbosity=0, interactive=False)
@@ -47,18 +53,60 @@ class Command(BaseCommand):
             self.stdout.write(
                 "inspected {inspections} times, found {hazards} hazards, rectified and closed {closed}".format(**safety)
             )
+            from jingwu.iot.demo import history, load_devices
+
+            devices = load_devices(town.users["shiftlead"])
+            rows = history()
+            self.stdout.write(
+                "registered {n} monitoring devices ({fire_panel} fire alarm panels, {air} air stations, {voc} VOC "
+                "monitors, {water} water stations) and {screens} LED screens; {rows} hourly readings of the last "
+                "two days".format(n=sum(v for k, v in devices.items() if k != "screens"), rows=rows, **devices)
+            )
             self.stdout.write(
                 f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
             )
         self.print_accounts()
         if not opts["no_serve"]:
             # The task worker and scheduler beside the web server; it stops when the server does.
-            subprocess.Popen(
-                [sys.executable, "-c", "from jingwu.cli import main; main(['worker', '--exit-with-parent'])"],
-                start_new_session=False,
-            )
-            self.stdout.write("task worker and scheduler started (warnings, escalation, nightly rollup)")
+            self.beside("worker", "--exit-with-parent")
+            self.stdout.write("task worker and scheduler started (warnings, escalation, offline devices, rollups)")
+            if not opts["no_devices"]:
+                self.start_devices(opts)
             call_command("serve", bind=opts["bind"])
+
+    def beside(self, *argv: str) -> None:
+        """A process beside the server that stops when it does (``--exit-with-parent``)."""
+        subprocess.Popen(
+            [sys.executable, "-c", f"from jingwu.cli import main; main({list(argv)!r})"], start_new_session=False
+        )
+
+    def start_devices(self, opts: dict[str, Any]) -> None:
+        """The receivers (HJ 212 over TCP, the MQTT bridge) and the simulator driving the demo's devices."""
+        from urllib.parse import urlsplit
+
+        self.beside("hj212", "--bind", opts["hj212"], "--exit-with-parent")
+        u = urlsplit(opts["mqtt"])
+        try:
+            socket.create_connection((u.hostname or "127.0.0.1", u.port or 1883), timeout=2).close()
+            broker = True
+        except OSError:
+            broker = False
+        if broker:
+            self.beside("mqtt", "--url", opts["mqtt"], "--exit-with-parent")
+        host, _, port = opts["hj212"].rpartition(":")
+        target = f"{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}"
+        sim = ["simulate", "--hj212", target, "--mqtt", opts["mqtt"], "--speed", str(opts["speed"])]
+        self.beside(*sim, *([] if broker else ["--no-mqtt"]), "--exit-with-parent")
+        self.stdout.write(f"HJ 212 receiver on {opts['hj212']}; device simulator at ×{opts['speed']:g}")
+        if broker:
+            self.stdout.write(f"MQTT bridge to {opts['mqtt']}")
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"no MQTT broker at {opts['mqtt']}: fire, dust and camera devices are not simulated "
+                    "(install mosquitto, or set MQTT_URL)"
+                )
+            )
 
     def print_accounts(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD})"))
@@ -77,4 +125,12 @@ class Command(BaseCommand):
         ]
         for username, label in rows:
             self.stdout.write(f"  {username:<12} {label}")
-        self.stdout.write("API docs: http://127.0.0.1:8000/api/docs   Admin: http://127.0.0.1:8000/admin/\n")
+        self.stdout.write("API docs: http://127.0.0.1:8000/api/docs   Admin: http://127.0.0.1:8000/admin/")
+        from jingwu.iot.models import Screen
+
+        screen = Screen.objects.filter(active=True).order_by("id").first()
+        self.stdout.write(
+            "Monitoring: http://127.0.0.1:8000/iot/"
+            + (f"   A community's LED screen: http://127.0.0.1:8000/led/{screen.token}/" if screen else "")
+            + "\n"
+        )
