@@ -24,7 +24,7 @@ class DeviceState(models.TextChoices):
     ONLINE = "online", _("在线")
     OFFLINE = "offline", _("离线")
     FAULT = "fault", _("故障")
-    DISABLED = "disabled", _("停用")
+    DISABLED = "disabled", _("已停用")
 
 
 class ReadingKind(models.TextChoices):

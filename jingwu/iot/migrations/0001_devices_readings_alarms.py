@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('pw', models.CharField(blank=True, max_length=32, verbose_name='HJ 212 访问密码(PW)')),
                 ('token_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
                 ('interval', models.PositiveIntegerField(default=60, verbose_name='上报间隔(秒)')),
-                ('state', models.CharField(choices=[('online', '在线'), ('offline', '离线'), ('fault', '故障'), ('disabled', '停用')], default='offline', max_length=16, verbose_name='状态')),
+                ('state', models.CharField(choices=[('online', '在线'), ('offline', '离线'), ('fault', '故障'), ('disabled', '已停用')], default='offline', max_length=16, verbose_name='状态')),
                 ('state_since', models.DateTimeField(blank=True, null=True, verbose_name='状态起始')),
                 ('last_seen', models.DateTimeField(blank=True, null=True, verbose_name='最近上报')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
