@@ -54,7 +54,8 @@ class ScreenAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        field.help_text = _("不选则显示本村/社区内的空气站")
+        if field is not None:
+            field.help_text = _("不选则显示本村/社区内的空气站")
         return field
 
     def save_model(self, request: HttpRequest, obj: Screen, form: Any, change: bool) -> None:
