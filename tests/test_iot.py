@@ -582,3 +582,83 @@ def test_the_monitoring_pages_and_a_community_led_screen(
     screen.active = False
     screen.save()
     assert Client().get("/led/" + "t" * 32 + "/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_hourly_rollup_makes_hours_from_real_time_data_and_runs_the_aqi_rule(
+    cast: Any, rules: Any, at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from jingwu.iot import readings
+
+    station = device(cast, mn="AQR", pw="123456")
+    hour = at.now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    # Twelve 5-minute PM2.5 values 100…210 (mean 155) and one flagged D (a fault: left out of the mean).
+    samples = [
+        ingest.Sample(station.pk, "a34004", "rtd", hour + timedelta(minutes=5 * i), 100.0 + 10 * i) for i in range(12)
+    ]
+    samples.append(ingest.Sample(station.pk, "a34004", "rtd", hour + timedelta(minutes=58), 900.0, flag="D"))
+    ingest.store(samples)
+    with django_capture_on_commit_callbacks(execute=True):
+        out = readings.rollup_hour(at.now)
+    row = Reading.objects.get(device=station, kind="hour", code="a34004")
+    assert (row.at, row.value, row.low, row.high) == (hour, 155.0, 100.0, 210.0)
+    # PM2.5 155 → (300-200)/(250-150)×(155-150)+200 = 205: 五级 重度污染, above the rule's level 4.
+    assert readings.hour_aqi(station.pk, hour).aqi == 205
+    assert out["alarms"] == 1
+    alarm = Alarm.objects.get(rule__kind="aqi")
+    assert alarm.value == 205 and alarm.case is not None and alarm.case.category.code == "90003"
+    # The station's own hourly figure, arriving late, replaces ours; rolling up again changes nothing.
+    ingest.store([ingest.Sample(station.pk, "a34004", "hour", hour, 60.0)])
+    readings.rollup_hour(at.now)
+    assert Reading.objects.get(device=station, kind="hour", code="a34004").value == 60.0
+
+
+@pytest.mark.django_db
+def test_the_daily_aqi_and_the_town_figure(cast: Any, rules: Any, at: Any) -> None:
+    from jingwu.iot import readings
+
+    a = device(cast, mn="DA", pw="1")
+    b = device(cast, mn="DB", pw="1", lon=IN_B[0], lat=IN_B[1])
+    day = (at.now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = []
+    for h in range(24):
+        t = day + timedelta(hours=h)
+        rows += [ingest.Sample(a.pk, "a34004", "hour", t, 40.0), ingest.Sample(b.pk, "a34004", "hour", t, 80.0)]
+        # O3 at A: 100 for eight hours from 10:00, 60 otherwise; the largest hour 180 at 14:00.
+        rows.append(ingest.Sample(a.pk, "a05024", "hour", t, 180.0 if h == 14 else (100.0 if 10 <= h < 18 else 60.0)))
+    ingest.store(rows, live=False)
+    # A's day: PM2.5's 24-hour mean 40 → (100-50)/(75-35)×(40-35)+50 = 56.25 → 57. O3: the largest 8-hour mean is
+    # (7×100+180)/8 = 110 → (100-50)/(160-100)×(110-100)+50 = 58.3 → 59 on the 8-hour table; the largest hour, 180,
+    # → (100-50)/(200-160)×(180-160)+50 = 75 on the 1-hour table; O3 takes the larger: AQI 75, O3 primary, 良.
+    body = Api(cast["leader"]).get("/iot/aqi", station="DA", date=day.date().isoformat()).json()
+    assert body["hour"] is None and body["iaqi"] == {"PM2.5": 57, "O3": 75}
+    assert body["aqi"] == 75 and body["primary_pollutants"] == ["O3"] and body["name"] == "良"
+    # The town at 03:00: the mean of the stations' PM2.5, 60 → (100-50)/(75-35)×(60-35)+50 = 81.25 → 82.
+    town, n = readings.town_hour(day + timedelta(hours=3))
+    assert n == 2 and town is not None and town.aqi == 82
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="partitions are PostgreSQL's")
+def test_readings_are_partitioned_by_month_on_postgresql(cast: Any) -> None:
+    from datetime import date
+
+    from django.db import connection
+
+    from jingwu.iot import readings
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'iot_reading'::regclass")
+        assert cur.fetchone() == ("r",)
+        cur.execute("SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname = 'iot_reading_at'")
+        assert cur.fetchone() == ("brin",)
+    d = device(cast, mn="PART", pw="1")
+    # A reading for a month with no partition yet lands in the default one; making the partition moves it.
+    far = datetime(2031, 5, 17, 8, 0, tzinfo=datetime.now().astimezone().tzinfo)
+    ingest.store([ingest.Sample(d.pk, "a34004", "hour", far, 33.0)], live=False)
+    made = readings.ensure_partitions(months_ahead=0, today=date(2031, 5, 1))
+    assert made == ["iot_reading_203105"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT tableoid::regclass::text, value FROM iot_reading WHERE device_id = %s", [d.pk])
+        assert cur.fetchall() == [("iot_reading_203105", 33.0)]
+    assert readings.ensure_partitions(months_ahead=0, today=date(2031, 5, 1)) == []
