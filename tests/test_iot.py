@@ -653,12 +653,12 @@ def test_readings_are_partitioned_by_month_on_postgresql(cast: Any) -> None:
         cur.execute("SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname = 'iot_reading_at'")
         assert cur.fetchone() == ("brin",)
     d = device(cast, mn="PART", pw="1")
-    # A reading for a month with no partition yet lands in the default one; making the partition moves it.
-    far = datetime(2031, 5, 17, 8, 0, tzinfo=datetime.now().astimezone().tzinfo)
+    # A reading of a month older than the partitions lands in the default one; making its partition moves it.
+    far = datetime(2019, 5, 17, 8, 0, tzinfo=datetime.now().astimezone().tzinfo)
     ingest.store([ingest.Sample(d.pk, "a34004", "hour", far, 33.0)], live=False)
-    made = readings.ensure_partitions(months_ahead=0, today=date(2031, 5, 1))
-    assert made == ["iot_reading_203105"]
+    made = readings.ensure_partitions(months_ahead=0, today=date(2019, 5, 1))
+    assert made == ["iot_reading_201905"]
     with connection.cursor() as cur:
         cur.execute("SELECT tableoid::regclass::text, value FROM iot_reading WHERE device_id = %s", [d.pk])
-        assert cur.fetchall() == [("iot_reading_203105", 33.0)]
-    assert readings.ensure_partitions(months_ahead=0, today=date(2031, 5, 1)) == []
+        assert cur.fetchall() == [("iot_reading_201905", 33.0)]
+    assert readings.ensure_partitions(months_ahead=0, today=date(2019, 5, 1)) == []
