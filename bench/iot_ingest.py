@@ -141,8 +141,9 @@ def bench_copy(rows: int) -> float:
 # --- 2. HJ 212 load ------------------------------------------------------------------------------------------
 
 
-def hj212_load(port: int, stations: int, seconds: float, start_offset: int, out: Any) -> None:
-    """A separate process: ``stations`` connections, each with up to 8 unanswered packets."""
+def hj212_load(port: int, stations: int, seconds: float, start_offset: int, out: Any, idle: int = 0) -> None:
+    """A separate process: ``stations`` connections, each with up to 8 unanswered packets, and ``idle`` more
+    connected stations that send nothing (a town's loggers between their packets)."""
     sys.path.insert(0, str(ROOT))
     from jingwu.iot import hj212
 
@@ -173,8 +174,11 @@ def hj212_load(port: int, stations: int, seconds: float, start_offset: int, out:
         writer.close()
 
     async def main() -> None:
+        held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(idle)]
         stop = time.monotonic() + seconds
         await asyncio.gather(*(station(i, stop) for i in range(stations)), return_exceptions=True)
+        for _, w in held:
+            w.close()
 
     asyncio.run(main())
     out.put(answered)
@@ -201,7 +205,7 @@ def measured(seconds: float, warmup: float) -> tuple[int, float]:
     return count_rows() - before, time.perf_counter() - t0
 
 
-def bench_hj212(stations: int, seconds: float) -> tuple[float, float, subprocess.Popen[bytes]]:
+def bench_hj212(stations: int, seconds: float, idle: int) -> tuple[float, float, subprocess.Popen[bytes]]:
     server = subprocess.Popen(
         [sys.executable, "-m", "jingwu.cli", "hj212", "--bind", f"127.0.0.1:{HJ_PORT}"],
         env=env(),
@@ -212,9 +216,9 @@ def bench_hj212(stations: int, seconds: float) -> tuple[float, float, subprocess
     wait_port(HJ_PORT)
     ctx = mp.get_context("spawn")
     q: Any = ctx.Queue()
-    load = ctx.Process(target=hj212_load, args=(HJ_PORT, stations, seconds + 4, 0, q))
+    load = ctx.Process(target=hj212_load, args=(HJ_PORT, stations, seconds + 4, 0, q, idle))
     load.start()
-    rows, elapsed = measured(seconds, 3)
+    rows, elapsed = measured(seconds, 3 + idle / 500)
     answered = q.get(timeout=120)
     load.join()
     return rows / elapsed, answered / (seconds + 4), server
@@ -328,11 +332,12 @@ def main() -> None:
     ap.add_argument("--stations", type=int, default=200)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--alarms", type=int, default=50)
+    ap.add_argument("--idle", type=int, default=2000, help="more HJ 212 stations connected and silent")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     if a.quick:
-        a.seconds, a.stations, a.clients, a.alarms = 8, 50, 50, 10
+        a.seconds, a.stations, a.clients, a.alarms, a.idle = 8, 50, 50, 10, 200
     reset_db()
     django_setup()
     from django.db import connections
@@ -344,9 +349,13 @@ def main() -> None:
     line("raw COPY into iot_reading", f"{raw:,.0f} rows/s", "baseline")
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        rate, answers, server = bench_hj212(a.stations, a.seconds)
+        rate, answers, server = bench_hj212(a.stations, a.seconds, a.idle)
         procs.append(server)
-        line(f"HJ 212, {a.stations} stations, 10 factors", f"{rate:,.0f} readings/s", f"{rate / raw:.2f}× COPY")
+        line(
+            f"HJ 212, {a.stations} stations sending, {a.idle:,} idle",
+            f"{rate:,.0f} readings/s",
+            f"{rate / raw:.2f}× COPY",
+        )
         line("  9014 answers", f"{answers:,.0f} packets/s", f"goal ≥ {GOAL_RATE:,} readings/s")
         rate, sent, bridges = bench_mqtt(a.clients, a.seconds)
         procs += bridges
