@@ -261,7 +261,12 @@ def test_one_round_of_the_simulator_through_the_real_hj212_server(town: Any) -> 
     try:
         assert bound.wait(10), "the HJ 212 server did not start"
         out = io.StringIO()
-        call_command("simulate", "--once", "--no-mqtt", "--hj212", f"127.0.0.1:{box['port']}", stdout=out)
+        in_thread(
+            lambda: (
+                call_command("simulate", "--once", "--no-mqtt", "--hj212", f"127.0.0.1:{box['port']}", stdout=out)
+                or True
+            )
+        )
     finally:
         if "loop" in box:
             box["loop"].call_soon_threadsafe(box["task"].cancel)
@@ -276,6 +281,16 @@ def test_one_round_of_the_simulator_through_the_real_hj212_server(town: Any) -> 
         assert codes == set(simulator.CODES[d.type]), d
     assert box["counters"].counts["readings"] == 6 * 6 + 2 + 4 * 3
     assert set(stations.values_list("state", flat=True)) == {"online"}
+
+
+def in_thread(fn: Any) -> Any:
+    """Run on a thread of its own: the browser tests leave Playwright's event loop on the main thread."""
+    out: list[Any] = []
+    t = threading.Thread(target=lambda: out.append(fn()))
+    t.start()
+    t.join(60)
+    assert out, "the simulator did not finish"
+    return out[0]
 
 
 def broker_up() -> bool:
@@ -319,7 +334,7 @@ def test_one_round_of_the_mqtt_devices_through_the_broker(subscriber: tuple[str,
         [*devices, AIR], simulator.Options(hj212=None, mqtt=MQTT, root=root, timeout=10), say=lambda line: None
     )
     assert sim.hj == [] and sim.mq == devices
-    counts = asyncio.run(sim.run(once=True))
+    counts = in_thread(lambda: asyncio.run(sim.run(once=True)))
     assert counts["mqtt_sent"] == counts["mqtt_acked"] == len(devices)
     deadline = datetime.now() + timedelta(seconds=10)
     while len(got) < len(devices) and datetime.now() < deadline:

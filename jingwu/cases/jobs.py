@@ -19,7 +19,7 @@ from jingwu.lib import clock
 from jingwu.lib.errors import ServiceError
 from jingwu.org import actors
 
-from .choices import OPEN_STATES, Action
+from .choices import OPEN_STATES, Action, State
 from .models import Case, DailyCount, ScheduledRun, Transition
 
 BATCH = 500
@@ -33,8 +33,14 @@ def warn_due_soon(now: datetime | None = None) -> int:
     window = timedelta(minutes=settings.JINGWU_WARN_BEFORE_MIN)
     soon = Case.objects.filter(status__in=OPEN_STATES, due_at__gt=now, due_at__lte=now + window).order_by("due_at")
     made = 0
-    for case in soon.only("id", "due_at", "status")[:BATCH]:
+    for case in soon.only("id", "due_at", "status", "dispatched_at")[:BATCH]:
         assert case.due_at is not None
+        # A deadline shorter than twice the window (an alarm's 30 minutes) is warned at half its length, not the
+        # moment it is set.
+        if case.status == State.HANDLING and case.dispatched_at is not None:
+            given = case.due_at - case.dispatched_at
+            if given < 2 * window and case.due_at - now > given / 2:
+                continue
         minutes = int((case.due_at - now).total_seconds() // 60)
         key = f"warn:{case.pk}:{int(case.due_at.timestamp())}"
         before = Transition.objects.filter(case_id=case.pk).count()

@@ -45,6 +45,8 @@ class Origin:
     rework_deadline: Callable[[Case, datetime], datetime | None] | None = None
     # The domain's own record behind the case, for staff: (label, url), e.g. ("检查记录 2144", "/safety/…").
     link: Callable[[Case, Any], tuple[str, str] | None] | None = None
+    # The handling deadline it sets runs in continuous time (an alarm's minutes), not working time.
+    continuous: bool = False
 
 
 _registry: dict[str, Origin] = {}

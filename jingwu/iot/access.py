@@ -12,8 +12,10 @@ from jingwu.org.choices import SEE_ALL, Role
 if TYPE_CHECKING:
     from .models import AlarmQuerySet
 
-# Who may confirm an alarm (called the unit, watched the camera) and who may clear one by hand.
-ACKNOWLEDGERS = frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.HANDLER})
+# Who may confirm an alarm (called the unit, watched the camera) and who may clear one by hand: the command
+# centre. A department given an alarm's case reports what it found through the case (处置 → 核查), where
+# someone else checks it; it cannot void its own work by calling the alarm false.
+ACKNOWLEDGERS = frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER})
 CLEARERS = frozenset({Role.SHIFT_LEAD, Role.DISPATCHER})
 # Who registers devices and writes rules.
 MANAGERS = frozenset({Role.SHIFT_LEAD, Role.ADMIN})
@@ -29,7 +31,8 @@ def _where(user: Any, device: str) -> Q | None:
     if roles & SEE_ALL:
         return None
     person = person_of(user)
-    where = Q(pk__in=[])
+    # Air quality is everyone's: every station is shown to whoever sees monitoring at all.
+    where = Q(**{f"{device}type": "air"})
     if person is None:
         return where
     if Role.GRID_WORKER in roles:

@@ -1,14 +1,45 @@
 import secrets
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jingwu.lib.errors import ServiceError
+
 from .models import Alarm, Device, Rule, Screen
-from .services import FIELDS, save_device
+from .services import FIELDS, check, save_device
+
+
+class DeviceForm(forms.ModelForm):
+    """The service's own checks, as form errors (one identifier at least, a PW for HJ 212, both coordinates)."""
+
+    class Meta:
+        model = Device
+        fields = ["name", "type", "place", "address", "lon", "lat", "mn", "client_id", "pw", "interval", "state"]
+        help_texts = {
+            "mn": gettext_lazy("HJ 212 站点（空气、VOCs、水质）填写；需同时填写访问密码"),
+            "client_id": gettext_lazy("MQTT 设备填写；设备发布到 jingwu/v1/<客户端标识>/data 与 /event"),
+            "lon": gettext_lazy("WGS-84 经度；不填则用所属单位的位置"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        probe = Device(**{k: v for k, v in data.items() if k in self.Meta.fields})
+        probe.pk = self.instance.pk
+        probe.mn = probe.mn or None
+        probe.client_id = probe.client_id or None
+        try:
+            check(probe)
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from exc
+        return data
 
 
 @admin.register(Device)
@@ -20,7 +51,7 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ["type", "state"]
     search_fields = ["name", "mn", "client_id"]
     autocomplete_fields = ["place"]
-    fields = ["name", "type", "place", "address", "lon", "lat", "mn", "client_id", "pw", "interval", "state"]
+    form = DeviceForm
 
     def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
         data = {f: form.cleaned_data.get(f) for f in FIELDS if f in form.cleaned_data}
@@ -28,7 +59,14 @@ class DeviceAdmin(admin.ModelAdmin):
         saved, token = save_device(data, actor=request.user, device=Device.objects.get(pk=obj.pk) if change else None)
         obj.pk = saved.pk
         if token:
-            messages.warning(request, _("设备的 HTTP 令牌（只显示这一次）：%(t)s") % {"t": token})
+            messages.warning(
+                request,
+                _(
+                    "设备的 HTTP 令牌（只显示这一次，请交给设备或网关）：%(t)s；"
+                    "网关以请求头 Authorization: Device <令牌> 调用 /api/iot/ingest"
+                )
+                % {"t": token},
+            )
 
 
 @admin.register(Rule)

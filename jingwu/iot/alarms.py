@@ -68,6 +68,8 @@ ALARM = engine.register(
                 frozenset(ACKNOWLEDGERS),
                 counts_as="告警确认",
             ),
+            # A fire panel reset (告警解除) before anyone looked: the finding (属实/误报) is still recorded, once.
+            engine.Step(A.ACKNOWLEDGE, engine.states(S.CLEARED), "", frozenset(ACKNOWLEDGERS), counts_as="告警确认"),
             engine.Step(
                 A.CLEAR,
                 engine.states(S.RAISED, S.ACKNOWLEDGED),
@@ -82,8 +84,16 @@ ALARM = engine.register(
         initial=S.RAISED,
         outcomes={A.ACKNOWLEDGE: tuple(Verdict.values)},
         raised_by=lambda alarm: alarm.raised_by_id,
+        hooks={A.ACKNOWLEDGE: lambda alarm, data, now, acting, role, record: _once(alarm)},
     )
 )
+
+
+def _once(alarm: Alarm) -> None:
+    if alarm.verdict:
+        from jingwu.lib.errors import InvalidState
+
+        raise InvalidState(gettext("该告警已确认"), details={"verdict": alarm.verdict})
 
 
 # --- the rules, as the receivers hold them ------------------------------------------------------------------
@@ -241,12 +251,16 @@ def _previous(pairs: dict[tuple[int, int], list[Sample]], rules: dict[int, Rule]
 
 
 def _reading_text(rule: Rule, s: Sample) -> str:
+    """``非甲烷总烃 84.9 mg/m³（> 60）``: the factor by name, the value with its unit, the limit it broke."""
+    from .factors import factor
+
+    f = factor(rule.code)
     limit = f"> {rule.above:g}" if rule.above is not None and (s.value or 0) > rule.above else ""
     if not limit and rule.below is not None:
         limit = f"< {rule.below:g}"
     if rule.kind == RuleKind.RATE:
         limit = gettext("变化率超过 %(rate)g/分钟") % {"rate": rule.rate}
-    return f"{rule.code} = {s.value:g} {limit}".strip()
+    return f"{f['name']} {s.value:g} {f['unit']}（{limit}）".replace(" （", "（")
 
 
 def _evaluate_events(events: Sequence[Signal], now: datetime) -> list[int]:
@@ -447,8 +461,8 @@ def _reopen(alarm: Alarm, at: datetime, value: float | None, detail: str) -> Ala
         data=engine.StepInput(note=detail, client_key=f"alarm-{alarm.pk}-reopen-{alarm.version}"),
         workflow=ALARM,
     )
-    Alarm.objects.filter(pk=alarm.pk).update(cleared_at=None)
-    alarm.cleared_at = None
+    Alarm.objects.filter(pk=alarm.pk).update(cleared_at=None, verdict="")
+    alarm.cleared_at, alarm.verdict = None, ""
     alarm = _repeat(alarm, at, value, detail, count=True)
     case = Case.objects.filter(pk=alarm.case_id).first() if alarm.case_id else None
     if case is not None and case.status in OPEN_STATES:
@@ -578,4 +592,6 @@ def _link(case: Case, user: Any) -> tuple[str, str] | None:
     return (gettext("告警 %(id)s") % {"id": case.origin_id}, f"/iot/alarms/{case.origin_id}/")
 
 
-ORIGIN = origins.Origin(kind="iot.alarm", deadline=_deadline, follow=_follow, for_leaders=_for_leaders, link=_link)
+ORIGIN = origins.Origin(
+    kind="iot.alarm", deadline=_deadline, follow=_follow, for_leaders=_for_leaders, link=_link, continuous=True
+)

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import Case, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -295,7 +296,12 @@ def alarm_rows(user: Any, status: str = "open") -> Any:
         qs = qs.filter(status=status)
     elif status != "all":
         raise Invalid(gettext("未知的告警状态"), code="bad_status")
-    return qs.order_by("-raised_at", "-id")
+    # Unconfirmed first, the most severe of them first (a fire above a dozen offline loggers), then newest.
+    waiting = Case(When(status=AlarmState.RAISED, then=Value(0)), default=Value(1))
+    severity = Case(
+        When(rule__severity="critical", then=Value(0)), When(rule__severity="major", then=Value(1)), default=Value(2)
+    )
+    return qs.order_by(waiting, severity, "-raised_at", "-id")
 
 
 @router.get("/iot/alarms", response=list[AlarmOut], summary="Alarms (open ones by default), newest first")
@@ -344,7 +350,9 @@ class ClearIn(Schema):
 def alarm_clear(request: HttpRequest, pk: int, body: ClearIn) -> dict[str, Any]:
     user = require_user(request, write=True)
     a = _alarm(user, pk)
-    alarms.clear(a, reason="manual", note=body.reason, at=clock.now(), actor=user, version=body.version)
+    if not body.reason.strip():
+        raise Invalid(gettext("请填写解除原因"), code="reason_required")
+    alarms.clear(a, reason="manual", note=body.reason.strip(), at=clock.now(), actor=user, version=body.version)
     return alarm_out(_alarm(user, pk))
 
 

@@ -12,9 +12,9 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 
+from jingwu.cases.choices import OPEN_STATES
 from jingwu.cases.models import Case, ObjectTransition
 from jingwu.lib import clock
 from jingwu.lib.errors import ServiceError
@@ -26,45 +26,10 @@ from jingwu.web.views import tile_settings
 from . import access, alarms, readings
 from .api import alarm_out, alarm_rows, latest_of
 from .choices import FIRE_TYPES, AlarmState, DeviceState, DeviceType, Verdict
+from .factors import FACTORS, UNITS, factor
 from .models import Alarm, Device, Reading, Screen
 
 VIEWERS = tuple(SEE_ALL | {Role.GRID_WORKER, Role.HANDLER})
-# Factors shown by name on pages (HJ 212 codes and the devices' own); others show as their code.
-FACTORS = {
-    "a34004": "PM2.5",
-    "a34002": "PM10",
-    "a21026": "SO2",
-    "a21004": "NO2",
-    "a21005": "CO",
-    "a05024": "O3",
-    "a24088": _l("非甲烷总烃"),
-    "w01018": "COD",
-    "w21003": _l("氨氮"),
-    "w01001": "pH",
-    "pressure": _l("水压"),
-    "leakage": _l("剩余电流"),
-    "temperature": _l("温度"),
-    "LA": _l("噪声"),
-}
-UNITS = {
-    "a34004": "µg/m³",
-    "a34002": "µg/m³",
-    "a21026": "µg/m³",
-    "a21004": "µg/m³",
-    "a21005": "mg/m³",
-    "a05024": "µg/m³",
-    "a24088": "mg/m³",
-    "w01018": "mg/L",
-    "w21003": "mg/L",
-    "pressure": "MPa",
-    "leakage": "mA",
-    "temperature": "°C",
-    "LA": "dB(A)",
-}
-
-
-def factor(code: str) -> dict[str, str]:
-    return {"code": code, "name": str(FACTORS.get(code, code)), "unit": UNITS.get(code, "")}
 
 
 def _stations(user: Any) -> list[dict[str, Any]]:
@@ -169,8 +134,10 @@ def device(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": {
             "name": str(FACTORS.get(code, code)),
             "unit": UNITS.get(code, ""),
-            "points": [[r["at"].isoformat(), r.get("value")] for r in series],
+            "points": [[r["at"].isoformat(), r.get("value")] for r in series if r.get("kind") != "hour"],
             "hours": [[r["at"].isoformat(), r.get("avg")] for r in hourly],
+            "day_hours": [[r["at"].isoformat(), r.get("avg")] for r in hourly if r["at"] >= now - timedelta(hours=24)],
+            "labels": {"rtd": _("实时"), "hour": _("小时均值")},
         },
         "alarms": [
             alarm_out(a)
@@ -199,7 +166,7 @@ def alarm(request: HttpRequest, pk: int) -> HttpResponse:
         "obj": a,
         "timeline": ObjectTransition.objects.filter(workflow="alarm", object_id=str(a.pk)).order_by("seq"),
         "verdicts": Verdict.choices,
-        "may_ack": bool(roles & access.ACKNOWLEDGERS) and a.status == AlarmState.RAISED,
+        "may_ack": bool(roles & access.ACKNOWLEDGERS) and not a.verdict,
         "may_clear": bool(roles & access.CLEARERS) and a.status != AlarmState.CLEARED,
         "case": Case.objects.filter(pk=a.case_id).first() if a.case_id else None,
     }
@@ -255,7 +222,14 @@ def screen_data(s: Screen) -> dict[str, Any]:
         air.append({"name": d.name, "aqi": result, "pm25": pm})
     fire = Device.objects.filter(region=s.region, type__in=FIRE_TYPES)
     units = fire.exclude(place=None).values("place").distinct().count()
-    open_alarms = Alarm.objects.open().filter(device__region=s.region, device__type__in=FIRE_TYPES)
+    ours = Alarm.objects.filter(device__region=s.region, device__type__in=FIRE_TYPES)
+    open_alarms = ours.open()
+    # A fire is being dealt with while its case is open, even after the panel was reset.
+    fires = (
+        ours.filter(rule__event="fire")
+        .filter(Q(status__in=[AlarmState.RAISED, AlarmState.ACKNOWLEDGED]) | Q(case_status__in=list(OPEN_STATES)))
+        .exclude(verdict__in=["false", "test"])
+    )
     return {
         "screen": s,
         "air": air,
@@ -263,7 +237,7 @@ def screen_data(s: Screen) -> dict[str, Any]:
         "units": units,
         "fire_devices": fire.count(),
         "fire_online": fire.filter(state=DeviceState.ONLINE).count(),
-        "fire_alarms": open_alarms.filter(Q(rule__event="fire")).count(),
+        "fire_alarms": fires.count(),
         "other_alarms": open_alarms.exclude(rule__event="fire").count(),
         "now": clock.now(),
     }

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Max, Min
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from jingwu.lib import clock
 
@@ -45,7 +46,8 @@ def series(device: Device, code: str, start: datetime, end: datetime, every: str
         )
         return [{"at": r["slot"], "avg": r["avg"], "min": r["min"], "max": r["max"], "count": r["n"]} for r in slots]
     for kind in (ReadingKind.RTD, ReadingKind.MINUTE, ReadingKind.HOUR, ReadingKind.DAY):
-        rows = list(qs.filter(kind=kind).order_by("at").values("at", "value", "flag")[:5000])
+        # The newest 5,000 (a device sending every few seconds has more in a day), in time order.
+        rows = list(qs.filter(kind=kind).order_by("-at").values("at", "value", "flag")[:5000])[::-1]
         if rows:
             return [{"at": r["at"], "value": r["value"], "flag": r["flag"], "kind": kind} for r in rows]
     return []
@@ -177,6 +179,23 @@ def latest_hour(devices: list[int] | None = None) -> datetime | None:
     return qs.filter(at__lte=now, at__gte=now - timedelta(days=2)).aggregate(m=Max("at"))["m"]
 
 
+# HJ 633's level words, for the reader's language (aqi.py keeps the standard's Chinese).
+LEVEL_WORDS = (
+    gettext_noop("优"),
+    gettext_noop("良"),
+    gettext_noop("轻度污染"),
+    gettext_noop("中度污染"),
+    gettext_noop("重度污染"),
+    gettext_noop("严重污染"),
+    gettext_noop("一级"),
+    gettext_noop("二级"),
+    gettext_noop("三级"),
+    gettext_noop("四级"),
+    gettext_noop("五级"),
+    gettext_noop("六级"),
+)
+
+
 def aqi_json(result: aqi.Result | None) -> dict[str, Any] | None:
     if result is None or result.aqi is None or result.level is None:
         return None
@@ -184,8 +203,8 @@ def aqi_json(result: aqi.Result | None) -> dict[str, Any] | None:
     return {
         "aqi": result.aqi,
         "level": lv.number,
-        "label": lv.label,
-        "name": lv.name,
+        "label": gettext(lv.label),
+        "name": gettext(lv.name),
         "colour": lv.colour,
         "primary_pollutants": list(result.primary),
         "iaqi": dict(result.iaqi),

@@ -40,7 +40,7 @@ def _place(device: Device) -> None:
     device.region_id = found.region_id if found else (place.region_id if place is not None else None)
 
 
-def _check(device: Device) -> None:
+def check(device: Device) -> None:
     if device.type not in DeviceType.values:
         raise Invalid(gettext("未知的设备类型"), code="unknown_type")
     if not device.name.strip():
@@ -81,7 +81,7 @@ def save_device(data: dict[str, Any], *, actor: Any, device: Device | None = Non
             target.place_id = value.pk if hasattr(value, "pk") else value
             continue
         setattr(target, key, value)
-    _check(target)
+    check(target)
     raw: str | None = None
     with transaction.atomic():
         if "state" in data and (creating or before.get("state") != target.state):

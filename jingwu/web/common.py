@@ -43,9 +43,10 @@ def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], C
     return wrap
 
 
-def duration_text(delta: timedelta) -> str:
+def duration_text(delta: timedelta, continuous: bool = False) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
-    day = max(1, int(get_calendar().day_length.total_seconds() // 60))
+    # In clock time there are no working days to count: hours and minutes.
+    day = minutes + 1 if continuous else max(1, int(get_calendar().day_length.total_seconds() // 60))
     days, rest = divmod(minutes, day)
     hours, mins = divmod(rest, 60)
     parts = []
@@ -58,10 +59,35 @@ def duration_text(delta: timedelta) -> str:
     return "".join(parts) if _("工作日") == "工作日" else " ".join(parts)
 
 
-def countdown(due: datetime | None, at: datetime | None = None) -> dict[str, Any] | None:
-    """Working time left before ``due`` (negative: overdue), as the command centre shows it."""
+def countdown(due: datetime | None, at: datetime | None = None, continuous: bool = False) -> dict[str, Any] | None:
+    """Time left before ``due`` (negative: overdue), as the command centre shows it: working time, or clock time
+    for a deadline that runs continuously (an urgent condition's hours, an alarm's minutes)."""
     if due is None:
         return None
     at = at or clock.now()
-    left = get_calendar().between(at, due)
-    return {"due": due, "overdue": due < at, "text": duration_text(left), "minutes": int(left.total_seconds() // 60)}
+    left = due - at if continuous else get_calendar().between(at, due)
+    return {
+        "due": due,
+        "overdue": due < at,
+        "text": duration_text(left, continuous),
+        "minutes": int(left.total_seconds() // 60),
+        "continuous": continuous,
+    }
+
+
+def continuous_conditions() -> frozenset[int]:
+    """The 立案条件 whose time limits run in clock time (紧急)."""
+    from jingwu.cases.models import FilingCondition
+
+    return frozenset(FilingCondition.objects.filter(limit_unit="continuous_hours").values_list("id", flat=True))
+
+
+def handling_is_continuous(case: Any, continuous: frozenset[int]) -> bool:
+    """Whether the case's handling deadline runs in clock time: its 立案条件 says so (``continuous``, from
+    ``continuous_conditions()``, read once per page), or the domain that raised it set one in minutes."""
+    from jingwu.cases import origins
+
+    if case.condition_id in continuous:
+        return True
+    origin = origins.of(case)
+    return origin is not None and origin.continuous

@@ -29,7 +29,15 @@ from jingwu.org.models import Department
 from jingwu.org.services import has_role, person_of, role_of
 
 from . import casefile, lists
-from .common import COMMAND_CENTRE, STAFF, countdown, is_htmx, roles_required
+from .common import (
+    COMMAND_CENTRE,
+    STAFF,
+    continuous_conditions,
+    countdown,
+    handling_is_continuous,
+    is_htmx,
+    roles_required,
+)
 
 HOME = {
     Role.OPERATOR: "web:centre",
@@ -356,6 +364,8 @@ def load_case(request: HttpRequest, number: str) -> Case:
 
 def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     now = clock.now()
+    # The case's own 立案条件 (one small query), or its domain's minutes: clock time rather than working time.
+    clock_time = handling_is_continuous(case, continuous_conditions())
     role = role_of(request.user)
     r = refs()
     steps = services.offered_steps(case, request.user)
@@ -377,8 +387,10 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "grid": r.grids.get(case.grid_id, "") if case.grid_id else "",
         "department": dept[1] if dept else "",
         "status_label": State(case.status).label,
-        "countdown": countdown(case.due_at, now),
-        "handling": countdown(case.handling_deadline, now) if case.status == State.HANDLING else None,
+        "countdown": countdown(case.due_at, now, case.status == State.HANDLING and clock_time),
+        "handling": countdown(case.handling_deadline, now, clock_time)
+        if case.status == State.HANDLING
+        else None,
         "duplicates": services.find_duplicates(case) if case.status in OPEN_STATES else [],
         "suggested": suggested,
         "departments": Department.objects.filter(active=True).order_by("code"),
@@ -529,8 +541,9 @@ def desk(request: HttpRequest) -> HttpResponse:
     page = Paginator(desk_inbox(person, mine), 50).get_page(request.GET.get("page"))
     done = list(Case.objects.visible_to(request.user).exclude(status=State.HANDLING).order_by("-updated_at")[:30])
     rows = case_rows(list(page.object_list), now)
+    conts = continuous_conditions()
     for row in rows:
-        row["countdown"] = countdown(row["case"].handling_deadline, now)
+        row["countdown"] = countdown(row["case"].handling_deadline, now, handling_is_continuous(row["case"], conts))
     # 协办: cases another department leads where this one owes its part.
     helping = (
         Case.objects.filter(

@@ -327,19 +327,22 @@
       ]);
       fetch("/api/grids").then(function (r) { return r.json(); }).then(function (fc) { grids(map, fc); });
       fetch(el.dataset.source, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
-        var group = cluster();
+        // Devices in alarm are never folded into a cluster: they stay on top, red, at every zoom.
+        var group = cluster(), alarmed = L.layerGroup();
         d.devices.forEach(function (p) {
-          var m = L.circleMarker(map.jw.ll(p.lat, p.lon), {radius: p.a ? 9 : 6, color: p.a ? "#7f0000" : "#212121",
+          var m = L.circleMarker(map.jw.ll(p.lat, p.lon), {radius: p.a ? 10 : 6, color: p.a ? "#7f0000" : "#212121",
             weight: p.a ? 3 : 1, fillColor: p.a ? colors.alarm : (colors[p.s] || colors.offline), fillOpacity: 0.9});
           var a = document.createElement("a");
           a.href = "/iot/devices/" + p.id + "/";
           a.textContent = p.n;
           m.bindPopup(a);
-          group.addLayer(m);
+          (p.a ? alarmed : group).addLayer(m);
         });
         map.addLayer(group);
+        map.addLayer(alarmed);
         addOverlay(map, group, T("devices", "监测设备"));
         el.dataset.loaded = String(d.devices.length);
+        el.dataset.alarmed = String(alarmed.getLayers().length);
       });
       return map;
     },
