@@ -91,20 +91,44 @@ def count_rows() -> int:
 
 
 def make_devices(stations: int, clients: int) -> None:
+    """The stations and clients, bulk-made (their registration is not what is measured), in one grid of a
+    one-village territory, so that an alarm's case has a place."""
+    from jingwu.geo.models import Grid
+    from jingwu.geo.services import import_geojson
     from jingwu.iot.choices import DeviceState, DeviceType
     from jingwu.iot.models import Device
 
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[117.1, 39.0], [117.2, 39.0], [117.2, 39.1], [117.1, 39.1], [117.1, 39.0]]],
+    }
+    import_geojson(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": square, "properties": {"type": "region", "code": "120111103000", "name": "镇", "level": "town"}},
+                {"type": "Feature", "geometry": square, "properties": {"type": "region", "code": "120111103201", "name": "村", "level": "village", "parent": "120111103000"}},
+                {"type": "Feature", "geometry": square, "properties": {"type": "grid", "code": "120111103201001", "name": "001", "region": "120111103201"}},
+            ],
+        }
+    )  # fmt: skip
+    grid = Grid.objects.get()
+    where = {"lon": 117.15, "lat": 39.05, "grid": grid, "region_id": grid.region_id}
     Device.objects.bulk_create(
         [
-            Device(name=f"站{i}", type=DeviceType.AIR, mn=f"BENCH{i:019d}", pw="123456", state=DeviceState.ONLINE)
+            Device(
+                name=f"站{i}", type=DeviceType.AIR, mn=f"BENCH{i:019d}", pw="123456", state=DeviceState.ONLINE, **where
+            )
             for i in range(stations)
         ]
         + [
-            Device(name=f"终端{i}", type=DeviceType.DUST, client_id=f"bench-{i}", state=DeviceState.ONLINE)
+            Device(name=f"终端{i}", type=DeviceType.DUST, client_id=f"bench-{i}", state=DeviceState.ONLINE, **where)
             for i in range(clients)
         ]
         + [
-            Device(name=f"告警{i}", type=DeviceType.ELECTRICAL, client_id=f"alarm-{i}", state=DeviceState.ONLINE)
+            Device(
+                name=f"告警{i}", type=DeviceType.ELECTRICAL, client_id=f"alarm-{i}", state=DeviceState.ONLINE, **where
+            )
             for i in range(200)
         ]
     )

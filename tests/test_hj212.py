@@ -3,6 +3,8 @@ and public sample packets (../shared/docs/HJ212.md)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from jingwu.iot import hj212
@@ -120,3 +122,17 @@ def test_the_stream_reader_splits_joins_and_resynchronises() -> None:
     # A frame announcing an absurd length does not make the reader wait forever.
     out = hj212.Reader(limit=2000).feed(b"##9999QN=" + S23.encode())
     assert isinstance(out[-1], hj212.Packet)
+
+
+def test_nested_headers_cost_one_check_not_one_per_header(monkeypatch: Any) -> None:
+    """A sender who nests ``##dddd`` headers that all end on the same CRLF must not make the reader check a CRC
+    for each of them (each over the rest of the data): a well-bounded bad frame is dropped whole."""
+    n = 600
+    body = b"QN=1;CN=2011;MN=X;CP=&&&&"
+    # Header k claims a segment running to the shared tail: the 6-byte headers after it, then the body.
+    data = b"".join(b"##" + f"{6 * (n - k - 1) + len(body):04d}".encode() for k in range(n)) + body + b"0000\r\n"
+    calls = []
+    real = hj212.crc16
+    monkeypatch.setattr(hj212, "crc16", lambda b: calls.append(len(b)) or real(b))
+    out = hj212.Reader(limit=9999).feed(data)
+    assert len(calls) == 1 and [e.code for e in out if isinstance(e, hj212.FrameError)] == ["bad_crc"]

@@ -387,6 +387,10 @@ def test_devices_api_and_who_sees_what(cast: Any, rules: Any) -> None:
     err(lead.post("/iot/devices", {"name": "x", "type": "air", "mn": "MNA", "pw": "1"}), 400, "duplicate_ident")
     err(lead.post("/iot/devices", {"name": "x", "type": "air", "mn": "M;N", "pw": "1"}), 400, "bad_ident")
     err(lead.post("/iot/devices", {"name": "x", "type": "rocket", "client_id": "r"}), 400, "unknown_type")
+    # An alarm's case needs a place in the territory: a device with none is refused, not stored to fail later.
+    err(lead.post("/iot/devices", {"name": "x", "type": "voc", "client_id": "v"}), 400, "location_required")
+    far = {"name": "x", "type": "voc", "client_id": "v", "lon": 118.5, "lat": 40.5}
+    err(lead.post("/iot/devices", far), 400, "outside_territory")
     err(Api(cast["gw_a"]).post("/iot/devices", {"name": "x", "type": "air", "client_id": "c"}), 403)
     b = lead.post(
         "/iot/devices", {"name": "乙村扬尘", "type": "dust", "client_id": "d-b", "lon": IN_B[0], "lat": IN_B[1]}
@@ -662,3 +666,69 @@ def test_readings_are_partitioned_by_month_on_postgresql(cast: Any) -> None:
         cur.execute("SELECT tableoid::regclass::text, value FROM iot_reading WHERE device_id = %s", [d.pk])
         assert cur.fetchall() == [("iot_reading_201905", 33.0)]
     assert readings.ensure_partitions(months_ahead=0, today=date(2019, 5, 1)) == []
+
+
+@pytest.mark.django_db
+def test_a_failing_rule_loses_no_reading_and_no_other_alarm(cast: Any, rules: Any, at: Any, monkeypatch: Any) -> None:
+    cam = device(cast, type="camera", client_id="cam-x")
+    panel = device(cast, type="fire_panel", client_id="fire-x")
+    dust = device(cast, type="dust", client_id="dust-x")
+    real = alarms._raise_case
+
+    def broken(alarm: Alarm) -> None:
+        if alarm.device_id == cam.pk:
+            raise RuntimeError("the case could not be raised")
+        real(alarm)
+
+    monkeypatch.setattr(alarms, "_raise_case", broken)
+    out = ingest.store(
+        [ingest.Sample(dust.pk, "a34002", "rtd", at.now, 80.0)],
+        [
+            ingest.Signal(cam.pk, "fire_lane", at.now, "c1", "东门"),
+            ingest.Signal(panel.pk, "fire", at.now, "p1", "2层"),
+        ],
+    )
+    assert out.failed == 1 and out.readings == 1 and out.events == 2
+    assert Reading.objects.filter(device=dust).exists() and Event.objects.count() == 2
+    assert not Alarm.objects.filter(device=cam).exists()  # rolled back to its savepoint, logged
+    assert Alarm.objects.get(device=panel).case is not None
+
+
+@pytest.mark.django_db
+def test_resent_data_after_a_clear_reopens_nothing_and_restores_name_what_they_restore(
+    cast: Any, rules: Any, at: Any
+) -> None:
+    hyd = device(cast, type="hydrant", client_id="hyd-x")
+    t0 = at.now
+    low = [ingest.Sample(hyd.pk, "pressure", "rtd", t0 + timedelta(minutes=m), 0.05) for m in range(0, 6)]
+    ingest.store(low)  # below 0.10 MPa for 5 minutes: an alarm
+    alarm = Alarm.objects.get(device=hyd)
+    normal = [ingest.Sample(hyd.pk, "pressure", "rtd", t0 + timedelta(minutes=m), 0.3) for m in range(6, 9)]
+    ingest.store(normal)
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmState.CLEARED
+    ingest.store(low)  # the same low readings again (a gateway that resent its backlog)
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmState.CLEARED and alarm.count == 1 and Alarm.objects.count() == 1
+    # A panel's fault restored clears its fault alarm, not its fire alarm.
+    panel = device(cast, type="fire_panel", client_id="fire-y")
+    ingest.store(
+        [],
+        [ingest.Signal(panel.pk, "fire", t0, "f1", "3层"), ingest.Signal(panel.pk, "fault", t0, "f2", "备电故障")],
+    )
+    ingest.store([], [ingest.Signal(panel.pk, "restore", t0 + timedelta(minutes=1), "f3", "备电恢复", of="fault")])
+    assert set(Alarm.objects.open().filter(device=panel).values_list("rule__event", flat=True)) == {"fire"}
+
+
+@pytest.mark.django_db
+def test_an_operator_cannot_void_a_dispatched_case_by_calling_its_alarm_false(
+    cast: Any, rules: Any, at: Any, fire_station: Department
+) -> None:
+    panel = device(cast, type="fire_panel", client_id="fire-z")
+    ingest.store([], [ingest.Signal(panel.pk, "fire", at.now, "z1", "1层")])
+    alarm = Alarm.objects.get()
+    assert alarm.case is not None and alarm.case.status == State.HANDLING
+    alarms.acknowledge(alarm.pk, actor=cast["operator"], version=alarm.version, verdict="false", note="电话核实")
+    case = Case.objects.get(pk=alarm.case_id)
+    assert case.status == State.HANDLING
+    assert Transition.objects.filter(case=case, action="note", note__contains="请值班长或派遣员核定").exists()

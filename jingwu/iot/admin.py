@@ -53,6 +53,12 @@ class DeviceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["place"]
     form = DeviceForm
 
+    def has_delete_permission(self, request: HttpRequest, obj: Device | None = None) -> bool:
+        # A device with history is disabled, not deleted (its readings and alarms are the record).
+        if obj is not None and (obj.last_seen is not None or obj.alarms.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
         data = {f: form.cleaned_data.get(f) for f in FIELDS if f in form.cleaned_data}
         data["place"] = form.cleaned_data.get("place")

@@ -144,29 +144,90 @@ def _exceeds(rule: Rule, value: float | None, prev: tuple[datetime, float | None
     return False
 
 
-def evaluate(rows: Sequence[Sample], events: Sequence[Signal], back_online: Sequence[int], now: datetime) -> list[int]:
-    """Run a stored batch through the rules; the alarms raised or repeated."""
-    touched: list[int] = []
+class _Steps:
+    """Each alarm step of a batch in its own savepoint: one that fails (a case that cannot be raised, a person
+    acting on the same alarm at that moment) is logged and counted, and the batch's other alarms go on."""
+
+    def __init__(self) -> None:
+        self.touched: list[int] = []
+        self.failed = 0
+
+    def run(self, fn: Any, *args: Any, **kwargs: Any) -> Alarm | None:
+        try:
+            with transaction.atomic():
+                alarm = fn(*args, **kwargs)
+        except Exception:
+            self.failed += 1
+            log.exception("alarm step %s failed; the readings are stored", getattr(fn, "__name__", fn))
+            return None
+        if alarm is not None and fn is raise_alarm:
+            self.touched.append(alarm.pk)
+        return alarm
+
+
+def evaluate(
+    rows: Sequence[Sample],
+    events: Sequence[Signal],
+    back_online: Sequence[int],
+    now: datetime,
+    previous: dict[tuple[int, str], tuple[datetime, float | None]] | None = None,
+) -> tuple[list[int], int]:
+    """Run a stored batch through the rules: the alarms raised or repeated, and the steps that failed.
+    ``previous``: for rate rules, each (device, factor)'s value before the batch (``rate_snapshot``)."""
+    steps = _Steps()
     if back_online:
         for alarm in Alarm.objects.open().filter(device_id__in=back_online, rule__kind=RuleKind.OFFLINE):
-            clear(alarm, reason="online", note=gettext("设备恢复上报"), at=now)
+            steps.run(clear, alarm, reason="online", note=gettext("设备恢复上报"), at=now)
     value_rules = active_rules(RuleKind.THRESHOLD) + active_rules(RuleKind.RATE)
     measured = [r for r in rows if r.kind in (ReadingKind.RTD, ReadingKind.MINUTE)]
     if value_rules and measured:
-        touched += _evaluate_values(value_rules, measured, now)
+        with transaction.atomic():
+            _evaluate_values(value_rules, measured, now, previous or {}, steps)
     if events:
-        touched += _evaluate_events(events, now)
+        _evaluate_events(events, now, steps)
     hours = {(r.device_id, r.at) for r in rows if r.kind == ReadingKind.HOUR}
     if hours and active_rules(RuleKind.AQI):
-        touched += evaluate_aqi(sorted(hours), now)
-    return touched
+        evaluate_aqi(sorted(hours), now, steps)
+    return steps.touched, steps.failed
 
 
-def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -> list[int]:
+def rate_snapshot(rows: Sequence[Sample]) -> dict[tuple[int, str], tuple[datetime, float | None]]:
+    """For rate rules, read before the batch is written: each (device, factor)'s latest value (one query)."""
+    from .models import Latest
+
+    codes = {r.code for r in active_rules(RuleKind.RATE)}
+    wanted = {(r.device_id, r.code) for r in rows if r.code in codes}
+    if not wanted:
+        return {}
+    found = Latest.objects.filter(device_id__in={d for d, _ in wanted}, code__in={c for _, c in wanted})
+    return {
+        (d, c): (at, v) for d, c, at, v in found.values_list("device_id", "code", "at", "value") if (d, c) in wanted
+    }
+
+
+def _horizons(devices: set[int], rules: Sequence[int]) -> dict[tuple[int, int], datetime]:
+    """The data time each (device, rule) has been judged up to: its latest alarm's. Data at or before it is a
+    resend (a station that missed our answer): it raises, repeats, reopens and clears nothing."""
+    out: dict[tuple[int, int], datetime] = {}
+    rows = Alarm.objects.filter(device_id__in=devices, rule_id__in=rules).values_list("device_id", "rule_id", "last_at")
+    for device_id, rule_id, last_at in rows:
+        key = (device_id, rule_id)
+        if key not in out or out[key] < last_at:
+            out[key] = last_at
+    return out
+
+
+def _evaluate_values(
+    rules: list[Rule],
+    rows: Sequence[Sample],
+    now: datetime,
+    previous: dict[tuple[int, str], tuple[datetime, float | None]],
+    steps: _Steps,
+) -> None:
     codes = {r.code for r in rules}
     rows = sorted((r for r in rows if r.code in codes), key=lambda r: r.at)
     if not rows:
-        return []
+        return
     types = dict(Device.objects.filter(id__in={r.device_id for r in rows}).values_list("id", "type"))
     pairs: dict[tuple[int, int], list[Sample]] = defaultdict(list)
     for r in rows:
@@ -174,24 +235,30 @@ def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -
             if rule.code == r.code and rule.applies_to(types.get(r.device_id, ""), r.device_id):
                 pairs[(r.device_id, rule.pk)].append(r)
     if not pairs:
-        return []
+        return
     by_id = {rule.pk: rule for rule in rules}
     devices = {d for d, _ in pairs}
+    # Locked in one order (device, rule) by every receiver: two bridges judging the same device wait, not deadlock.
     watches = {
         (w.device_id, w.rule_id): w
-        for w in Watch.objects.select_for_update().filter(device_id__in=devices, rule_id__in=by_id)
+        for w in Watch.objects.select_for_update()
+        .filter(device_id__in=devices, rule_id__in=by_id)
+        .order_by("device_id", "rule_id")
     }
     open_alarms = {
         (a.device_id, a.rule_id): a for a in Alarm.objects.open().filter(device_id__in=devices, rule_id__in=by_id)
     }
-    previous = _previous(pairs, by_id)
-    touched: list[int] = []
+    horizons = _horizons(devices, list(by_id))
     for (device_id, rule_id), samples in sorted(pairs.items()):
         rule = by_id[rule_id]
+        horizon = horizons.get((device_id, rule_id))
+        samples = [s for s in samples if horizon is None or s.at > horizon]
+        if not samples:
+            continue
         watch = watches.get((device_id, rule_id)) or Watch(device_id=device_id, rule_id=rule_id)
         before = (watch.exceeding_since, watch.normal_since)
         prev = previous.get((device_id, rule.code))
-        alarm = open_alarms.get((device_id, rule_id))
+        alarm: Alarm | None = open_alarms.get((device_id, rule_id))
         for s in samples:
             if _exceeds(rule, s.value, prev, s.at):
                 new_episode = watch.exceeding_since is None
@@ -200,7 +267,8 @@ def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -
                     watch.exceeding_since = s.at
                 assert watch.exceeding_since is not None
                 if (s.at - watch.exceeding_since).total_seconds() >= rule.duration:
-                    alarm = raise_alarm(
+                    alarm = steps.run(
+                        raise_alarm,
                         device_id,
                         rule,
                         s.at,
@@ -209,14 +277,13 @@ def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -
                         repeat=new_episode,
                         since=watch.exceeding_since,
                     )
-                    touched.append(alarm.pk)
             else:
                 watch.exceeding_since = None
                 if alarm is not None and alarm.status != S.CLEARED:
                     if watch.normal_since is None:
                         watch.normal_since = s.at
                     if (s.at - watch.normal_since).total_seconds() >= rule.clear_after:
-                        clear(alarm, reason="normal", note=gettext("监测值恢复正常"), at=now)
+                        steps.run(clear, alarm, reason="normal", note=gettext("监测值恢复正常"), at=now)
                         alarm = None
                         watch.normal_since = None
             if prev is None or rule.kind != RuleKind.RATE or (s.at - prev[0]).total_seconds() >= 60:
@@ -226,28 +293,6 @@ def _evaluate_values(rules: list[Rule], rows: Sequence[Sample], now: datetime) -
                 Watch.objects.bulk_create([watch], ignore_conflicts=True)
             else:
                 watch.save(update_fields=["exceeding_since", "normal_since"])
-    return touched
-
-
-def _previous(pairs: dict[tuple[int, int], list[Sample]], rules: dict[int, Rule]) -> dict[tuple[int, str], Any]:
-    """For rate rules: each device's value before this batch (its latest, which this batch has just moved on,
-    so the reading stored before the batch's first)."""
-    from .models import Reading
-
-    wanted = {(d, rules[r].code): samples[0].at for (d, r), samples in pairs.items() if rules[r].kind == RuleKind.RATE}
-    out: dict[tuple[int, str], Any] = {}
-    for (device_id, code), first in wanted.items():
-        row = (
-            Reading.objects.filter(
-                device_id=device_id, code=code, kind__in=[ReadingKind.RTD, ReadingKind.MINUTE], at__lt=first
-            )
-            .order_by("-at")
-            .values_list("at", "value")
-            .first()
-        )
-        if row is not None:
-            out[(device_id, code)] = row
-    return out
 
 
 def _reading_text(rule: Rule, s: Sample) -> str:
@@ -263,44 +308,41 @@ def _reading_text(rule: Rule, s: Sample) -> str:
     return f"{f['name']} {s.value:g} {f['unit']}（{limit}）".replace(" （", "（")
 
 
-def _evaluate_events(events: Sequence[Signal], now: datetime) -> list[int]:
+def _evaluate_events(events: Sequence[Signal], now: datetime, steps: _Steps) -> None:
     rules = active_rules(RuleKind.EVENT)
     types = dict(Device.objects.filter(id__in={e.device_id for e in events}).values_list("id", "type"))
-    touched: list[int] = []
     for e in events:
         if e.type == EventType.FAULT:
             Device.objects.filter(pk=e.device_id).exclude(state=DeviceState.DISABLED).update(
                 state=DeviceState.FAULT, state_since=now
             )
         if e.type == EventType.RESTORE:
-            Device.objects.filter(pk=e.device_id, state=DeviceState.FAULT).update(
-                state=DeviceState.ONLINE, state_since=now
-            )
-            restorable = [r.pk for r in rules if r.event in RESTORABLE]
-            for alarm in Alarm.objects.open().filter(device_id=e.device_id, rule_id__in=restorable):
-                clear(
-                    alarm,
-                    reason="restored",
-                    note=gettext("设备报告恢复正常：%(detail)s") % {"detail": e.detail},
-                    at=now,
+            # A restore names what it restores (``of``); without it, it is a reset of the whole device.
+            if e.of in ("", EventType.FAULT):
+                Device.objects.filter(pk=e.device_id, state=DeviceState.FAULT).update(
+                    state=DeviceState.ONLINE, state_since=now
                 )
+            restorable = [r.pk for r in rules if r.event in RESTORABLE and (not e.of or r.event == e.of)]
+            for alarm in Alarm.objects.open().filter(device_id=e.device_id, rule_id__in=restorable):
+                note = gettext("设备报告恢复正常：%(detail)s") % {"detail": e.detail}
+                steps.run(clear, alarm, reason="restored", note=note, at=now)
             continue
         for rule in rules:
             if rule.event == e.type and rule.applies_to(types.get(e.device_id, ""), e.device_id):
                 text = f"{EventType(e.type).label}：{e.detail}" if e.detail else str(EventType(e.type).label)
-                touched.append(raise_alarm(e.device_id, rule, e.at, detail=text, repeat=True).pk)
-    return touched
+                steps.run(raise_alarm, e.device_id, rule, e.at, detail=text, repeat=True)
 
 
-def evaluate_aqi(hours: Sequence[tuple[int, datetime]], now: datetime) -> list[int]:
+def evaluate_aqi(hours: Sequence[tuple[int, datetime]], now: datetime, steps: _Steps | None = None) -> list[int]:
     """AQI rules on air stations' hours (the station's hourly data, or the rollup's)."""
     from . import readings
 
+    steps = steps or _Steps()
     rules = active_rules(RuleKind.AQI)
     if not rules:
         return []
     air = set(Device.objects.filter(id__in={d for d, _ in hours}, type=DeviceType.AIR).values_list("id", flat=True))
-    touched: list[int] = []
+    horizons = _horizons(air, [r.pk for r in rules]) if air else {}
     for device_id, hour in hours:
         if device_id not in air:
             continue
@@ -310,16 +352,18 @@ def evaluate_aqi(hours: Sequence[tuple[int, datetime]], now: datetime) -> list[i
         for rule in rules:
             if not rule.applies_to(DeviceType.AIR, device_id) or rule.aqi_level is None:
                 continue
+            horizon = horizons.get((device_id, rule.pk))
+            if horizon is not None and hour <= horizon:
+                continue  # an hour already judged, sent again
             if result.level.number >= rule.aqi_level:
                 detail = f"AQI {result.aqi} {result.level.name}（{'、'.join(result.primary)}）"
-                touched.append(raise_alarm(device_id, rule, hour, value=result.aqi, detail=detail, repeat=True).pk)
+                steps.run(raise_alarm, device_id, rule, hour, value=result.aqi, detail=detail, repeat=True)
             else:
                 alarm = Alarm.objects.open().filter(device_id=device_id, rule=rule).first()
-                if alarm is not None and hour > alarm.last_at:
-                    clear(
-                        alarm, reason="normal", note=gettext("空气质量恢复：AQI %(aqi)s") % {"aqi": result.aqi}, at=now
-                    )
-    return touched
+                if alarm is not None:
+                    note = gettext("空气质量恢复：AQI %(aqi)s") % {"aqi": result.aqi}
+                    steps.run(clear, alarm, reason="normal", note=note, at=now)
+    return steps.touched
 
 
 def check_offline(now: datetime | None = None) -> int:
@@ -452,7 +496,16 @@ def _first_record(alarm: Alarm, at: datetime) -> None:
     )
 
 
+def _lock_case(alarm_id: int) -> None:
+    """The alarm's case is locked before the alarm, as every step of a case locks the case and then (through
+    ``follow``) the alarm: one order, no deadlock between a person acknowledging and a dispatcher dispatching."""
+    case_id = Alarm.objects.filter(pk=alarm_id).values_list("case_id", flat=True).first()
+    if case_id:
+        list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
+
+
 def _reopen(alarm: Alarm, at: datetime, value: float | None, detail: str) -> Alarm:
+    _lock_case(alarm.pk)
     alarm = engine.perform(
         alarm.pk,
         A.REOPEN,
@@ -461,8 +514,10 @@ def _reopen(alarm: Alarm, at: datetime, value: float | None, detail: str) -> Ala
         data=engine.StepInput(note=detail, client_key=f"alarm-{alarm.pk}-reopen-{alarm.version}"),
         workflow=ALARM,
     )
-    Alarm.objects.filter(pk=alarm.pk).update(cleared_at=None, verdict="")
-    alarm.cleared_at, alarm.verdict = None, ""
+    # A new episode: no finding yet, a new time to confirm it by, and its minutes counted from now.
+    due = at + timedelta(minutes=ACK_MINUTES[Severity(alarm.rule.severity)])
+    Alarm.objects.filter(pk=alarm.pk).update(cleared_at=None, verdict="", due_at=due, raised_at=at)
+    alarm.cleared_at, alarm.verdict, alarm.due_at, alarm.raised_at = None, "", due, at
     alarm = _repeat(alarm, at, value, detail, count=True)
     case = Case.objects.filter(pk=alarm.case_id).first() if alarm.case_id else None
     if case is not None and case.status in OPEN_STATES:
@@ -478,6 +533,7 @@ def clear(
     """告警解除: by the rules (the value back to normal, the device restored or online again) or by a person."""
     with transaction.atomic():
         who = actor or actors.IOT
+        _lock_case(alarm.pk)
         alarm = engine.perform(
             alarm.pk,
             A.CLEAR,
@@ -492,9 +548,17 @@ def clear(
     return alarm
 
 
+# Who may have a false alarm's case voided once it is dispatched: those who dispatch. An operator's 误报 at that
+# stage is noted on the case for them.
+VOIDERS = frozenset({Role.SHIFT_LEAD, Role.DISPATCHER})
+VOIDABLE = frozenset({State.TO_DISPATCH, State.HANDLING, State.RETURNED})
+
+
 def acknowledge(alarm_id: int, *, actor: Any, version: int, verdict: str, note: str = "") -> Alarm:
-    """告警确认 by a person who looked: a false alarm (or a test) voids the alarm's case with that reason."""
+    """告警确认 by a person who looked: a false alarm (or a test) voids the alarm's case with that reason (once
+    dispatched, only when a shift lead or dispatcher says so); otherwise the finding is noted on the case."""
     with transaction.atomic():
+        _lock_case(alarm_id)
         alarm = engine.perform(
             alarm_id,
             A.ACKNOWLEDGE,
@@ -508,13 +572,20 @@ def acknowledge(alarm_id: int, *, actor: Any, version: int, verdict: str, note: 
         case = Case.objects.select_for_update().filter(pk=alarm.case_id).first() if alarm.case_id else None
         if case is None or case.status not in OPEN_STATES:
             return alarm
-        who = actors.resolve(actor).name
+        acting = actors.resolve(actor)
+        who = acting.name
+        label = Verdict(verdict).label
+        may_void = case.status in VOIDABLE and (
+            case.status == State.TO_DISPATCH or acting.role_for(VOIDERS) is not None
+        )
         if verdict == Verdict.REAL:
             cases.add_note(
                 case.pk, actor=actors.IOT, text=gettext("%(who)s 确认告警属实。%(note)s") % {"who": who, "note": note}
             )
+        elif not may_void:
+            text = gettext("%(who)s 确认为%(label)s：%(note)s（案件已在办理，请值班长或派遣员核定）")
+            cases.add_note(case.pk, actor=actors.IOT, text=text % {"who": who, "label": label, "note": note})
         else:
-            label = Verdict(verdict).label
             cases.perform(
                 case.pk,
                 "void",
@@ -523,7 +594,7 @@ def acknowledge(alarm_id: int, *, actor: Any, version: int, verdict: str, note: 
                 data=cases.ActionInput(
                     reason="false_alarm",
                     note=gettext("%(who)s 确认为%(label)s：%(note)s") % {"who": who, "label": label, "note": note},
-                    client_key=f"alarm-{alarm.pk}-void",
+                    client_key=f"alarm-{alarm.pk}-void-{case.pk}",
                 ),
             )
     return alarm
@@ -574,10 +645,11 @@ def _raise_case(alarm: Alarm) -> None:
 
 
 def _deadline(case: Case, now: datetime) -> datetime | None:
+    """The rule's minutes from the alarm's episode (a reopened alarm's case counts from its recurrence)."""
     alarm = Alarm.objects.select_related("rule").filter(pk=int(case.origin_id)).first()
     if alarm is None or alarm.rule.deadline_minutes is None:
         return None
-    return alarm.raised_at + timedelta(minutes=alarm.rule.deadline_minutes)
+    return max(alarm.raised_at, case.reported_at) + timedelta(minutes=alarm.rule.deadline_minutes)
 
 
 def _follow(case: Case, transition: Any) -> None:

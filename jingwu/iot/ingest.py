@@ -12,8 +12,9 @@ import logging
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from hashlib import sha256
 from hmac import compare_digest
@@ -51,6 +52,7 @@ class Signal:
     at: datetime
     key: str
     detail: str = ""
+    of: str = ""  # a restore: what it restores (fire, fault …); empty: the whole device was reset
 
 
 @dataclass
@@ -58,7 +60,9 @@ class Stored:
     readings: int = 0  # rows written: new ones, and a device's hour/day figure replaced
     repeated: int = 0  # already stored (a resent message)
     events: int = 0
+    skewed: int = 0  # refused: timed too far ahead
     alarms: list[int] = field(default_factory=list)  # alarms raised or repeated by this batch
+    failed: int = 0  # rule steps that failed (logged); the batch is stored all the same
 
 
 # --- devices as the receivers know them -------------------------------------------------------------------
@@ -83,26 +87,40 @@ def new_token() -> str:
 
 class Directory:
     """MN, MQTT client id and HTTP token → device, held in memory by a receiver and refreshed every ``ttl``
-    seconds, so a packet costs no query; an unknown identifier is looked up again at most once per ``ttl``."""
+    seconds, so a packet costs no query. An identifier not held is looked up alone (one indexed query: a device
+    registered a moment ago is taken at once), and a miss is remembered for ``ttl`` (at most ``MISSES`` of them):
+    a misconfigured station, or a stranger trying tokens, costs one small query per ``ttl``, never a reload."""
+
+    MISSES = 10_000
+    FIELDS = ("mn", "client_id", "token_hash")
 
     def __init__(self, ttl: float = 30.0) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._loaded = 0.0
-        self._by: dict[str, dict[str, Known]] = {"mn": {}, "client_id": {}, "token_hash": {}}
-        self._missed: dict[tuple[str, str], float] = {}
+        self._by: dict[str, dict[str, Known]] = {name: {} for name in self.FIELDS}
+        self._missed: OrderedDict[tuple[str, str], float] = OrderedDict()
 
-    def _load(self) -> None:
+    @staticmethod
+    def _known(row: tuple[Any, ...]) -> Known:
+        pk, kind, pw, state, interval = row[:5]
+        return Known(pk, kind, pw, state, interval)
+
+    def _rows(self, **where: str) -> Any:
         from .models import Device
 
-        by: dict[str, dict[str, Known]] = {"mn": {}, "client_id": {}, "token_hash": {}}
-        rows = Device.objects.values_list("id", "type", "pw", "state", "interval", "mn", "client_id", "token_hash")
-        for pk, kind, pw, state, interval, mn, client_id, token_hash in rows:
-            known = Known(pk, kind, pw, state, interval)
-            for name, value in (("mn", mn), ("client_id", client_id), ("token_hash", token_hash)):
+        return Device.objects.filter(**where).values_list(
+            "id", "type", "pw", "state", "interval", "mn", "client_id", "token_hash"
+        )
+
+    def _load(self) -> None:
+        by: dict[str, dict[str, Known]] = {name: {} for name in self.FIELDS}
+        for row in self._rows():
+            known = self._known(row)
+            for name, value in zip(self.FIELDS, row[5:], strict=True):
                 if value:
                     by[name][value] = known
-        self._by, self._loaded, self._missed = by, time.monotonic(), {}
+        self._by, self._loaded = by, time.monotonic()
 
     def get(self, field_name: str, value: str) -> Known | None:
         with self._lock:
@@ -110,11 +128,20 @@ class Directory:
             if now - self._loaded > self.ttl:
                 self._load()
             found = self._by[field_name].get(value)
-            if found is None and now - self._missed.get((field_name, value), -1e9) > self.ttl:
-                self._load()  # a device registered a moment ago is taken at once
-                found = self._by[field_name].get(value)
-                if found is None:
-                    self._missed[(field_name, value)] = now
+            if found is not None:
+                return found
+            key = (field_name, value)
+            if now - self._missed.get(key, -1e9) <= self.ttl:
+                return None
+            row = self._rows(**{field_name: value}).first()
+            if row is None:
+                self._missed[key] = now
+                self._missed.move_to_end(key)
+                while len(self._missed) > self.MISSES:
+                    self._missed.popitem(last=False)
+                return None
+            found = self._by[field_name][value] = self._known(row)
+            self._missed.pop(key, None)
             return found
 
     def by_mn(self, mn: str, pw: str) -> Known | bool | None:
@@ -273,17 +300,26 @@ def _write_events(signals: Sequence[Signal], now: datetime) -> list[Signal]:
 def store(
     samples: Iterable[Sample], signals: Iterable[Signal] = (), *, rules: bool = True, live: bool = True
 ) -> Stored:
-    """Write a batch and run the rules on it, in one transaction: what a receiver acknowledges is stored.
+    """Write a batch in one transaction, then run the rules on it: what a receiver acknowledges is stored, and a
+    rule that fails (a case that cannot be raised) loses no reading and blocks no other device's alarm — each
+    alarm is raised in its own savepoint and a failure is logged.
+
+    Readings timed more than ``MAX_AHEAD`` in the future are refused and counted (``skewed``); an event from a
+    device whose clock is that far off (or a day behind) takes the time it arrived: a fire is now.
     ``live`` False: history loaded by hand (an import, the demo's back-fill) says nothing of whether the devices
     are online now."""
     from . import alarms
 
     now = clock.now()
     ahead = now + MAX_AHEAD
+    samples = list(samples)
     rows = _dedupe(s for s in samples if s.at <= ahead)
-    events = [s for s in signals if s.at <= ahead]
-    out = Stored()
-    heard = {r.device_id for r in rows} | {e.device_id for e in events}
+    events = [e if now - timedelta(days=1) <= e.at <= ahead else replace(e, at=now) for e in signals]
+    out = Stored(skewed=len(samples) - sum(1 for s in samples if s.at <= ahead))
+    if out.skewed:
+        log.warning("%s readings timed more than %s ahead refused", out.skewed, MAX_AHEAD)
+    heard = {s.device_id for s in samples} | {e.device_id for e in events}
+    previous = alarms.rate_snapshot(rows) if rules else {}
     with transaction.atomic():
         out.readings = _write_readings(rows)
         out.repeated = len(rows) - out.readings
@@ -291,8 +327,8 @@ def store(
         back = _seen(heard, now) if live else []
         fresh = _write_events(events, now)
         out.events = len(fresh)
-        if rules:
-            out.alarms = alarms.evaluate(rows, fresh, back, now)
+    if rules:
+        out.alarms, out.failed = alarms.evaluate(rows, fresh, back, now, previous)
     return out
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from . import hj212
-from .choices import EventType, ReadingKind
+from .choices import RESTORABLE, EventType, ReadingKind
 from .ingest import Sample, Signal
 
 MAX_ITEMS = 5000
@@ -107,7 +107,12 @@ def event(device_id: int, body: Any) -> Signal:
     detail = body.get("detail", "")
     if not isinstance(detail, str) or len(detail) > 200 or "\x00" in detail:
         raise BadMessage("detail must be text of at most 200 characters")
-    return Signal(device_id, kind, parse_time(body.get("ts")), str(key).strip(), detail)
+    of = body.get("of", "")
+    if kind != EventType.RESTORE and of:
+        raise BadMessage("of is for a restore: what it restores")
+    if of and of not in RESTORABLE:
+        raise BadMessage(f"of must be one of {', '.join(sorted(RESTORABLE))}")
+    return Signal(device_id, kind, parse_time(body.get("ts")), str(key).strip(), detail, of)
 
 
 # --- HJ 212 -------------------------------------------------------------------------------------------------------

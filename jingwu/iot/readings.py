@@ -64,13 +64,23 @@ def rollup(kind: str, start: datetime, devices: Iterable[int] | None = None) -> 
     qs = Reading.objects.filter(kind__in=source, at__gte=start, at__lt=start + span, flag__in=VALID_FLAGS)
     if devices is not None:
         qs = qs.filter(device_id__in=list(devices))
-    rows = qs.values("device_id", "code").annotate(avg=Avg("value"), low=Min("value"), high=Max("value"))
+    groups = qs.values("device_id", "code", "kind").annotate(
+        avg=Avg("value"), low=Min("value"), high=Max("value"), n=Count("value")
+    )
+    best: dict[tuple[int, str], dict[str, Any]] = {}
+    for r in groups:
+        if r["avg"] is None:
+            continue
+        # A day needs 20 valid hours (GB 3095 / HJ 633), so a day figure we store is always a valid daily mean.
+        if kind == ReadingKind.DAY and r["n"] < 20:
+            continue
+        key = (r["device_id"], r["code"])
+        # Minute means when a device sends them, else its real-time values: not both at once (double weight).
+        if key not in best or r["kind"] == ReadingKind.MINUTE:
+            best[key] = dict(r)
     made = [
-        Reading(
-            device_id=r["device_id"], code=r["code"], kind=kind, at=start, value=r["avg"], low=r["low"], high=r["high"]
-        )
-        for r in rows
-        if r["avg"] is not None
+        Reading(device_id=d, code=c, kind=kind, at=start, value=r["avg"], low=r["low"], high=r["high"])
+        for (d, c), r in best.items()
     ]
     if kind == ReadingKind.HOUR:
         made += _rollup_o3_8h(start, devices)
@@ -131,6 +141,7 @@ def day_aqi(device_id: int, day: date) -> aqi.Result | None:
         at__gte=start,
         at__lt=start + timedelta(days=1),
         code__in=list(AQI_CODES),
+        flag__in=VALID_FLAGS,
     ).values_list("code", "at", "value")
     hours: dict[str, dict[int, float]] = defaultdict(dict)
     for code, at, value in rows:
@@ -138,7 +149,7 @@ def day_aqi(device_id: int, day: date) -> aqi.Result | None:
             hours[AQI_CODES[code]][timezone.localtime(at, tz).hour] = value
     own = dict(
         Reading.objects.filter(
-            device_id=device_id, kind=ReadingKind.DAY, at=start, code__in=list(AQI_CODES)
+            device_id=device_id, kind=ReadingKind.DAY, at=start, code__in=list(AQI_CODES), flag__in=VALID_FLAGS
         ).values_list("code", "value")
     )
     means: dict[str, float | None] = {}

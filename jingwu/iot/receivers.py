@@ -28,6 +28,9 @@ from .ingest import Directory, Sample, Signal, Stored, store
 log = logging.getLogger("jingwu.iot")
 
 FLUSH_SECONDS = 0.2
+# A connection that sends nothing but refused frames this many times in a row is closed (the station, if it is
+# one, reconnects; a stranger stops costing us work).
+MAX_REFUSED_IN_A_ROW = 100
 MAX_BATCH = 20000
 IDLE_SECONDS = 900  # HJ 212 stations keep their connection; one silent this long is dropped
 
@@ -90,6 +93,7 @@ class Hj212Server:
         self.connections += 1
         self.counters.add("connections")
         stream = hj212.Reader()
+        refused = 0
         try:
             while True:
                 try:
@@ -101,8 +105,11 @@ class Hj212Server:
                 for item in stream.feed(data):
                     if isinstance(item, hj212.FrameError):
                         self.counters.add(f"refused_{item.code}")
-                        log.warning("hj212 %s: refused (%s) %s", peer, item.code, item)
+                        refused += 1
+                        if refused <= 3:  # a burst of garbage is one story in the log, not thousands of lines
+                            log.warning("hj212 %s: refused (%s) %s", peer, item.code, item)
                         continue
+                    refused = 0
                     self.counters.add("packets")
                     if item.cn == "1013":  # 现场机时间校准请求: answered at once, nothing to store
                         reply = hj212.answer(item)
@@ -110,6 +117,10 @@ class Hj212Server:
                             writer.write(reply)
                         continue
                     self.pending.append(_Pending(item, writer))
+                if refused >= MAX_REFUSED_IN_A_ROW:
+                    self.counters.add("closed_for_garbage")
+                    log.warning("hj212 %s: %s refused frames in a row; connection closed", peer, refused)
+                    break
                 if len(self.pending) > MAX_BATCH:
                     await self.flush()
         except (ConnectionError, OSError) as exc:
@@ -265,6 +276,7 @@ class MqttBridge:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
+        self.client_id = client_id
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda *args: self.subscribed.set()
         self.client.on_message = lambda client, userdata, msg: self.inbox.put(msg)
@@ -285,7 +297,22 @@ class MqttBridge:
             self.client.username_pw_set(u.username, u.password)
         if u.scheme == "mqtts":
             self.client.tls_set()
-        self.client.connect(u.hostname or "127.0.0.1", u.port or (8883 if u.scheme == "mqtts" else 1883), keepalive=30)
+        properties = None
+        if self.client_id:
+            # A bridge with a name of its own keeps its session for an hour: what it had not acknowledged when it
+            # stopped is delivered again when it comes back.
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = 3600
+        self.client.connect(
+            u.hostname or "127.0.0.1",
+            u.port or (8883 if u.scheme == "mqtts" else 1883),
+            keepalive=30,
+            clean_start=not self.client_id,
+            properties=properties,
+        )
         self.client.loop_start()
 
     def _parse(self, msg: Any, samples: list[Sample], signals: list[Signal]) -> None:
@@ -327,8 +354,14 @@ class MqttBridge:
         for msg in batch:
             self._parse(msg, samples, signals)
         self.counters.add("messages", len(batch))
-        if (samples or signals) and _store_batch(samples, signals, self.counters) is None:
-            return 0  # not acknowledged: the broker sends them again (to this or another bridge)
+        # The broker sends an unacknowledged message again only when the session resumes, and stops sending once
+        # its in-flight window is full: a batch that cannot be stored (the database is down) is tried again here
+        # until it is, with backoff, and acknowledged only then.
+        wait = 0.5
+        while (samples or signals) and _store_batch(samples, signals, self.counters) is None:
+            if self.stopping.wait(wait):
+                return 0  # stopping: left unacknowledged, for the session to deliver again
+            wait = min(wait * 2, 30.0)
         for msg in batch:
             if msg.qos > 0:
                 self.client.ack(msg.mid, msg.qos)

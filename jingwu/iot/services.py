@@ -35,12 +35,18 @@ def _place(device: Device) -> None:
     if (lon is None or lat is None) and place is not None:
         lon, lat = place.lon, place.lat
         device.address = device.address or place.address
-    found = locate(lon, lat) if lon is not None and lat is not None else None
-    device.grid_id = found.grid_id if found else None
-    device.region_id = found.region_id if found else (place.region_id if place is not None else None)
+    # An alarm's case needs a place in the territory: a device without one could raise nothing.
+    if lon is None or lat is None:
+        raise Invalid(gettext("请填写设备位置，或选择有位置的所属单位"), code="location_required")
+    found = locate(lon, lat)
+    if found is None:
+        raise Invalid(gettext("设备位置不在辖区内"), code="outside_territory")
+    device.grid_id = found.grid_id
+    device.region_id = found.region_id
 
 
 def check(device: Device) -> None:
+    """Everything a device must be before it is saved; its grid and village are derived on the way."""
     if device.type not in DeviceType.values:
         raise Invalid(gettext("未知的设备类型"), code="unknown_type")
     if not device.name.strip():
@@ -64,6 +70,7 @@ def check(device: Device) -> None:
         value = getattr(device, name)
         if value and Device.objects.filter(**{name: value}).exclude(pk=device.pk).exists():
             raise Invalid(gettext("%(name)s 已被其他设备使用") % {"name": name}, code="duplicate_ident")
+    _place(device)
 
 
 def save_device(data: dict[str, Any], *, actor: Any, device: Device | None = None) -> tuple[Device, str | None]:
@@ -86,7 +93,6 @@ def save_device(data: dict[str, Any], *, actor: Any, device: Device | None = Non
     with transaction.atomic():
         if "state" in data and (creating or before.get("state") != target.state):
             target.state_since = clock.now()
-        _place(target)
         if creating:
             raw = new_token()
             target.token_hash = hash_token(raw)
