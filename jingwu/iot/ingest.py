@@ -178,6 +178,39 @@ def _dt(value: datetime) -> Any:
     return value if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(value)
 
 
+READING_COLUMNS = "device_id, code, kind, at, value, low, high, flag"
+LATEST_COLUMNS = "device_id, code, at, value, flag"
+_STAGES = {
+    "iot_reading_stage": "device_id bigint, code varchar(24), kind varchar(8), at timestamptz, value float8, "
+    "low float8, high float8, flag varchar(1)",
+    "iot_latest_stage": "device_id bigint, code varchar(24), at timestamptz, value float8, flag varchar(1)",
+}
+
+
+def _stage(cur: Any, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL: rows into a temporary table by COPY, to be merged by one INSERT … ON CONFLICT. COPY is the
+    database's fastest way in, and it spares Python the quoting of every value into the statement's text."""
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({_STAGES[table]}) ON COMMIT DELETE ROWS")
+    cur.execute(f"TRUNCATE {table}")
+    with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_new(cur: Any, part: Sequence[Sample]) -> bool:
+    """The common case, nothing in the batch stored before: COPY straight into the table, at the database's own
+    speed. A batch with a resent reading breaks the key; it is rolled back to the savepoint and merged instead."""
+    import psycopg
+
+    try:
+        with transaction.atomic(), cur.cursor.copy(f"COPY iot_reading ({READING_COLUMNS}) FROM STDIN") as copy:
+            for r in part:
+                copy.write_row((r.device_id, r.code, r.kind, r.at, r.value, r.low, r.high, r.flag))
+    except psycopg.errors.UniqueViolation:
+        return False
+    return True
+
+
 def _write_readings(rows: Sequence[Sample]) -> int:
     if not rows:
         return 0
@@ -193,22 +226,15 @@ def _write_readings(rows: Sequence[Sample]) -> int:
                 if update
                 else "DO NOTHING"
             )
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not update and _copy_new(cur, part):
+                new += len(part)
+            elif connection.vendor == "postgresql":
+                _stage(cur, "iot_reading_stage", READING_COLUMNS, [
+                    (r.device_id, r.code, r.kind, r.at, r.value, r.low, r.high, r.flag) for r in part
+                ])  # fmt: skip
                 cur.execute(
-                    "INSERT INTO iot_reading (device_id, code, kind, at, value, low, high, flag) "
-                    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[], "
-                    "%s::float8[], %s::float8[], %s::float8[], %s::varchar[]) "
-                    f"ON CONFLICT (device_id, code, kind, at) {on_conflict}",
-                    [
-                        [r.device_id for r in part],
-                        [r.code for r in part],
-                        [r.kind for r in part],
-                        [r.at for r in part],
-                        [r.value for r in part],
-                        [r.low for r in part],
-                        [r.high for r in part],
-                        [r.flag for r in part],
-                    ],
+                    f"INSERT INTO iot_reading ({READING_COLUMNS}) SELECT {READING_COLUMNS} FROM iot_reading_stage "
+                    f"ON CONFLICT (device_id, code, kind, at) {on_conflict}"
                 )
                 new += cur.rowcount
             else:
@@ -239,16 +265,12 @@ def _write_latest(rows: Sequence[Sample]) -> None:
     )
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            _stage(
+                cur, "iot_latest_stage", LATEST_COLUMNS, [(r.device_id, r.code, r.at, r.value, r.flag) for r in items]
+            )
             cur.execute(
-                "INSERT INTO iot_latest (device_id, code, at, value, flag) SELECT * FROM unnest(%s::bigint[], "
-                f"%s::varchar[], %s::timestamptz[], %s::float8[], %s::varchar[]) {sql_tail}",
-                [
-                    [r.device_id for r in items],
-                    [r.code for r in items],
-                    [r.at for r in items],
-                    [r.value for r in items],
-                    [r.flag for r in items],
-                ],
+                f"INSERT INTO iot_latest ({LATEST_COLUMNS}) SELECT {LATEST_COLUMNS} FROM iot_latest_stage "
+                f"ORDER BY device_id, code {sql_tail}"
             )
         else:
             cur.executemany(
