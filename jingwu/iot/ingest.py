@@ -33,7 +33,7 @@ log = logging.getLogger("jingwu.iot")
 MAX_AHEAD = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     device_id: int
     code: str

@@ -9,6 +9,7 @@ of them. An event: ``{"id": "evt-1", "ts": …, "type": "fire", "detail": "3号�
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import UTC, datetime
@@ -122,13 +123,18 @@ _SUFFIX = {ReadingKind.RTD: "Rtd", ReadingKind.MINUTE: "Avg", ReadingKind.HOUR: 
 
 def hj212_time(raw: str) -> datetime:
     """DataTime ``YYYYMMDDhhmmss`` (some devices add milliseconds) in the station's local time."""
-    digits = raw[:14]
+    return _hj212_time(raw[:14])
+
+
+@functools.lru_cache(maxsize=4096)
+def _hj212_time(digits: str) -> datetime:
+    # Stations report on the same whole minutes and seconds: most packets of a batch share their DataTime.
     if len(digits) != 14 or not digits.isdigit():
-        raise BadMessage(f"DataTime is not YYYYMMDDhhmmss: {raw[:20]!r}")
+        raise BadMessage(f"DataTime is not YYYYMMDDhhmmss: {digits!r}")
     try:
         return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=local_tz())
     except ValueError as exc:
-        raise BadMessage(f"DataTime is not a date: {raw[:20]!r}") from exc
+        raise BadMessage(f"DataTime is not a date: {digits!r}") from exc
 
 
 def hj212_samples(device_id: int, packet: hj212.Packet) -> list[Sample]:

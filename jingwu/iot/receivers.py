@@ -184,12 +184,15 @@ class Hj212Server:
         self.counters.add("answered", len(answers))
 
     async def flusher(self) -> None:
+        # A flush at most every ``flush_every``, the next one at once when the last took longer: what arrived
+        # meanwhile is the next batch (stations waiting for their answers are not kept waiting twice).
         while True:
-            await asyncio.sleep(self.flush_every)
+            started = time.monotonic()
             try:
                 await self.flush()
             except Exception:
                 log.exception("hj212: flush failed")
+            await asyncio.sleep(max(0.0, self.flush_every - (time.monotonic() - started)))
 
     async def report(self, every: float = 60.0) -> None:
         while True:
@@ -273,6 +276,7 @@ class MqttBridge:
         self.counters = Counters()
         self.inbox: queue.Queue[Any] = queue.Queue()
         self.stopping = threading.Event()
+        self.last_step = 0.0
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
@@ -342,7 +346,10 @@ class MqttBridge:
             batch.append(self.inbox.get(timeout=wait))
         except queue.Empty:
             return 0
-        deadline = time.monotonic() + self.flush_every
+        # Gather until ``flush_every`` after the last batch began (what came in while it was stored is taken
+        # at once), or until the batch is full.
+        deadline = max(time.monotonic(), self.last_step + self.flush_every)
+        self.last_step = time.monotonic()
         while len(batch) < MAX_BATCH and time.monotonic() < deadline:
             try:
                 batch.append(self.inbox.get(timeout=max(0.0, deadline - time.monotonic())))
