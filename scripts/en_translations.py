@@ -1465,6 +1465,37 @@ EN.update(
 )
 
 
+# Monitoring (jingwu/iot), after the user trial and the review
+EN.update(
+    {
+        "HJ 212 站点（空气、VOCs、水质）填写；需同时填写访问密码": "For HJ 212 stations (air, VOCs, water); needs the access password too",
+        "MQTT 设备填写；设备发布到 jingwu/v1/<客户端标识>/data 与 /event": "For MQTT devices; the device publishes to jingwu/v1/<client id>/data and /event",
+        "WGS-84 经度；不填则用所属单位的位置": "WGS-84 longitude; empty: the location of the place it belongs to",
+        "设备的 HTTP 令牌（只显示这一次，请交给设备或网关）：%(t)s；网关以请求头 Authorization: Device <令牌> 调用 /api/iot/ingest": "The device's HTTP token (shown only this once; give it to the device or gateway): %(t)s. Gateways call /api/iot/ingest with the header Authorization: Device <token>",
+        "该告警已确认": "This alarm has already been acknowledged",
+        "%(who)s 确认为%(label)s：%(note)s（案件已在办理，请值班长或派遣员核定）": "%(who)s found it a %(label)s: %(note)s (the case is being handled; a shift lead or dispatcher decides)",
+        "小时均值": "Hourly mean",
+        "优": "Excellent",
+        "良": "Good",
+        "轻度污染": "Lightly polluted",
+        "中度污染": "Moderately polluted",
+        "重度污染": "Heavily polluted",
+        "严重污染": "Severely polluted",
+        "一级": "Level 1",
+        "二级": "Level 2",
+        "三级": "Level 3",
+        "四级": "Level 4",
+        "五级": "Level 5",
+        "六级": "Level 6",
+        "请填写设备位置，或选择有位置的所属单位": "Give the device a location, or a place that has one",
+        "设备位置不在辖区内": "The device's location is outside the territory",
+        "消防设施告警 %(n)s 条，正在处理": "%(n)s fire-equipment alarms being dealt with",
+        "本村/社区暂无联网消防设施": "No connected fire equipment in this village/community yet",
+        "连续计时": "continuous time",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib
