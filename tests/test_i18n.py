@@ -160,6 +160,11 @@ NOT_ENGLISH = {
     "leakage",
     "pressure",
     "temperature",
+    # The MQTT topic a device publishes to (jingwu/v1/<客户端标识>/data) and the coordinate system, in help texts.
+    "jingwu",
+    "data",
+    "event",
+    "WGS",
 }
 
 
