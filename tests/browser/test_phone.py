@@ -166,7 +166,10 @@ def test_a_busy_server_or_an_ended_session_is_not_a_refusal(cast: Any, new_page:
     page.route("**/api/cases/*/verify", lambda route: route.fulfill(status=503, body="busy"))
     page.goto(f"/phone/#task/{case.number}")
     page.locator(f"#task-{case.number} input[type=file]").set_input_files(photo())
-    page.locator(f"#task-{case.number} button[type=submit]").click()
+    # The report is in the outbox once it has been tried: wait for that before leaving the page (on a loaded
+    # machine the next page could otherwise come before the outbox was written).
+    with page.expect_response("**/api/cases/*/verify"):
+        page.locator(f"#task-{case.number} button[type=submit]").click()
     page.goto("/phone/?again=1#outbox")
     page.wait_for_selector("#outbox .outbox-item.waiting .wait-reason")
     assert "稍后自动重发" in page.inner_text("#outbox .outbox-item.waiting .wait-reason")
