@@ -2,8 +2,9 @@
 
 A backup is a ``.tar.gz`` holding ``manifest.json``, the database (SQLite: a consistent copy made with
 SQLite's online backup API while the site runs; PostgreSQL: ``pg_dump`` in its custom format) and
-``media/`` (the photos). A restore puts both back as they were: the database through the same tools
-(``pg_restore --clean`` in one transaction), and the photo folder replaced, the previous one kept beside it.
+``media/`` (the photos). A restore puts both back as they were: the database through the same tools (on
+PostgreSQL the schema emptied and the dump replayed by ``psql``, in one transaction), and the photo folder
+replaced, the previous one kept beside it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,38 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupError(f"{cmd[0]} failed: {done.stderr.strip()[:2000]}")
+
+
+def _restore_pg(dump: Path, name: str, args: list[str], env: dict[str, str]) -> None:
+    """``pg_restore`` writes the dump as SQL into ``psql``, streamed (a city's dump is not held in memory)."""
+    for tool in ("pg_restore", "psql"):
+        if shutil.which(tool) is None:
+            raise BackupError(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+    script = subprocess.Popen(
+        ["pg_restore", "--no-owner", "--no-privileges", "-f", "-", str(dump)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    psql = subprocess.run(
+        [
+            *("psql", *args, "--single-transaction", "-v", "ON_ERROR_STOP=1", "-q", "-X", "-d", name),
+            *("-c", "DROP SCHEMA IF EXISTS public CASCADE", "-c", "CREATE SCHEMA public", "-f", "-"),
+        ],
+        env=env,
+        stdin=script.stdout,
+        capture_output=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    assert script.stdout is not None and script.stderr is not None
+    script.stdout.close()
+    errors = script.stderr.read().decode(errors="replace")
+    if script.wait() != 0:
+        raise BackupError(f"pg_restore failed: {errors.strip()[:2000]}")
+    if psql.returncode != 0:
+        raise BackupError(f"restoring failed: {psql.stderr.decode(errors='replace').strip()[:2000]}")
 
 
 def backup(out: Path) -> dict[str, Any]:
@@ -126,21 +159,10 @@ def restore(src: Path) -> dict[str, Any]:
             connection.close()
             env, args = _pg_env()
             name = str(connection.settings_dict["NAME"])
-            _run(
-                [
-                    "pg_restore",
-                    *args,
-                    "--clean",
-                    "--if-exists",
-                    "--no-owner",
-                    "--no-privileges",
-                    "--single-transaction",
-                    "-d",
-                    name,
-                    str(db_file),
-                ],
-                env,
-            )
+            # The schema is emptied and the dump replayed in one transaction (psql --single-transaction): all of
+            # it or nothing. Not ``pg_restore --clean``: it drops partitions' inherited constraints one by one,
+            # which PostgreSQL refuses (the monitoring readings are partitioned by month).
+            _restore_pg(db_file, name, args, env)
         media = Path(settings.MEDIA_ROOT)
         restored = work / "media"
         restored.mkdir(exist_ok=True)
