@@ -24,7 +24,7 @@ from django.db import connection, transaction
 
 from jingwu.lib import clock
 
-from .choices import DeviceState, EventType, ReadingKind
+from .choices import DeviceState, ReadingKind
 
 log = logging.getLogger("jingwu.iot")
 
@@ -352,7 +352,3 @@ def store(
     if rules:
         out.alarms, out.failed = alarms.evaluate(rows, fresh, back, now, previous)
     return out
-
-
-def event_type(value: str) -> str | None:
-    return value if value in EventType.values else None

@@ -82,16 +82,9 @@ def rollup(kind: str, start: datetime, devices: Iterable[int] | None = None) -> 
         Reading(device_id=d, code=c, kind=kind, at=start, value=r["avg"], low=r["low"], high=r["high"])
         for (d, c), r in best.items()
     ]
-    if kind == ReadingKind.HOUR:
-        made += _rollup_o3_8h(start, devices)
     with transaction.atomic():
         Reading.objects.bulk_create(made, ignore_conflicts=True, batch_size=2000)
     return len(made)
-
-
-def _rollup_o3_8h(start: datetime, devices: Iterable[int] | None) -> list[Reading]:
-    """Nothing extra to store: the 8-hour O3 is computed from hours when a day's AQI is asked for."""
-    return []
 
 
 def rollup_hour(now: datetime | None = None) -> dict[str, int]:
