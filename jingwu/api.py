@@ -120,6 +120,8 @@ from jingwu.cases.api import router as cases_router  # noqa: E402
 from jingwu.geo.api import router as geo_router  # noqa: E402
 from jingwu.iot.api import router as iot_router  # noqa: E402
 from jingwu.org.api import router as org_router  # noqa: E402
+from jingwu.patrols.api import router as patrols_router  # noqa: E402
+from jingwu.petitions.api import router as petitions_router  # noqa: E402
 from jingwu.safety.api import router as safety_router  # noqa: E402
 
 api.add_router("", org_router)
@@ -127,3 +129,5 @@ api.add_router("", geo_router)
 api.add_router("", cases_router)
 api.add_router("", safety_router)
 api.add_router("", iot_router)
+api.add_router("", patrols_router)
+api.add_router("", petitions_router)

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "jingwu.notify",
     "jingwu.safety",
     "jingwu.iot",
+    "jingwu.patrols",
+    "jingwu.petitions",
     "jingwu.ops",
 ]
 

@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("jingwu.notify.urls")),
     path("", include("jingwu.safety.urls")),
     path("", include("jingwu.iot.urls")),
+    path("", include("jingwu.patrols.urls")),
+    path("", include("jingwu.petitions.urls")),
     path("", include("jingwu.web.urls")),
 ]
