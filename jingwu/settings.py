@@ -273,6 +273,13 @@ JINGWU_MAX_PHOTO_BYTES = envint("JINGWU_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 JINGWU_PHOTO_LONG_SIDE = envint("JINGWU_PHOTO_LONG_SIDE", 1920)
 JINGWU_PHOTO_QUALITY = envint("JINGWU_PHOTO_QUALITY", 80)
 JINGWU_OUTBOX_MB = envint("JINGWU_OUTBOX_MB", 50)
+# Patrols (docs/patrols.md): a stretch of river within JINGWU_PATROL_REACH_M of the track counts as patrolled, a
+# part of a grid within JINGWU_PATROL_GRID_REACH_M of it (a street's width either side); a move faster than
+# JINGWU_PATROL_MAX_KMH is a GPS jump; a point farther than JINGWU_PATROL_OUTSIDE_M from the target is outside it.
+JINGWU_PATROL_REACH_M = envint("JINGWU_PATROL_REACH_M", 50)
+JINGWU_PATROL_GRID_REACH_M = envint("JINGWU_PATROL_GRID_REACH_M", 100)
+JINGWU_PATROL_MAX_KMH = envint("JINGWU_PATROL_MAX_KMH", 120)
+JINGWU_PATROL_OUTSIDE_M = envint("JINGWU_PATROL_OUTSIDE_M", 500)
 # Decoded size limit: 50 megapixels takes any phone's full-resolution photo (8160×6120) and stops
 # decompression bombs; Pillow's own guard (an error at twice its limit) is set to the same figure.
 JINGWU_MAX_PHOTO_PIXELS = envint("JINGWU_MAX_PHOTO_PIXELS", 50_000_000)

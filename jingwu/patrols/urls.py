@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from . import pages
 
 app_name = "patrols"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("patrols/", pages.register, name="register"),
+    path("patrols/<int:pk>/", pages.detail, name="detail"),
+    path("patrols/<int:pk>/review", pages.review, name="review"),
+    path("patrols/m/", pages.phone, name="phone"),
+    path("patrols/m/sw.js", pages.service_worker, name="sw"),
+]

@@ -50,6 +50,7 @@ HOME = {
     Role.SECURITY_ADMIN: "admin:index",
     Role.AUDITOR: "web:audit",
     Role.INSPECTOR: "safety:phone",
+    Role.RIVER_CHIEF: "patrols:phone",
 }
 
 
