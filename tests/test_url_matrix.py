@@ -122,6 +122,17 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "iot/alarms/<int:pk>/": ("/iot/alarms/999999/", page(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     # A community's LED screen has no login: its secret address is its key.
     "led/<str:token>/": ("/led/nope/", dict.fromkeys(ROLES, 404)),
+    # Petitions: leaders and departments open the pages (each sees only the petitions whose case they see).
+    "petitions/": ("/petitions/", page("leader", "h_env")),
+    "petitions/<int:pk>/": ("/petitions/999999/", page("leader", "h_env") | dict.fromkeys(["leader", "h_env"], 404)),
+    "petitions/<int:pk>/reveal": None,  # POST only (test_petitions)
+    "petitions/<int:pk>/act/<str:action>": None,  # POST only (test_petitions)
+    "suggestions/": ("/suggestions/", page(*CENTRE, "h_env", "auditor")),
+    "suggestions/<int:pk>/": (
+        "/suggestions/999999/",
+        page(*CENTRE, "h_env", "auditor") | dict.fromkeys([*CENTRE, "h_env", "auditor"], 404),
+    ),
+    "suggestions/<int:pk>/act/<str:action>": None,  # POST only (test_petitions)
     "notifications/": ("/notifications/", page(*STAFF)),
     "notifications/badge": ("/notifications/badge", page(*STAFF)),
     "notifications/read-all": ("/notifications/read-all", {**page(*STAFF), **dict.fromkeys(STAFF, 302)}),
@@ -202,6 +213,14 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/iot/alarms/<pk>/clear": None,  # POST only (test_iot)
     "api/iot/aqi": ("/api/iot/aqi?station=none&date=2026-03-02", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "api/iot/ingest": None,  # POST only, with a device token (test_iot)
+    "api/petitions": ("/api/petitions", api(*SIGNED_IN)),  # each sees what visible_to gives them
+    "api/petitions/<pk>": ("/api/petitions/999999", api(others=404)),
+    "api/petitions/<pk>/reveal": None,  # POST only (test_petitions)
+    "api/petitions/<pk>/<action>": None,  # POST only (test_petitions)
+    "api/suggestions/sessions": ("/api/suggestions/sessions", api(*SIGNED_IN)),
+    "api/suggestions": ("/api/suggestions", api(*SIGNED_IN)),
+    "api/suggestions/<pk>": ("/api/suggestions/999999", api(others=404)),
+    "api/suggestions/<pk>/<action>": None,  # POST only (test_petitions)
     "api/workflow": ("/api/workflow", EVERYONE),
     "api/workflows": ("/api/workflows", EVERYONE),
     "api/workflows/<name>": ("/api/workflows/case", EVERYONE),

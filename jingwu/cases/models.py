@@ -123,17 +123,22 @@ class CaseQuerySet(models.QuerySet["Case"]):
         from jingwu.org.services import person_of, roles_of
 
         roles = roles_of(user)
-        if any(r in SEE_ALL for r in roles):
+        # Petitions (信访) are the exception to "the centre sees everything": a petition is seen by the people on
+        # it (the petition clerks, who reported it, the departments it was sent to or that support it) and by
+        # the leaders (包案领导 and the others), not by the command centre, the administrators or the grids.
+        if Role.LEADER in roles:
             return self
         person = person_of(user)
         parts: list[Q] = []
+        if any(r in SEE_ALL for r in roles):
+            parts += [~Q(kind=CaseKind.PETITION), Q(reporter_user=user)]
         for role in roles:
             if role == Role.GRID_WORKER and person is not None:
                 # A subquery, not a join: no DISTINCT, and the planner walks the (grid, status) index.
                 from jingwu.org.models import GridAssignment
 
                 mine = GridAssignment.objects.filter(person=person).values("grid_id")
-                parts += [Q(grid_id__in=mine), Q(reporter_user=user)]
+                parts += [Q(grid_id__in=mine) & ~Q(kind=CaseKind.PETITION), Q(reporter_user=user)]
             elif role == Role.HANDLER and person is not None and person.department_id:
                 was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
                 helps = CaseSupport.objects.filter(case=OuterRef("pk"), department_id=person.department_id)

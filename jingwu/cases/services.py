@@ -44,6 +44,8 @@ from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, SOURCES_BY_ROLE, START
 __all__ = ["ActionInput", "Limit", "LimitUnit", "perform", "report_case"]
 
 MAX_DESCRIPTION = 4000
+# The kinds of case a petition clerk acts on (信访, 代表建议).
+CLERK_KINDS = frozenset({"petition", "suggestion"})
 MAX_EXTENSION_DAYS = 30
 
 PHOTO_KIND = {
@@ -573,6 +575,8 @@ def offered_steps(case: Case, actor: Any) -> list[engine.Step]:
             continue
         if step.action == Action.MERGE and case.origin_kind:
             continue  # ``_h_merge`` refuses it
+        if case.kind not in CLERK_KINDS and not (step.roles - {Role.PETITION_CLERK}) & roles:
+            continue  # a petition clerk's steps are for petitions and suggestions (``CaseWorkflow.check``)
         offered.append(step)
     return offered
 
@@ -1097,10 +1101,15 @@ class CaseWorkflow(engine.Workflow):
             _check_photos(data.photos)
 
     def check(self, step: engine.Step, obj: Any, data: Any, acting: Acting, role: str) -> None:
+        if role == Role.PETITION_CLERK and obj.kind not in CLERK_KINDS:
+            # The table lets a petition clerk take the centre's steps; on petitions and suggestions only.
+            raise Forbidden(gettext("信访专员只能办理信访事项和代表建议"), code="forbidden_role")
         if step.needs_reason and not (data.reason.strip() or data.note.strip()):
             raise Invalid(gettext("请填写原因"), code="reason_required")
         min_photos = 2 if step.action == Action.SELF_RESOLVE else 1
-        if step.needs_photo and len(data.photos) < min_photos:
+        # A petition's or a suggestion's reply is a letter about a matter, not a place to photograph (they need
+        # no location either): its text is the evidence, so its steps need no photo.
+        if step.needs_photo and obj.kind not in CLERK_KINDS and len(data.photos) < min_photos:
             raise Invalid(gettext("需要至少%(min_photos)s张照片") % {"min_photos": min_photos}, code="photo_required")
         if len(data.note) > 2000:
             raise Invalid(gettext("说明不能超过2000字"), code="note_too_long")

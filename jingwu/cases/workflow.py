@@ -26,7 +26,9 @@ def _r(*roles: Role) -> frozenset[str]:
 
 
 STEPS: tuple[Step, ...] = (
-    Step(A.ACCEPT, _s(S.REPORTED), S.TO_FILE, _r(R.OPERATOR)),
+    # A petition clerk (信访专员) takes the centre's steps (受理, 不予受理, 立案, 交办, 审核答复, 办结, 复查重办) on
+    # petitions and deputies' suggestions only; ``cases.services`` refuses them on any other kind of case.
+    Step(A.ACCEPT, _s(S.REPORTED), S.TO_FILE, _r(R.OPERATOR, R.PETITION_CLERK)),
     Step(A.SEND_TO_VERIFY, _s(S.REPORTED), S.VERIFYING, _r(R.OPERATOR)),
     Step(
         A.VERIFY,
@@ -54,7 +56,7 @@ STEPS: tuple[Step, ...] = (
         A.VOID,
         _s(S.REPORTED, S.TO_FILE),
         S.VOIDED,
-        _r(R.SHIFT_LEAD, R.OPERATOR, R.SYSTEM),
+        _r(R.SHIFT_LEAD, R.OPERATOR, R.SYSTEM, R.PETITION_CLERK),
         needs_reason=True,
         counts_as="作废数",
     ),
@@ -68,10 +70,16 @@ STEPS: tuple[Step, ...] = (
         needs_reason=True,
         counts_as="作废数",
     ),
-    Step(A.FILE, _s(S.TO_FILE), S.TO_DISPATCH, _r(R.SHIFT_LEAD), counts_as="立案数"),
+    Step(A.FILE, _s(S.TO_FILE), S.TO_DISPATCH, _r(R.SHIFT_LEAD, R.PETITION_CLERK), counts_as="立案数"),
     # A system actor dispatches where its registration allows it (a fire alarm goes to the fire station at once,
     # to the department the 权责清单 names).
-    Step(A.DISPATCH, _s(S.TO_DISPATCH, S.RETURNED), S.HANDLING, _r(R.DISPATCHER, R.SYSTEM), counts_as="派遣数"),
+    Step(
+        A.DISPATCH,
+        _s(S.TO_DISPATCH, S.RETURNED),
+        S.HANDLING,
+        _r(R.DISPATCHER, R.SYSTEM, R.PETITION_CLERK),
+        counts_as="派遣数",
+    ),
     Step(
         A.RETURN,
         _s(S.HANDLING),
@@ -89,12 +97,12 @@ STEPS: tuple[Step, ...] = (
         A.FEEDBACK, _s(S.HANDLING), S.TO_CHECK, _r(R.HANDLER), needs_photo=True, scope="department", counts_as="处置数"
     ),
     # 核查 by the grid's worker; for a case a domain raised, also by whom it names (``cases.origins``): a
-    # hazard's 复查 is done by the inspectors.
+    # hazard's 复查 is done by the inspectors, a petition's reply is checked by the petition clerk.
     Step(
         A.CHECK,
         _s(S.TO_CHECK),
         S.TO_CLOSE,
-        _r(R.GRID_WORKER, R.INSPECTOR),
+        _r(R.GRID_WORKER, R.INSPECTOR, R.PETITION_CLERK),
         outcome="pass",
         needs_photo=True,
         scope="checker",
@@ -104,13 +112,13 @@ STEPS: tuple[Step, ...] = (
         A.CHECK,
         _s(S.TO_CHECK),
         S.HANDLING,
-        _r(R.GRID_WORKER, R.INSPECTOR),
+        _r(R.GRID_WORKER, R.INSPECTOR, R.PETITION_CLERK),
         outcome="fail",
         needs_reason=True,
         scope="checker",
         counts_as="返工数",
     ),
-    Step(A.CLOSE, _s(S.TO_CLOSE), S.CLOSED, _r(R.SHIFT_LEAD), counts_as="结案数"),
+    Step(A.CLOSE, _s(S.TO_CLOSE), S.CLOSED, _r(R.SHIFT_LEAD, R.PETITION_CLERK), counts_as="结案数"),
     Step(A.SUSPEND, _s(S.HANDLING), S.SUSPENDED, _r(R.LEADER), needs_reason=True),
     Step(A.RESUME, _s(S.SUSPENDED), S.HANDLING, _r(R.LEADER)),
     Step(
@@ -139,12 +147,19 @@ STEPS: tuple[Step, ...] = (
     ),
     # 回访 after a 不满意 rating: the call is recorded and the case stays closed, or (a shift lead) it is reopened
     # for dispatch. Offered only while a 不满意 waits for its call (the service checks).
-    Step(A.REVISIT, _s(S.CLOSED), S.CLOSED, _r(R.OPERATOR, R.SHIFT_LEAD), outcome="explained", needs_reason=True),
+    Step(
+        A.REVISIT,
+        _s(S.CLOSED),
+        S.CLOSED,
+        _r(R.OPERATOR, R.SHIFT_LEAD, R.PETITION_CLERK),
+        outcome="explained",
+        needs_reason=True,
+    ),
     Step(
         A.REVISIT,
         _s(S.CLOSED),
         S.TO_DISPATCH,
-        _r(R.SHIFT_LEAD),
+        _r(R.SHIFT_LEAD, R.PETITION_CLERK),
         outcome="reopen",
         needs_reason=True,
         counts_as="回访重办",
