@@ -326,3 +326,32 @@ def test_rates_for_a_session(people: Any, session: Any, at: Any) -> None:
     page = client.get(f"/suggestions/?session={session.pk}").content.decode()
     assert "75.0%" in page and "66.7%" in page
     assert Suggestion.objects.filter(session=session).count() == 4
+
+
+def test_the_demo_year(db: Any) -> None:
+    from .conftest import reference_data
+
+    reference_data()
+    from jingwu.cases.demo import build_town
+    from jingwu.petitions import demo
+
+    end = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    with clock_at(end):
+        got = demo.load(build_town(), end=end, count=30)
+    assert got["petitions"] == Petition.objects.count() >= 25 and got["suggestions"] == 11
+    assert got["replied"] > 10
+    session = CongressSession.objects.get()
+    rates = services.rates(session)
+    assert (rates["total"], rates["reply_rate"], rates["satisfaction_rate"], rates["second_replies"]) == (
+        11,
+        100.0,
+        100.0,
+        1,
+    )
+    assert get_user_model().objects.filter(username__in=["petition", "deputy01", "deputy11"]).count() == 3
+
+
+def clock_at(moment: datetime) -> Any:
+    from jingwu.lib import clock
+
+    return clock.frozen_at(moment)
