@@ -89,7 +89,12 @@ def test_grid_coverage_is_a_band_of_twice_the_reach(cast: Any) -> None:
     limits = geometry.Limits(reach_m=100)
     m = geometry.measure(pts, geometry.target_geometry(grid.geometry), limits)
     height = 0.01 * KY
-    assert m.coverage == pytest.approx(200 / height, abs=1e-4)
+    # Measured along lines 5 m apart (a twentieth of the reach) through the middles of 5 m strips: 222 of them
+    # cross the grid (1,111.95 m high), and the 40 within 100 m of the track are covered across the whole width.
+    assert math.floor((height - 2.5) / 5) + 1 == 222
+    assert m.coverage == pytest.approx(40 / 222, abs=1e-6)
+    # Within one strip of the exact share.
+    assert abs(m.coverage - 200 / height) < 5 / height
     assert m.flags == []
 
 
@@ -295,7 +300,7 @@ def test_late_points_after_the_end_are_kept_and_measured(cast: Any, at: Any) -> 
     services.add_points(actor=cast["gw_a"], patrol="late", key="2", points=pts[3:])
     p.refresh_from_db()
     assert p.points == len(pts) and p.coverage > first.coverage
-    assert p.coverage == pytest.approx(200 / (0.01 * KY), abs=1e-4)
+    assert p.coverage == pytest.approx(40 / 222, abs=1e-4)
 
 
 def test_rivers_import_from_geojson(cast: Any) -> None:
