@@ -120,6 +120,16 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "iot/map.json": ("/iot/map.json", page(*MONITOR)),
     "iot/devices/<int:pk>/": ("/iot/devices/999999/", page(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "iot/alarms/<int:pk>/": ("/iot/alarms/999999/", page(*MONITOR) | dict.fromkeys(MONITOR, 404)),
+    # Patrols: the register for the centre and leaders; a patrol page for them and for patrollers (their own).
+    "patrols/": ("/patrols/", page("operator", "shiftlead", "dispatcher", "leader")),
+    "patrols/<int:pk>/": (
+        "/patrols/999999/",
+        page("operator", "shiftlead", "dispatcher", "leader", "gw_a")
+        | dict.fromkeys(["operator", "shiftlead", "dispatcher", "leader", "gw_a"], 404),
+    ),
+    "patrols/<int:pk>/review": None,  # POST only (test_patrols)
+    "patrols/m/": ("/patrols/m/", page("gw_a")),  # and river chiefs (test_patrols, browser)
+    "patrols/m/sw.js": ("/patrols/m/sw.js", EVERYONE),
     # A community's LED screen has no login: its secret address is its key.
     "led/<str:token>/": ("/led/nope/", dict.fromkeys(ROLES, 404)),
     # Petitions: leaders and departments open the pages (each sees only the petitions whose case they see).
@@ -211,6 +221,17 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/iot/alarms/<pk>": ("/api/iot/alarms/999999", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "api/iot/alarms/<pk>/acknowledge": None,  # POST only (test_iot)
     "api/iot/alarms/<pk>/clear": None,  # POST only (test_iot)
+    # Patrols: each sees their own (the centre and leaders all); writes are walked in test_patrols.
+    "api/patrols": ("/api/patrols", api(*SIGNED_IN)),
+    "api/patrols/targets": ("/api/patrols/targets", api(*SIGNED_IN)),
+    "api/patrols/stats": ("/api/patrols/stats", api(*SIGNED_IN)),
+    "api/patrols/rivers": ("/api/patrols/rivers", api(*SIGNED_IN)),
+    "api/patrols/rivers/import": None,  # POST only (test_patrols)
+    "api/patrols/<ref>": ("/api/patrols/999999", api(*SIGNED_IN) | dict.fromkeys(SIGNED_IN, 404)),
+    "api/patrols/<ref>/track": None,  # POST only (test_patrols)
+    "api/patrols/<ref>/end": None,  # POST only (test_patrols)
+    "api/patrols/<ref>/review": None,  # POST only (test_patrols)
+    "api/patrols/<ref>/findings": None,  # POST only (test_patrols)
     "api/iot/aqi": ("/api/iot/aqi?station=none&date=2026-03-02", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "api/iot/ingest": None,  # POST only, with a device token (test_iot)
     "api/petitions": ("/api/petitions", api(*SIGNED_IN)),  # each sees what visible_to gives them
