@@ -18,8 +18,22 @@ from jingwu.workcal.services import get_calendar
 pytestmark = pytest.mark.django_db
 
 
+SMALL = [
+    "--cases",
+    "120",
+    "--inspections",
+    "60",
+    "--river-patrols",
+    "30",
+    "--grid-patrol-days",
+    "7",
+    "--petitions",
+    "12",
+]
+
+
 def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
-    call_command("demo", "--no-serve", "--cases", "120", "--inspections", "60")
+    call_command("demo", "--no-serve", *SMALL)
     out = capsys.readouterr().out
     assert "shiftlead" in out and "jingwu-demo-2026" in out
     assert Grid.objects.count() == 125 and Region.objects.filter(level="village").count() == 18
@@ -102,8 +116,29 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
     assert hour is not None and town_hour(hour)[0] is not None
     # Reports of the past come at working times the calendar knows.
     assert get_calendar() is not None
+    # The rivers (the report's two named channels among thirteen), their chiefs, the town chiefs' river patrols
+    # with their findings in the loop, and a week of the grid workers' daily patrols.
+    from jingwu.patrols.models import Finding, Patrol, River, RiverChief
+
+    assert River.objects.count() == 13 and set(River.objects.values_list("name", flat=True)) >= {
+        "陈台子排河",
+        "程村排河",
+    }
+    assert RiverChief.objects.filter(level="town").count() == 13
+    river = Patrol.objects.filter(kind="river")
+    assert river.count() == 30 and not river.filter(state="active").exists()
+    assert Finding.objects.filter(patrol__kind="river").count() == round(30 * 59 / 538)
+    assert all(f.case.category.code == "90004" for f in Finding.objects.filter(patrol__kind="river"))
+    grid = Patrol.objects.filter(kind="grid")
+    assert 300 <= grid.count() <= 600 and grid.filter(coverage__gt=0).count() == grid.count()
+    assert "river patrols" in out and "grid patrols" in out
+    # Petitions and deputies' suggestions: the 11 of the session, all answered.
+    from jingwu.petitions.models import Petition, Suggestion
+
+    assert Petition.objects.count() == 12 and Suggestion.objects.count() == 11
+    assert "petitions" in out
     # Running it again keeps the data.
-    call_command("demo", "--no-serve", "--cases", "120", "--inspections", "60")
+    call_command("demo", "--no-serve", *SMALL)
     assert "already loaded" in capsys.readouterr().out
 
 

@@ -148,8 +148,7 @@ MIX: list[tuple[str, str, int]] = [
     ("matter", "90002", 12),
     ("matter", "90003", 12),
     ("matter", "90004", 15),
-    ("matter", "90005", 6),
-    ("matter", "90006", 3),
+    # 信访 (90005) and 代表建议 (90006) come from their own registers (jingwu.petitions.demo).
     ("matter", "10001", 15),
 ]
 
@@ -311,8 +310,6 @@ class Simulator:
         r = rng.random()
         if code in ("90002", "90003"):
             source, reporter = Source.IOT, actors.IOT
-        elif code == "90005":
-            source, reporter = Source.PETITION, t.users["operator"]
         elif r < 0.68:
             source, reporter = Source.GRID_WORKER, worker
         elif r < 0.80:

@@ -23,6 +23,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--inspections", type=int, default=2242, help="safety inspections over the year (default 2242)"
         )
+        parser.add_argument("--river-patrols", type=int, default=538, help="river chiefs' patrols (default 538)")
+        parser.add_argument(
+            "--grid-patrol-days",
+            type=int,
+            default=365,
+            help="days of daily grid patrols, back from today (default 365)",
+        )
+        parser.add_argument("--petitions", type=int, default=200, help="petitions over the year (default 200)")
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--hj212", default=os.environ.get("JINGWU_HJ212_BIND", "127.0.0.1:6000"))
         parser.add_argument("--mqtt", default=os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"))
@@ -61,6 +69,22 @@ class Command(BaseCommand):
                 "registered {n} monitoring devices ({fire_panel} fire alarm panels, {air} air stations, {voc} VOC "
                 "monitors, {water} water stations) and {screens} LED screens; {rows} hourly readings of the last "
                 "two days".format(n=sum(v for k, v in devices.items() if k != "screens"), rows=rows, **devices)
+            )
+            from jingwu.patrols.demo import load as load_patrols
+
+            self.stdout.write("drawing the rivers and replaying a year of river and grid patrols …")
+            patrols = load_patrols(town, river_patrols=opts["river_patrols"], grid_days=opts["grid_patrol_days"])
+            self.stdout.write(
+                "{rivers} rivers in {sections} sections with {chiefs} river chiefs; {river_patrols} river patrols "
+                "found {river_findings} problems ({river_closed} put right); {grid_patrols} grid patrols, "
+                "{grid_findings} of them with the day's report".format(**patrols)
+            )
+            from jingwu.petitions.demo import load as load_petitions
+
+            petitions = load_petitions(town, count=opts["petitions"])
+            self.stdout.write(
+                "{petitions} petitions ({replied} replied, {overdue} overdue) and {suggestions} deputies' "
+                "suggestions".format(**petitions)
             )
             self.stdout.write(
                 f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
@@ -120,6 +144,9 @@ class Command(BaseCommand):
             ("gw001", "网格员 grid worker (gw001…gw100)"),
             ("leader", "领导 leader"),
             ("ins03", "第三方检查员 inspector (ins01…ins11; ins01–02 the town's own)"),
+            ("hz01", "镇级河长 town river chief (hz01…hz05; hz06… village chiefs), /patrols/m/"),
+            ("petition", "信访专员 petition clerk (/petitions/)"),
+            ("deputy01", "人大代表 deputy (deputy01…deputy11, /suggestions/)"),
             ("auditor", "审计管理员 audit administrator (/admin/)"),
             ("citizen", "公众 citizen"),
         ]
