@@ -346,6 +346,9 @@ def test_stats_by_month_person_and_grid(cast: Any, at: Any) -> None:
     qs = Patrol.objects.all()
     by_person = stats.figures(qs, "person")
     assert len(by_person) == 1 and by_person[0]["patrols"] == 2 and by_person[0]["hours"] == 3.0
+    # The whole selection is one row, whatever the number of patrols.
+    total = stats.figures(qs, "total")
+    assert len(total) == 1 and total[0]["patrols"] == 2 and total[0]["hours"] == 3.0
     assert stats.figures(qs, "month")[0]["key"] == "2026-03"
     assert stats.figures(qs, "grid")[0]["key"] == "120111103201001"
     assert stats.figures(qs, "region")[0]["key"] == "120111103201"

@@ -80,7 +80,8 @@ def grids_of(person: Person | None) -> QuerySet[Grid]:
 
 def visible_patrols(user: Any) -> QuerySet[Patrol]:
     acting = resolve(user)
-    qs = Patrol.objects.select_related("person", "section__river", "grid")
+    # Lists name the section or grid; their geometry (loaded only where a map needs it) would be parsed per row.
+    qs = Patrol.objects.select_related("person", "section__river", "grid").defer("section__geometry", "grid__geometry")
     if any(r in SEE_ALL for r in acting.roles):
         return qs
     if acting.person is None:

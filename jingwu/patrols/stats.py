@@ -43,36 +43,30 @@ def _keys(by: str, prefix: str = "") -> dict[str, Any]:
         }
     if by == "month":
         return {"key": TruncMonth(f"{p}started_at", tzinfo=get_calendar().tz)}
-    if by == "kind":
-        return {"key": F(f"{p}kind")}
-    return {}
+    return {"key": F(f"{p}kind")}  # by == "kind"
 
 
 def figures(qs: QuerySet[Patrol], by: str = "total") -> list[dict[str, Any]]:
     """One row per slice value, in the slice's order."""
     if by not in SLICES:
         raise ValueError(by)
-    keys = _keys(by)
-    rows = (
-        qs.order_by()
-        .values(**keys)
-        .annotate(
-            patrols=Count("id", filter=COUNTED),
-            flagged=Count("id", filter=FLAGGED),
-            active=Count("id", filter=Q(state=PatrolState.ACTIVE)),
-            distance_m=Sum("distance_m", filter=COUNTED),
-            duration_s=Sum("duration_s", filter=COUNTED),
-            coverage=Avg("coverage", filter=COUNTED),
-            checkpoints_due=Sum("checkpoints_due", filter=COUNTED),
-            checkpoints_met=Sum("checkpoints_met", filter=COUNTED),
-        )
-    )
-    found = (
-        Finding.objects.filter(patrol__in=qs.values("pk"))
-        .order_by()
-        .values(**_keys(by, "patrol__"))
-        .annotate(findings=Count("id"), closed=Count("id", filter=Q(case__status__in=DONE)))
-    )
+    measures = {
+        "patrols": Count("id", filter=COUNTED),
+        "flagged": Count("id", filter=FLAGGED),
+        "active": Count("id", filter=Q(state=PatrolState.ACTIVE)),
+        "distance_m": Sum("distance_m", filter=COUNTED),
+        "duration_s": Sum("duration_s", filter=COUNTED),
+        "coverage": Avg("coverage", filter=COUNTED),
+        "checkpoints_due": Sum("checkpoints_due", filter=COUNTED),
+        "checkpoints_met": Sum("checkpoints_met", filter=COUNTED),
+    }
+    findings = Finding.objects.filter(patrol__in=qs.values("pk")).order_by()
+    counts = {"findings": Count("id"), "closed": Count("id", filter=Q(case__status__in=DONE))}
+    if by == "total":  # one row for the whole selection (values() with no field would group by every field)
+        row = {"key": None, "label": "", **qs.order_by().aggregate(**measures)}
+        return [_row(row, findings.aggregate(**counts))]
+    rows = qs.order_by().values(**_keys(by)).annotate(**measures)
+    found = findings.values(**_keys(by, "patrol__")).annotate(**counts)
     by_key: dict[Any, dict[str, Any]] = {r.get("key"): dict(r) for r in found}
     out = []
     for r in rows:
