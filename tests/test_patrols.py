@@ -352,3 +352,101 @@ def test_stats_by_month_person_and_grid(cast: Any, at: Any) -> None:
     assert stats.figures(qs, "month")[0]["key"] == "2026-03"
     assert stats.figures(qs, "grid")[0]["key"] == "120111103201001"
     assert stats.figures(qs, "region")[0]["key"] == "120111103201"
+
+
+# --- what a cold review found --------------------------------------------------------------------------------------
+
+
+def test_a_bad_first_fix_is_dropped_not_the_walk(cast: Any) -> None:
+    from jingwu.geo.models import Grid
+
+    grid = Grid.objects.get(code="120111103201001")
+    pts = walk((117.099, 39.045), (117.111, 39.045), 1_772_413_200)
+    bad = [[pts[0][0] - 20, 117.35, 39.045, 5.0], *pts]  # the phone's first fix 20 km away
+    m = geometry.measure(bad, geometry.target_geometry(grid.geometry), geometry.Limits(reach_m=100))
+    assert m.jumps == 2 and m.kept == len(pts)  # the bad fix dropped, and the jump from it counted
+    assert m.distance_m == pytest.approx(0.012 * KX, rel=1e-3)
+    assert m.coverage == pytest.approx(40 / 222, abs=1e-6)
+
+
+def test_a_drive_between_two_walks_is_not_counted_as_walked(cast: Any) -> None:
+    """Two walks 4 km apart, the second starting 20 s after the first ends (the phone had no fix in the car):
+    each walk is measured, the 4 km between them is not."""
+    from jingwu.geo.models import Grid
+
+    grid = Grid.objects.get(code="120111103201001")
+    one = walk((117.101, 39.045), (117.109, 39.045), 1_772_413_200)
+    two = walk((117.151, 39.045), (117.159, 39.045), one[-1][0] + 20)
+    m = geometry.measure(one + two, geometry.target_geometry(grid.geometry), geometry.Limits(reach_m=100))
+    assert m.kept == len(one) + len(two) and m.jumps == 1
+    assert m.distance_m == pytest.approx(2 * 0.008 * KX, rel=1e-3)
+    assert {f["code"] for f in m.flags} == {"jump", "outside"}
+    # The first walk's band only (the second is outside the grid), not the road between.
+    alone = geometry.measure(one, geometry.target_geometry(grid.geometry), geometry.Limits(reach_m=100))
+    assert m.coverage == pytest.approx(alone.coverage, abs=1e-9)
+
+
+def test_a_checkpoint_between_two_fixes_is_passed(cast: Any) -> None:
+    from jingwu.geo.models import Grid
+
+    grid = Grid.objects.get(code="120111103201001")
+    pts = walk((117.101, 39.045), (117.109, 39.045), 1_772_413_200, seconds=180)  # a fix every 250 m
+    m = geometry.measure(pts, geometry.target_geometry(grid.geometry), geometry.Limits(), [(7, 117.105, 39.045, 30.0)])
+    assert [cid for cid, _ in m.checkins] == [7]
+    assert pts[0][0] < m.checkins[0][1] < pts[-1][0]
+
+
+def test_keys_ids_and_reused_batch_keys(cast: Any, at: Any) -> None:
+    gw = Api(cast["gw_a"])
+    err(gw.post("/patrols", {"kind": "grid", "grid": "120111103201001", "client_key": "123"}), 400, "invalid_key")
+    first = gw.post("/patrols", {"kind": "grid", "grid": "120111103201001", "client_key": "a"}).json()
+    t = at.now.timestamp()
+    assert (
+        gw.post(f"/patrols/{first['id']}/track", {"key": "k", "points": [[t, 117.105, 39.045, 5]]}).status_code == 201
+    )
+    assert gw.post("/patrols/a/track", {"key": "k", "points": [[t, 117.105, 39.045, 5]]}).status_code == 200
+    err(gw.post("/patrols/a/track", {"key": "k", "points": [[t + 5, 117.106, 39.045, 5]]}), 409, "batch_key_reused")
+    assert TrackBatch.objects.count() == 1
+    err(gw.get("/patrols/²"), 404)
+    err(gw.post("/patrols/²/end", {}), 404)
+    err(gw.post("/patrols", {"kind": "grid", "grid": "²", "client_key": "b"}), 403, "not_your_grid")
+
+
+def test_points_after_the_end_are_kept_but_not_measured(cast: Any, at: Any) -> None:
+    p, _ = services.start(actor=cast["gw_a"], kind="grid", grid="120111103201001", client_key="after")
+    pts = walk((117.101, 39.045), (117.105, 39.045), at.now.timestamp())
+    at.move(at.now + timedelta(hours=1))
+    services.add_points(actor=cast["gw_a"], patrol=p, key="1", points=pts)
+    first = services.end(actor=cast["gw_a"], patrol=p)
+    at.move(at.now + timedelta(hours=1))
+    later = walk((117.101, 39.041), (117.109, 39.049), at.now.timestamp() - 1800)
+    services.add_points(actor=cast["gw_a"], patrol=p, key="2", points=later)
+    p.refresh_from_db()
+    assert (p.distance_m, p.coverage, p.points) == (first.distance_m, first.coverage, first.points)
+    assert TrackBatch.objects.filter(patrol=p).count() == 2
+
+
+def test_malformed_shapes_are_400_not_500(cast: Any, at: Any) -> None:
+    gw = Api(cast["gw_a"])
+    gw.post("/patrols", {"kind": "grid", "grid": "120111103201001", "client_key": "m"})
+    t = at.now.timestamp()
+    for body in (
+        {"key": "a", "track": {"type": "Feature", "geometry": [1, 2]}},
+        {"key": "a", "track": {"type": "Feature", "properties": [1], "geometry": {"type": "LineString"}}},
+        {"key": "a", "points": [[t, True, False]]},
+        {"key": "a", "points": [["x"]]},
+        {"key": "a", "points": "nope"},
+    ):
+        assert gw.post("/patrols/m/track", body).status_code == 400, body
+    lead = Api(cast["shiftlead"])
+    for body in (
+        {"type": "FeatureCollection", "features": ["x"]},
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": [1]}]},
+        {
+            "type": "FeatureCollection",
+            "features": [{"properties": {"river_code": "R", "code": "R-1"}, "geometry": None}],
+        },
+        [1, 2],
+    ):
+        err(lead.post("/patrols/rivers/import", body), 400)
+    assert not TrackBatch.objects.exists() and not River.objects.exists()

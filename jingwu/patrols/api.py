@@ -122,7 +122,7 @@ def patrol_json(p: Patrol) -> dict[str, Any]:
 
 def _visible(user: Any, ref: str) -> Patrol:
     qs = services.visible_patrols(user)
-    p = qs.filter(pk=int(ref)).first() if ref.isdigit() else None
+    p = qs.filter(pk=int(ref)).first() if services.is_id(ref) else None
     if p is None:
         acting = resolve(user)
         p = qs.filter(person=acting.person, client_key=ref[:64]).first() if acting.person else None
@@ -260,9 +260,15 @@ def _track_points(body: TrackIn) -> list[Any]:
     times = body.times
     if track.get("type") == "Feature":
         props = track.get("properties") or {}
+        if not isinstance(props, dict):
+            raise Invalid(gettext("轨迹须为GeoJSON LineString"), code="invalid_geometry")
         times = times or props.get("times") or props.get("coordTimes")
         track = track.get("geometry") or {}
-    if track.get("type") != "LineString" or not isinstance(track.get("coordinates"), list):
+    if (
+        not isinstance(track, dict)
+        or track.get("type") != "LineString"
+        or not isinstance(track.get("coordinates"), list)
+    ):
         raise Invalid(gettext("轨迹须为GeoJSON LineString"), code="invalid_geometry")
     coords = track["coordinates"]
     if not isinstance(times, list) or len(times) != len(coords):
@@ -291,7 +297,7 @@ def end(request: HttpRequest, ref: str, body: EndIn) -> dict[str, Any]:
 @router.post("/patrols/{ref}/review", summary="Accept or reject a flagged track (shift lead, leader)")
 def review(request: HttpRequest, ref: str, body: ReviewIn) -> dict[str, Any]:
     user = require_user(request, write=True)
-    if not ref.isdigit():
+    if not services.is_id(ref):
         raise NotFound(gettext("巡查记录不存在"))
     p = services.visible_patrols(user).filter(pk=int(ref)).first()
     if p is None:

@@ -85,24 +85,57 @@ def clean(rows: Sequence[Sequence[float]]) -> np.ndarray:
     return a[keep]
 
 
-def believable(t: np.ndarray, xy: np.ndarray, limits: Limits) -> np.ndarray:
-    """Which points to believe: each one reachable from the last believed one at a car's speed."""
+RELOCATE = 3  # fixes in a row that agree with one another but not with the track before them
+
+
+def believable(t: np.ndarray, xy: np.ndarray, limits: Limits) -> tuple[np.ndarray, np.ndarray, int]:
+    """Which points to believe, the piece of track each belongs to, and how many times the track jumped.
+
+    Each point must be reachable from the last believed one at a car's speed. When ``RELOCATE`` rejected points
+    in a row agree with one another, they are believed after all and start a new piece: either the person
+    really moved (the phone lost its fix in a car) or what came before was wrong — a first fix far off, which
+    a piece shorter than ``RELOCATE`` points is taken to be and dropped. Pieces are measured apart: no
+    distance, coverage or check-in is counted across the gap between them."""
     n = len(t)
     keep = np.ones(n, dtype=bool)
+    piece = np.zeros(n, dtype=np.int64)
     if n < 2:
-        return keep
+        return keep, piece, 0
     step = np.hypot(*np.diff(xy, axis=0).T)
     dt = np.maximum(np.diff(t), 1.0)
     if not np.any((step > limits.jitter_m) & (step / dt > limits.max_speed)):
-        return keep  # the usual case: nothing to walk through one by one
-    last = 0
+        return keep, piece, 0  # the usual case: nothing to walk through one by one
+
+    def plausible(a: int, b: int) -> bool:
+        d = math.hypot(xy[b, 0] - xy[a, 0], xy[b, 1] - xy[a, 1])
+        return d <= limits.jitter_m or d / max(t[b] - t[a], 1.0) <= limits.max_speed
+
+    last, current, started, jumps = 0, 0, 0, 0
+    run: list[int] = []
     for i in range(1, n):
-        d = math.hypot(xy[i, 0] - xy[last, 0], xy[i, 1] - xy[last, 1])
-        if d > limits.jitter_m and d / max(t[i] - t[last], 1.0) > limits.max_speed:
-            keep[i] = False
-        else:
+        if plausible(last, i):
+            piece[i] = current
             last = i
-    return keep
+            run = []
+            continue
+        keep[i] = False
+        run = [*run, i] if run and plausible(run[-1], i) else [i]
+        if len(run) >= RELOCATE:
+            if keep[started : run[0]].sum() < RELOCATE:
+                keep[started : run[0]] = False  # the few points before were the wrong ones
+            jumps += 1
+            current += 1
+            started = run[0]
+            keep[run] = True
+            piece[run] = current
+            last = run[-1]
+            run = []
+    return keep, piece, jumps
+
+
+def _pieces(xy: np.ndarray, piece: np.ndarray) -> list[np.ndarray]:
+    cut = np.flatnonzero(np.diff(piece)) + 1
+    return [p for p in np.split(xy, cut) if len(p)]
 
 
 def measure(
@@ -122,25 +155,25 @@ def measure(
         m.flags.append({"code": "sparse", "count": 0})
         return m
     xy = frame.xy(pts[:, 1], pts[:, 2])
-    keep = believable(pts[:, 0], xy, limits)
-    m.jumps = int((~keep).sum())
-    xy, t = xy[keep], pts[keep, 0]
+    keep, piece, relocations = believable(pts[:, 0], xy, limits)
+    m.jumps = int((~keep).sum()) + relocations
+    xy, t, piece = xy[keep], pts[keep, 0], piece[keep]
     m.kept = len(xy)
-    if m.kept >= 2:
-        m.distance_m = float(np.hypot(*np.diff(xy, axis=0).T).sum())
-    zone = plane.buffer(limits.outside_m, quad_segs=4)
-    shapely.prepare(zone)
-    m.outside = int((~shapely.contains_xy(zone, xy[:, 0], xy[:, 1])).sum())
-    if plane.geom_type in ("LineString", "MultiLineString"):
-        m.coverage = line_coverage(xy, plane, limits.reach_m)
-    else:
-        m.coverage = area_coverage(xy, plane, limits.reach_m)
-    m.coverage = min(1.0, max(0.0, m.coverage))
+    pieces = _pieces(xy, piece)
+    m.distance_m = float(sum(np.hypot(*np.diff(p, axis=0).T).sum() for p in pieces if len(p) >= 2))
+    if m.kept:
+        zone = plane.buffer(limits.outside_m, quad_segs=4)
+        shapely.prepare(zone)
+        m.outside = int((~shapely.contains_xy(zone, xy[:, 0], xy[:, 1])).sum())
+        if plane.geom_type in ("LineString", "MultiLineString"):
+            m.coverage = line_coverage(pieces, plane, limits.reach_m)
+        else:
+            m.coverage = area_coverage(pieces, plane, limits.reach_m)
+        m.coverage = min(1.0, max(0.0, m.coverage))
     for cid, lon, lat, radius in checkpoints:
-        c = frame.xy(np.array([lon]), np.array([lat]))[0]
-        near = np.hypot(xy[:, 0] - c[0], xy[:, 1] - c[1]) <= radius
-        if near.any():
-            m.checkins.append((cid, float(t[int(np.argmax(near))])))
+        at = _first_pass(frame.xy(np.array([lon]), np.array([lat]))[0], xy, t, piece, radius)
+        if at is not None:
+            m.checkins.append((cid, at))
     if m.jumps:
         m.flags.append({"code": "jump", "count": m.jumps})
     if m.kept and m.outside / m.kept > limits.outside_share:
@@ -150,7 +183,27 @@ def measure(
     return m
 
 
-def line_coverage(xy: np.ndarray, line: BaseGeometry, reach: float, step: float = 1.0) -> float:
+def _first_pass(c: np.ndarray, xy: np.ndarray, t: np.ndarray, piece: np.ndarray, radius: float) -> float | None:
+    """When the track first came within ``radius`` of point ``c``: between fixes too (a fix every few minutes
+    can walk past a point without one near it), the time interpolated along the segment."""
+    if not len(xy):
+        return None
+    if len(xy) == 1:
+        return float(t[0]) if math.hypot(*(xy[0] - c)) <= radius else None
+    a, b = xy[:-1], xy[1:]
+    ab = b - a
+    len2 = np.maximum((ab * ab).sum(axis=1), 1e-12)
+    f = np.clip(((c - a) * ab).sum(axis=1) / len2, 0.0, 1.0)
+    near = np.hypot(*(a + ab * f[:, None] - c).T) <= radius
+    near &= piece[:-1] == piece[1:]  # not across a jump
+    if near.any():
+        k = int(np.argmax(near))
+        return float(t[k] + (t[k + 1] - t[k]) * f[k])
+    close = np.hypot(*(xy - c).T) <= radius  # a lone point of its own piece
+    return float(t[int(np.argmax(close))]) if close.any() else None
+
+
+def line_coverage(pieces: list[np.ndarray], line: BaseGeometry, reach: float, step: float = 1.0) -> float:
     """The share of a line (a river section) within ``reach`` of the track: the line cut into pieces of at most
     ``step`` metres, each counted when its midpoint is within reach of a segment of the track. Exact to ``step``
     per end of each covered stretch; a track that goes up and down the river many times costs no more, unlike a
@@ -158,10 +211,13 @@ def line_coverage(xy: np.ndarray, line: BaseGeometry, reach: float, step: float 
     length = line.length
     if not length:
         return 0.0
-    n = max(1, math.ceil(length / step))
+    # At most 100,000 samples: a section longer than 100 km is measured to within length/100,000.
+    n = min(100_000, max(1, math.ceil(length / step)))
     samples = shapely.line_interpolate_point(line, (np.arange(n) + 0.5) / n, normalized=True)
-    parts = shapely.linestrings(np.stack((xy[:-1], xy[1:]), axis=1)) if len(xy) >= 2 else shapely.points(xy)
-    hit = shapely.STRtree(parts).query(samples, predicate="dwithin", distance=reach)
+    parts = [
+        shapely.linestrings(np.stack((p[:-1], p[1:]), axis=1)) if len(p) >= 2 else shapely.points(p) for p in pieces
+    ]
+    hit = shapely.STRtree(np.concatenate(parts)).query(samples, predicate="dwithin", distance=reach)
     return float(np.unique(hit[0]).size / n)
 
 
@@ -220,7 +276,7 @@ def densify(xy: np.ndarray, step: float) -> np.ndarray:
     return np.vstack((starts + np.repeat(seg, n, axis=0) * frac[:, None], xy[-1:]))
 
 
-def area_coverage(xy: np.ndarray, area: BaseGeometry, reach: float) -> float:
+def area_coverage(pieces: list[np.ndarray], area: BaseGeometry, reach: float) -> float:
     """The share of an area (a grid) within ``reach`` of the track.
 
     Measured along horizontal lines a twentieth of the reach apart: on each line, the stretches inside the area
@@ -239,11 +295,15 @@ def area_coverage(xy: np.ndarray, area: BaseGeometry, reach: float) -> float:
         return 0.0
     minx, miny, maxx, maxy = area.bounds
     shift = (maxx - minx) + 4 * reach + 1
+
     # The track simplified to a twentieth of the reach (Douglas–Peucker: every point stays within it), about the
     # GPS's own error, then densified so that disks around its points make its buffer.
-    if len(xy) > 2:
-        xy = np.asarray(shapely.simplify(shapely.linestrings(xy), reach / 20, preserve_topology=False).coords)
-    pts = densify(xy, reach / 5)
+    def prepared(xy: np.ndarray) -> np.ndarray:
+        if len(xy) > 2:
+            xy = np.asarray(shapely.simplify(shapely.linestrings(xy), reach / 20, preserve_topology=False).coords)
+        return densify(xy, reach / 5)
+
+    pts = np.concatenate([prepared(p) for p in pieces])
     # Points that cannot reach the area change nothing; points within a fiftieth of the reach of one another
     # (standing still, walking to and fro) count once.
     near = (

@@ -38,7 +38,7 @@ class Section(models.Model):
     geometry = models.JSONField(_("走向"))
     length_m = models.FloatField(_("长度（米）"), default=0, editable=False)
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("所在村/社区"))
-    # Where a finding on this reach lands when its point lies outside every grid (the river's middle).
+    # The grid at the section's middle: where the lists and the figures place the section.
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("所在网格"))
 
     class Meta:

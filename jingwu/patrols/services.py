@@ -21,7 +21,7 @@ from jingwu.geo.models import Grid, Region
 from jingwu.geo.services import locate
 from jingwu.lib import clock
 from jingwu.lib import text as textlib
-from jingwu.lib.errors import Forbidden, Invalid, NotFound
+from jingwu.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from jingwu.org.actors import Acting, resolve
 from jingwu.org.choices import Role
 from jingwu.org.models import GridAssignment, Person
@@ -104,10 +104,16 @@ def own_patrol(actor: Any, ref: Any, *, for_update: bool = False) -> Patrol:
     ref = str(ref.pk if isinstance(ref, Patrol) else ref).strip()
     qs = Patrol.objects.select_for_update() if for_update else Patrol.objects.all()
     qs = qs.filter(person=acting.person)
-    found = qs.filter(pk=int(ref)).first() if ref.isdigit() else qs.filter(client_key=ref[:64]).first()
+    found = qs.filter(pk=int(ref)).first() if is_id(ref) else qs.filter(client_key=ref[:64]).first()
     if found is None:
         raise NotFound(gettext("巡查记录不存在"))
     return found
+
+
+def is_id(ref: str) -> bool:
+    """An id, not a key: ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails), and a key is
+    never all digits (``start`` refuses one), so the two never meet."""
+    return ref.isascii() and ref.isdigit() and len(ref) < 19
 
 
 def _when(value: Any, name: str) -> datetime:
@@ -162,8 +168,8 @@ def start(
     returns the first patrol."""
     acting, person = _patroller(actor)
     key = (client_key or "").strip()
-    if not key or len(key) > 64:
-        raise Invalid(gettext("客户端标识必填，最长64个字符"), code="invalid_key")
+    if not key or len(key) > 64 or key.isdigit():
+        raise Invalid(gettext("客户端标识必填，最长64个字符，不能全为数字"), code="invalid_key")
     existing = Patrol.objects.filter(person=person, client_key=key).first()
     if existing is not None:
         return existing, False
@@ -211,7 +217,7 @@ def _ref(value: Any) -> dict[str, Any]:
     text = str(getattr(value, "pk", value) or "").strip()
     if not text:
         raise Invalid(gettext("请选择巡查的河段或网格"), code="target_required")
-    return {"pk": int(text)} if text.isdigit() and len(text) < 10 else {"code": text[:40]}
+    return {"pk": int(text)} if is_id(text) and len(text) < 10 else {"code": text[:40]}
 
 
 def _points(raw: Any, patrol: Patrol, now: datetime) -> list[list[float]]:
@@ -233,6 +239,8 @@ def _points(raw: Any, patrol: Patrol, now: datetime) -> list[list[float]]:
                 acc = p[3] if len(p) == 4 else 0
             else:
                 raise TypeError
+            if any(isinstance(v, bool) for v in (lon, lat, acc)):
+                raise TypeError  # JSON true/false are not coordinates, whatever float() makes of them
             lon, lat, acc = float(lon), float(lat), float(acc or 0)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise Invalid(
@@ -259,14 +267,16 @@ def add_points(*, actor: Any, patrol: Any, key: str, points: Any) -> tuple[Track
     if not key or len(key) > 80:
         raise Invalid(gettext("批次标识必填，最长80个字符"), code="invalid_key")
     p = patrol if isinstance(patrol, Patrol) else own_patrol(actor, patrol)
-    existing = TrackBatch.objects.filter(patrol=p, key=key).first()
-    if existing is not None:
-        return existing, False
     now = clock.now()
     rows = _points(points, p, now)
     times = [r[0] for r in rows]
+    existing = TrackBatch.objects.filter(patrol=p, key=key).first()
+    if existing is not None:
+        return _same(existing, rows), False
     try:
         with transaction.atomic():
+            # Locked before its state is read: an ``end`` committing meanwhile would measure without this batch.
+            p = Patrol.objects.select_for_update().get(pk=p.pk)
             batch = TrackBatch.objects.create(
                 patrol=p,
                 key=key,
@@ -277,13 +287,21 @@ def add_points(*, actor: Any, patrol: Any, key: str, points: Any) -> tuple[Track
                 received_at=now,
             )
             if p.state == PatrolState.ENDED:
-                _measure(Patrol.objects.select_for_update().get(pk=p.pk), now)
+                _measure(p, now)
             else:
                 Patrol.objects.filter(pk=p.pk).update(updated_at=now)
     except IntegrityError:
-        return TrackBatch.objects.get(patrol=p, key=key), False
+        return _same(TrackBatch.objects.get(patrol=p, key=key), rows), False
     del acting
     return batch, True
+
+
+def _same(batch: TrackBatch, rows: list[list[float]]) -> TrackBatch:
+    """A batch sent again is the same batch; different points under a key already used are a client's bug that
+    would lose them silently, so they are refused."""
+    if batch.count != len(rows) or [r[0] for r in batch.data] != [r[0] for r in rows]:
+        raise Conflict(gettext("批次标识已用于另一批轨迹点"), code="batch_key_reused", details={"key": batch.key})
+    return batch
 
 
 def end(*, actor: Any, patrol: Any, ended_at: Any = None, note: str | None = None) -> Patrol:
@@ -326,8 +344,12 @@ def _measure(p: Patrol, now: datetime) -> None:
     assert target is not None
     geom = geometry.target_geometry(target.geometry)
     cps = list(Checkpoint.objects.filter(section=p.section) if p.section_id else Checkpoint.objects.filter(grid=p.grid))
+    # Points from before the start or after the end (a phone left recording, a late batch of another walk) are
+    # kept as sent but not measured.
+    low = (p.started_at - SKEW).timestamp()
+    high = ((p.ended_at or now) + SKEW).timestamp()
     m = geometry.measure(
-        track(p),
+        [r for r in track(p) if low <= r[0] <= high],
         geom,
         limits() if p.kind == PatrolKind.RIVER else grid_limits(),
         [(c.pk, c.lon, c.lat, float(c.radius_m)) for c in cps],
@@ -486,8 +508,10 @@ def import_rivers(data: Any, *, actor: Any) -> dict[str, int]:
     rivers: set[str] = set()
     with transaction.atomic():
         for i, f in enumerate(data["features"]):
-            props = (f or {}).get("properties") or {}
             where = gettext("第%(i)s个要素") % {"i": i + 1}
+            if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
+                raise Invalid(gettext("%(where)s：不是GeoJSON要素") % {"where": where}, code="invalid_geojson")
+            props = f.get("properties") or {}
             river_code = str(props.get("river_code") or "").strip()[:32]
             code = str(props.get("code") or "").strip()[:40]
             if not river_code or not code:
@@ -503,7 +527,7 @@ def import_rivers(data: Any, *, actor: Any) -> dict[str, int]:
                 river=river,
                 code=code,
                 name=textlib.check(str(props.get("name") or code), "name")[:64],
-                geometry_json=(f or {}).get("geometry"),  # type: ignore[arg-type]
+                geometry_json=f.get("geometry"),  # type: ignore[arg-type]
             )
             made += created
             updated += not created

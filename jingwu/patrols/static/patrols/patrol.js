@@ -19,6 +19,7 @@
   var RUN_KEY = "jingwu-patrol-run:" + USER;
   var BATCH = 30, BATCH_MS = 60000, MIN_MOVE_M = 3, MIN_GAP_MS = 5000;
   var run = load(), watch = null, sending = false, map = null, line = null, here = null, ticker = null;
+  var ending = false;  // the person said stop: the last batch and the end are being written
 
   function load() { try { return JSON.parse(localStorage.getItem(RUN_KEY) || "null"); } catch (e) { return null; } }
   function save() { if (run) localStorage.setItem(RUN_KEY, JSON.stringify(run)); else localStorage.removeItem(RUN_KEY); }
@@ -149,7 +150,7 @@
   }
 
   function onPosition(p) {
-    if (!run) return;
+    if (!run || ending) return;
     var pt = [p.coords.longitude, p.coords.latitude];
     var t = p.timestamp || Date.now();
     here = pt;
@@ -187,20 +188,29 @@
   }
 
   function stop() {
-    if (!run) return Promise.resolve();
+    if (!run || ending) return Promise.resolve();
     var ended = run;
+    // No positions from the moment the person says stop. A fix that came in while the last batch and the end
+    // are written (a few IndexedDB round trips) went into run.points after they were sealed: counted on the
+    // screen, then dropped with the run and never sent.
+    ending = true;
+    if (watch !== null) navigator.geolocation.clearWatch(watch);
+    clearInterval(ticker);
+    watch = null;
     return seal().then(function () {
       return enqueue({key: ended.key + ":end", kind: "end", url: "/api/patrols/" + encodeURIComponent(ended.key) + "/end",
                       json: {ended_at: new Date().toISOString()}, label: TEXT.end + " " + ended.label, order: 1});
     }).then(function () {
-      if (watch !== null) navigator.geolocation.clearWatch(watch);
-      clearInterval(ticker);
-      watch = null;
+      ending = false;
       run = null;
       save();
       location.hash = "#home";
       toast(navigator.onLine ? TEXT.ending : TEXT.saved);
       return flush();
+    }, function (err) {  // not written (the phone's storage failed): the patrol goes on, stop can be tried again
+      ending = false;
+      follow();
+      toast(err.message);
     });
   }
 
