@@ -144,6 +144,7 @@ def test_a_petition_needs_no_place_but_a_street_problem_does(cast: Any, at: Any)
         category="matter:90005",
         source="petition",
         region="120111103201",
+        origin=("petitions.petition", "1"),  # only the petitions register raises 信访 cases
     ).case
     assert case.lon is None and case.grid_id is None and case.region.name == "甲村" and case.kind == "petition"
     detail = Api(cast["operator"]).get(f"/cases/{case.number}").json()

@@ -355,3 +355,45 @@ def clock_at(moment: datetime) -> Any:
     from jingwu.lib import clock
 
     return clock.frozen_at(moment)
+
+
+# --- what a cold review found ---------------------------------------------------------------------------------------
+
+
+def test_petition_categories_only_through_the_register(people: Any, at: Any) -> None:
+    """A 信访 or 代表建议 reported as a plain case would be seen by no one who can act on it; an ordinary case
+    does not become one at 立案, nor the reverse."""
+    from jingwu.lib.errors import Invalid
+
+    from .conftest import IN_A
+    from .flows import act, worker_report
+
+    for category in ("matter:90005", "matter:90006"):
+        body = {"lon": IN_A[0], "lat": IN_A[1], "description": "x", "category": category}
+        err(Api(people["gw_a"]).post("/cases", body), 400, "category_reserved")
+    case = worker_report(people, category="matter:06010")
+    with pytest.raises(Invalid) as exc:
+        act(case, "file", people["shiftlead"], category="matter:90005")
+    assert exc.value.code == "category_reserved"
+
+
+def test_a_petition_stays_out_of_the_centres_queues_and_notifications(
+    people: Any, at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from jingwu.cases import selectors
+    from jingwu.cases.jobs import escalate_overdue, warn_due_soon
+    from jingwu.notify.models import Notification
+
+    p = register(people)
+    # Its first stage runs on the 条例's 15 days, not the loop's hours.
+    p.case.refresh_from_db()
+    assert p.case.due_at == p.accept_due
+    for role in ("operator", "shiftlead", "dispatcher"):
+        assert not selectors.tasks_for(people[role]).filter(pk=p.case_id).exists()
+    assert selectors.tasks_for(people["clerk"]).filter(pk=p.case_id).exists()
+    at.move(p.accept_due + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        warn_due_soon()
+        escalate_overdue()
+    told = set(Notification.objects.values_list("user__username", flat=True))
+    assert told and not told & {"operator", "shiftlead", "dispatcher", "gw_a", "gw_b", "admin", "auditor"}

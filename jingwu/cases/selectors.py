@@ -13,7 +13,7 @@ from jingwu.org.choices import Role
 from jingwu.org.models import GridAssignment
 from jingwu.org.services import person_of, role_of
 
-from .choices import State
+from .choices import CaseKind, State
 from .models import Case, CaseQuerySet
 
 
@@ -21,7 +21,7 @@ def tasks_for(user: Any) -> CaseQuerySet:
     """Cases waiting for this user's hand now."""
     role = role_of(user)
     person = person_of(user)
-    qs = Case.objects.all()
+    qs = Case.objects.visible_to(user)  # a queue never shows what its holder may not see (a petition)
     if role == Role.OPERATOR:
         return qs.filter(status=State.REPORTED)
     if role == Role.SHIFT_LEAD:
@@ -36,6 +36,18 @@ def tasks_for(user: Any) -> CaseQuerySet:
     if role == Role.GRID_WORKER and person is not None:
         mine = GridAssignment.objects.filter(person=person).values("grid_id")
         return qs.filter(status__in=[State.VERIFYING, State.TO_CHECK], grid_id__in=mine)
+    if role == Role.PETITION_CLERK:
+        return qs.filter(
+            kind__in=[CaseKind.PETITION, CaseKind.SUGGESTION],
+            status__in=[
+                State.REPORTED,
+                State.TO_FILE,
+                State.TO_DISPATCH,
+                State.RETURNED,
+                State.TO_CHECK,
+                State.TO_CLOSE,
+            ],
+        )
     if role == Role.HANDLER and person is not None and person.department_id:
         return qs.filter(status=State.HANDLING, department_id=person.department_id)
     return qs.none()

@@ -46,6 +46,8 @@ __all__ = ["ActionInput", "Limit", "LimitUnit", "perform", "report_case"]
 MAX_DESCRIPTION = 4000
 # The kinds of case a petition clerk acts on (信访, 代表建议).
 CLERK_KINDS = frozenset({"petition", "suggestion"})
+# The registers whose cases may be of those kinds (``report_case(origin=...)``).
+REGISTERS = ("petitions.",)
 MAX_EXTENSION_DAYS = 30
 
 PHOTO_KIND = {
@@ -241,6 +243,10 @@ def report_case(
     wlon, wlat, grid_id, region_id, grid_code = _place(lon, lat, crs, cat, region)
     source = _source_for(acting, role, source)
     origin_kind, origin_id = _origin(origin)
+    if cat is not None and cat.case_kind in CLERK_KINDS and not origin_kind.startswith(REGISTERS):
+        # Reported as a plain case it would be seen by no one who can act on it (the centre does not see
+        # petitions) and have no record in the register.
+        raise Invalid(gettext("信访事项和代表建议请在信访登记中录入"), code="category_reserved")
     _check_photos(photos)
     now = clock.now()
     person = acting.person
@@ -832,9 +838,17 @@ def _h_file(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str
         cond = cat.conditions.order_by("-is_default", "position", "id").first()
         if cond is None:
             raise Invalid(gettext("该类别没有立案条件"), code="unknown_condition")
+    _keep_register(case, cat)
     case.category, case.condition, case.kind = cat, cond, cat.case_kind
     t.data = {"category": f"{cat.kind}:{cat.code}", "condition": cond.pk}
     t.public_note = t.public_note or notes.FILED
+
+
+def _keep_register(case: Case, cat: Category) -> None:
+    """A petition or a suggestion stays one, and nothing else becomes one: their visibility and their clerk's
+    steps follow the kind, and their record lives in the petitions register."""
+    if (cat.case_kind in CLERK_KINDS) != (case.kind in CLERK_KINDS):
+        raise Invalid(gettext("信访事项和代表建议不能与其他类别互相转换"), code="category_reserved")
 
 
 def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role: str, t: Transition) -> None:
@@ -1031,6 +1045,7 @@ def _h_self_resolve(case: Case, d: ActionInput, now: datetime, acting: Acting, r
     cat = _resolve_category(d.category) or case.category
     if cat is None:
         raise Invalid(gettext("自行处置需要选择类别"), code="category_required")
+    _keep_register(case, cat)
     case.category, case.kind = cat, cat.case_kind
     case.feedback_at = case.closed_at = now
     case.handled_on_time = True

@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from jingwu.cases import origins
-from jingwu.cases.choices import Action, State
+from jingwu.cases.choices import Action, CaseKind, State
 from jingwu.cases.models import Case, Transition
+from jingwu.cases.services import CLERK_KINDS
 from jingwu.org.choices import Role
 from jingwu.org.models import GridAssignment, Person, PersonRole
 
@@ -72,6 +73,8 @@ def holders(case: Case, state: str, department_id: int | None) -> list[Person]:
         State.RETURNED: Role.DISPATCHER,
     }
     role = by_state.get(State(state)) if state in State.values else None
+    if role is not None and case.kind in CLERK_KINDS:
+        role = Role.PETITION_CLERK  # the clerk takes the centre's steps on petitions and suggestions
     return _people(role) if role else []
 
 
@@ -118,5 +121,13 @@ def events_for(change: Any, case: Case, record: Transition | None) -> list[tuple
         if origin is not None and origin.for_leaders is not None and origin.for_leaders(case):
             out.append(("for_leaders", _people(Role.LEADER)))
     if action == Action.RATE and change.outcome == "unsatisfied":
-        out.append(("revisit", _people(Role.OPERATOR) + _people(Role.SHIFT_LEAD)))
+        callers = [Role.PETITION_CLERK] if case.kind in CLERK_KINDS else [Role.OPERATOR, Role.SHIFT_LEAD]
+        out.append(("revisit", [p for r in callers for p in _people(r)]))
+    if case.kind == CaseKind.PETITION:
+        # A notification carries the case's words: a petition's go only to those who may see it.
+        out = [(event, _seeing(case, people)) for event, people in out]
     return out
+
+
+def _seeing(case: Case, people: list[Person]) -> list[Person]:
+    return [p for p in people if Case.objects.visible_to(p.user).filter(pk=case.pk).exists()]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CongressSession, Deputy, Limits, Petition, Suggestion
+from .models import CongressSession, Deputy, Limits, Suggestion
 
 
 @admin.register(Limits)
@@ -25,21 +25,8 @@ class DeputyAdmin(admin.ModelAdmin):
     search_fields = ["person__name", "constituency"]
 
 
-@admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
-    """Read-only, without the petitioner: petitions change through the loop (pages, API), which records every
-    step, and the petitioner is shown only to those handling the petition, each look audited."""
-
-    list_display = ["number", "subject", "channel", "received_at", "decision", "status"]
-    list_filter = ["channel", "decision"]
-    search_fields = ["number", "subject"]
-    exclude = ["petitioner_name", "petitioner_id_number", "petitioner_phone", "petitioner_address"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
+# Petitions are not in the admin at all: the system administrator (三员分立) is not among those who may see
+# them (``cases.models.CaseQuerySet.visible_to``); they change through the loop, on the petition pages and API.
 
 
 @admin.register(Suggestion)

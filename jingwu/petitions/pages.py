@@ -165,7 +165,7 @@ def petition_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "extend":
             days = f.get("days", "")
             services.request_extension(
-                p, actor=user, days=int(days) if days.isdigit() else 0, reason=f.get("reason", "")
+                p, actor=user, days=int(days) if days.isascii() and days.isdigit() else 0, reason=f.get("reason", "")
             )
         elif action == "approve_extension":
             services.approve_extension(p, actor=user)

@@ -126,7 +126,9 @@ def _department(value: Any) -> Department:
         key = str(value or "").strip()
         if not key:
             raise Invalid(gettext("请选择责任单位"), code="department_required")
-        dept = Department.objects.filter(**({"pk": int(key)} if key.isdigit() else {"code": key})).first()
+        dept = Department.objects.filter(
+            **({"pk": int(key)} if key.isascii() and key.isdigit() else {"code": key})
+        ).first()
     if dept is None or not dept.active:
         raise Invalid(gettext("责任单位不存在或已停用"), code="unknown_department")
     return dept
@@ -141,7 +143,9 @@ def _leader(value: Any) -> Person:
         key = str(value or "").strip()
         if not key:
             raise Invalid(gettext("请选择包案领导"), code="leader_required")
-        person = Person.objects.filter(Q(pk=int(key)) if key.isdigit() else Q(user__username=key)).first()
+        person = Person.objects.filter(
+            Q(pk=int(key)) if key.isascii() and key.isdigit() else Q(user__username=key)
+        ).first()
     if person is None:
         raise Invalid(gettext("包案领导不存在"), code="unknown_leader")
     if person.role != Role.LEADER and not PersonRole.objects.filter(person=person, role=Role.LEADER).exists():
@@ -165,7 +169,7 @@ def _key(acting: Acting, client_key: str | None) -> str | None:
 
 
 def get_petition(pk: Any) -> Petition:
-    p = Petition.objects.filter(pk=int(pk) if str(pk).isdigit() else -1).first()
+    p = Petition.objects.filter(pk=int(pk) if str(pk).isascii() and str(pk).isdigit() else -1).first()
     if p is None:
         p = Petition.objects.filter(number=str(pk)).first()
     if p is None:
@@ -252,6 +256,10 @@ def register_petition(
                 origin=p,
                 client_key=f"petition-{p.pk}",
             )
+            # Its first stage runs on the 条例's clock (15 days to decide on acceptance), not the loop's hours for
+            # a report: the case is neither escalated nor shown late before the petition is.
+            Case.objects.filter(pk=result.case.pk).update(due_at=p.accept_due)
+            result.case.due_at = p.accept_due
             p.case, p.status, p.region_id = result.case, result.case.status, result.case.region_id
             p.save(update_fields=["number", "case", "status", "region"])
             audit.record(
@@ -556,7 +564,7 @@ def petition_link(case: Case, user: Any) -> tuple[str, str] | None:
 
 
 def get_suggestion(pk: Any) -> Suggestion:
-    s = Suggestion.objects.filter(pk=int(pk) if str(pk).isdigit() else -1).first()
+    s = Suggestion.objects.filter(pk=int(pk) if str(pk).isascii() and str(pk).isdigit() else -1).first()
     if s is None:
         raise NotFound(gettext("代表建议 %(ref)s 不存在") % {"ref": pk})
     return s
