@@ -1791,6 +1791,18 @@ EN.update(
 )
 
 
+# Issue 13, after review.
+EN.update(
+    {
+        "信访事项和代表建议请在信访登记中录入": "Petitions and deputies' suggestions are entered in their registers",
+        "信访事项和代表建议不能与其他类别互相转换": "A petition or suggestion cannot become another kind of case, nor the reverse",
+        "客户端标识必填，最长64个字符，不能全为数字": "A client key is required: at most 64 characters, not all digits",
+        "批次标识已用于另一批轨迹点": "This batch key was already used for other track points",
+        "%(where)s：不是GeoJSON要素": "%(where)s: not a GeoJSON feature",
+    }
+)
+
+
 def fill(po_path: str) -> list[str]:
     """Write EN into a .po file; returns the msgids still without English."""
     import pathlib

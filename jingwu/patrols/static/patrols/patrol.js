@@ -40,6 +40,16 @@
     toastTimer = setTimeout(function () { t.hidden = true; }, 2200);
   }
 
+  // A question before something is thrown away or ended: in the page (the other phone pages' way), so that the
+  // page goes on taking positions while the question is on the screen.
+  function ask(text, ok) {
+    var box = document.getElementById("ask-dialog");
+    document.getElementById("ask-text").textContent = text;
+    box.hidden = false;
+    document.getElementById("ask-ok").onclick = function (e) { e.preventDefault(); box.hidden = true; ok(); };
+    document.getElementById("ask-cancel").onclick = function (e) { e.preventDefault(); box.hidden = true; };
+  }
+
   // --- the outbox --------------------------------------------------------------------------------------
   function enqueue(item) {
     item.user = USER;
@@ -72,7 +82,7 @@
           drop.href = "#outbox";
           drop.addEventListener("click", function (e) {
             e.preventDefault();
-            if (window.confirm(TEXT.confirm_discard)) box.del(it.key).then(render);
+            ask(TEXT.confirm_discard, function () { box.del(it.key).then(render); });
           });
           cell.appendChild(drop);
         }
@@ -112,11 +122,35 @@
             }
             item.error = a.reason;
             O.bump("failed");
-            return box.put(item).then(function () { toast(TEXT.failed + "：" + a.reason); return true; });
+            return box.put(item).then(function () {
+              toast(TEXT.failed + "：" + a.reason);
+              return item.kind === "start" ? refusedStart(item) : true;
+            });
           }, function () { return false; });
         });
       }, Promise.resolve(true));
     }).then(function () { sending = false; return render(); }, function () { sending = false; });
+  }
+
+  // The server refused to start a patrol (not this person's section, a phone clock far ahead): nothing after it
+  // can land, so the patrol stops here and its waiting items are marked with the same reason, to be discarded.
+  function refusedStart(start) {
+    if (run && run.key === start.patrol) halt();
+    return box.all().then(function (items) {
+      return Promise.all(items.filter(function (i) { return i.patrol === start.patrol && !i.error; }).map(function (i) {
+        i.error = start.error;
+        return box.put(i);
+      }));
+    }).then(function () { return true; });
+  }
+
+  function halt() {
+    if (watch !== null) navigator.geolocation.clearWatch(watch);
+    clearInterval(ticker);
+    watch = null;
+    run = null;
+    save();
+    show();
   }
 
   function settled(item, answer) {
@@ -133,24 +167,36 @@
     save();
     var body = {kind: target.kind, client_key: key, started_at: new Date(run.started).toISOString()};
     body[target.kind === "river" ? "section" : "grid"] = target.ref;
-    return enqueue({key: key + ":start", kind: "start", url: "/api/patrols", json: body, label: TEXT.start + " " + target.label})
+    return enqueue({key: key + ":start", kind: "start", patrol: key, url: "/api/patrols", json: body,
+                    label: TEXT.start + " " + target.label})
       .then(function () { follow(); show(); return flush(); });
   }
 
+  // The points so far as one batch in the outbox. Taken out of the running patrol only once the outbox has them
+  // (a crash in between sends them twice at worst, under the same key, which the server stores once); its key is
+  // the phone's own, so two tabs of one patrol never make the same key for different points.
   function seal() {
     if (!run || !run.points.length) return Promise.resolve();
     run.seq += 1;
-    var points = run.points;
-    var item = {key: run.key + ":track:" + run.seq, kind: "track", url: "/api/patrols/" + encodeURIComponent(run.key) + "/track",
-                json: {key: "b" + run.seq, points: points}, label: TEXT.track + " " + run.label + " #" + run.seq};
-    run.points = [];
-    run.sealedAt = Date.now();
+    var points = run.points.slice(), seq = run.seq;
     save();
-    return enqueue(item).then(render);
+    var item = {key: run.key + ":track:" + seq, kind: "track", patrol: run.key,
+                url: "/api/patrols/" + encodeURIComponent(run.key) + "/track",
+                json: {key: "b" + seq + "-" + O.uuid().slice(0, 8), points: points}, label: TEXT.track + " " + run.label + " #" + seq};
+    return enqueue(item).then(function () {
+      if (run && run.key === item.patrol) {
+        run.points = run.points.slice(points.length);
+        run.sealedAt = Date.now();
+        save();
+      }
+      return render();
+    });
   }
 
   function onPosition(p) {
     if (!run || ending) return;
+    var shared = load();  // another tab of the same patrol may have added points since
+    if (shared && shared.key === run.key) run = shared;
     var pt = [p.coords.longitude, p.coords.latitude];
     var t = p.timestamp || Date.now();
     here = pt;
@@ -198,7 +244,7 @@
     clearInterval(ticker);
     watch = null;
     return seal().then(function () {
-      return enqueue({key: ended.key + ":end", kind: "end", url: "/api/patrols/" + encodeURIComponent(ended.key) + "/end",
+      return enqueue({key: ended.key + ":end", kind: "end", patrol: ended.key, url: "/api/patrols/" + encodeURIComponent(ended.key) + "/end",
                       json: {ended_at: new Date().toISOString()}, label: TEXT.end + " " + ended.label, order: 1});
     }).then(function () {
       ending = false;
@@ -231,7 +277,7 @@
       return Promise.all(picked.map(function (f) { return window.JingwuPhoto.shrink(f, PHOTO, here); }));
     }).then(function (files) {
       if (files.length) fields.photo_meta = JSON.stringify(files.map(function (f) { return f.meta; }));
-      return enqueue({key: fields.client_key, kind: "finding", url: "/api/patrols/" + encodeURIComponent(patrolKey) + "/findings",
+      return enqueue({key: fields.client_key, kind: "finding", patrol: patrolKey, url: "/api/patrols/" + encodeURIComponent(patrolKey) + "/findings",
                       fields: fields, files: files.map(function (f) { return {field: "photos", name: f.name, blob: f.blob}; }),
                       label: TEXT.finding + " " + label});
     }).then(function () {
@@ -305,7 +351,7 @@
   });
   document.getElementById("stop-patrol").addEventListener("click", function (e) {
     e.preventDefault();
-    if (window.confirm(TEXT.confirm_end)) stop();
+    ask(TEXT.confirm_end, stop);
   });
   document.getElementById("find-form").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -314,6 +360,17 @@
     finding(e.target).then(function () { button.disabled = false; });
   });
 
+  // Another tab of this person's started, ended or moved the patrol on: follow it.
+  window.addEventListener("storage", function (e) {
+    if (e.key !== RUN_KEY) return;
+    var other = load();
+    if (!other) { if (run) halt(); return; }
+    var fresh = !run || run.key !== other.key;
+    run = other;
+    if (fresh) follow();
+    show();
+    draw();
+  });
   window.addEventListener("hashchange", show);
   window.addEventListener("online", function () { flush(); });
   setInterval(flush, 20000);
