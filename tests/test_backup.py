@@ -78,7 +78,19 @@ def scratch(tmp_path: Path, db: Any) -> Any:
 
 def test_backup_and_restore_round_trip(scratch: dict[str, str], tmp_path: Path) -> None:
     env = scratch
-    _jingwu(env, "demo", "--no-serve", "--cases", "40", "--inspections", "10")
+    small = [
+        "--cases",
+        "40",
+        "--inspections",
+        "10",
+        "--river-patrols",
+        "6",
+        "--grid-patrol-days",
+        "2",
+        "--petitions",
+        "4",
+    ]
+    _jingwu(env, "demo", "--no-serve", *small)
     before = json.loads(_python(env, PROBE))
     assert before["cases"] >= 40 and before["photos"] > 0
     media = Path(env["JINGWU_MEDIA_ROOT"])
