@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -450,3 +451,22 @@ def test_malformed_shapes_are_400_not_500(cast: Any, at: Any) -> None:
     ):
         err(lead.post("/patrols/rivers/import", body), 400)
     assert not TrackBatch.objects.exists() and not River.objects.exists()
+
+
+def test_times_far_off_or_in_zones_postgresql_refuses_are_handled(cast: Any, at: Any) -> None:
+    """Found by the OpenAPI fuzz on PostgreSQL: a zone of +19:47 is valid ISO 8601 but not a PostgreSQL one."""
+    gw = Api(cast["leader"])
+    assert gw.get("/patrols/stats", to="2026-03-01T07:42:11+19:47", kind="river").status_code == 200
+    err(gw.get("/patrols/stats", to="0170-07-01T07:42:11+19:47"), 400, "invalid_time")
+    err(gw.get("/patrols", **{"from": "2999-01-01T00:00:00Z"}), 400, "invalid_time")
+    worker = Api(cast["gw_a"])
+    start = (at.now - timedelta(minutes=5)).astimezone(ZoneInfo("Etc/GMT-14")).isoformat()  # UTC+14: Kiribati
+    r = worker.post("/patrols", {"kind": "grid", "grid": "120111103201001", "client_key": "z", "started_at": start})
+    assert r.status_code == 201, r.content
+    odd = (at.now - timedelta(minutes=4)).strftime("%Y-%m-%dT%H:%M:%S") + "+19:47"
+    assert (
+        worker.post(
+            "/patrols/z/track", {"key": "k", "points": [{"at": odd, "lon": 117.105, "lat": 39.045}]}
+        ).status_code
+        == 400
+    )

@@ -120,6 +120,22 @@ def patrol_json(p: Patrol) -> dict[str, Any]:
     }
 
 
+def _span(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """A period from the query, in UTC (PostgreSQL refuses a zone more than 16 hours off, which ISO 8601 allows),
+    between 1970 and 2100; a time without a zone is the town's."""
+
+    def one(at: datetime | None, name: str) -> datetime | None:
+        if at is None:
+            return None
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at)
+        if not 1970 <= at.year <= 2100:
+            raise Invalid(gettext("时间不在允许范围内"), code="invalid_time", details={"field": name})
+        return at.astimezone(UTC)
+
+    return one(start, "from"), one(end, "to")
+
+
 def _visible(user: Any, ref: str) -> Patrol:
     qs = services.visible_patrols(user)
     p = qs.filter(pk=int(ref)).first() if services.is_id(ref) else None
@@ -149,7 +165,7 @@ def targets(request: HttpRequest) -> dict[str, Any]:
 @router.get("/patrols/stats", summary="Patrols, distance, hours, coverage, findings and findings closed, by slice")
 def patrol_stats(request: HttpRequest, q: Query[StatsQuery]) -> dict[str, Any]:
     user = require_user(request)
-    qs = stats.period(services.visible_patrols(user), q.start, q.end)
+    qs = stats.period(services.visible_patrols(user), *_span(q.start, q.end))
     if q.kind:
         qs = qs.filter(kind=q.kind)
     if q.person:
@@ -215,7 +231,7 @@ def start(request: HttpRequest, body: StartIn) -> Any:
 @router.get("/patrols", summary="Patrols this user may see (their own; all for the command centre and leaders)")
 def list_patrols(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
     user = require_user(request)
-    qs = stats.period(services.visible_patrols(user), q.start, q.end)
+    qs = stats.period(services.visible_patrols(user), *_span(q.start, q.end))
     if q.kind:
         qs = qs.filter(kind=q.kind)
     if q.person:

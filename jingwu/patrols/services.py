@@ -138,7 +138,11 @@ def _when(value: Any, name: str) -> datetime:
             at = None
     if at is None or at.tzinfo is None:
         raise Invalid(gettext("时间格式无效（须带时区）"), code="invalid_time", details={"field": name})
-    return at
+    try:
+        # In UTC: ISO 8601 allows zones PostgreSQL refuses (more than 16 hours off).
+        return at.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise Invalid(gettext("时间格式无效"), code="invalid_time", details={"field": name}) from exc
 
 
 def _recent(at: datetime, now: datetime, name: str) -> datetime:
