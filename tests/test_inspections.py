@@ -223,7 +223,7 @@ def test_periods_and_who_sees_tasks(town: dict[str, Any], cast: Any) -> None:
         inspections.save_plan({"name": "x", "checklist": general.pk}, actor=cast["dispatcher"])
 
 
-def test_ledger_queries_are_fixed_in_number(town: dict[str, Any], cast: Any, at: Any) -> None:
+def test_ledger_queries_are_fixed_in_number(town: dict[str, Any], cast: Any, at: Any, steady_caches: None) -> None:
     leader = Api(cast["leader"])
 
     def count(path: str) -> int:

@@ -539,7 +539,9 @@ def test_voided_requests_disappear_from_the_public_list(o311: Any, at: Any) -> N
     json_error(Client().get(f"{BASE}/requests/{number}.json"), 404)
 
 
-def test_list_query_count_does_not_grow_with_rows(o311: Any, at: Any, django_assert_max_num_queries: Any) -> None:
+def test_list_query_count_does_not_grow_with_rows(
+    o311: Any, at: Any, steady_caches: None, django_assert_max_num_queries: Any
+) -> None:
     _make(2, at)
     c = Client()
     c.get(f"{BASE}/requests.json")  # warms the per-process reference cache

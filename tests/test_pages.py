@@ -42,7 +42,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize("who,path", PAGES)
-def test_query_count_does_not_grow_with_rows(cast: Any, at: Any, who: str, path: str) -> None:
+def test_query_count_does_not_grow_with_rows(cast: Any, at: Any, steady_caches: None, who: str, path: str) -> None:
     for _ in range(2):
         to_state(cast, "handling")
         public_report(cast)

@@ -11,9 +11,9 @@ rebuilt on an early stamp would read the old rows and keep them under the new ve
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable
+from time import monotonic
 from typing import Any, Generic, TypeVar
 
 from django.core.cache import caches
@@ -46,7 +46,7 @@ class SharedVersioned(Generic[T]):
         return str(version)
 
     def get(self) -> T:
-        now = time.monotonic()
+        now = monotonic()
         if self._value is not None and now - self._checked_at < self.check_seconds:
             return self._value
         with self._lock:
@@ -60,7 +60,7 @@ class SharedVersioned(Generic[T]):
     def refresh_local(self, min_interval: float = 1.0) -> bool:
         """Rebuild this process's copy now (at most once per ``min_interval``): for a look-up that missed,
         in case the row is newer than the copy. Returns whether it rebuilt."""
-        now = time.monotonic()
+        now = monotonic()
         with self._lock:
             if now - getattr(self, "_refreshed_at", 0.0) < min_interval:
                 return False
