@@ -123,6 +123,7 @@ from jingwu.org.api import router as org_router  # noqa: E402
 from jingwu.patrols.api import router as patrols_router  # noqa: E402
 from jingwu.petitions.api import router as petitions_router  # noqa: E402
 from jingwu.safety.api import router as safety_router  # noqa: E402
+from jingwu.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("", org_router)
 api.add_router("", geo_router)
@@ -131,3 +132,4 @@ api.add_router("", safety_router)
 api.add_router("", iot_router)
 api.add_router("", patrols_router)
 api.add_router("", petitions_router)
+api.add_router("", supervision_router)

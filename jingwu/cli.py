@@ -21,6 +21,7 @@ COMMANDS = {
     "hj212": ("hj212", "receive HJ 212-2017 monitoring data over TCP: --bind HOST:PORT (default 0.0.0.0:6000)"),
     "mqtt": ("mqtt", "bridge MQTT readings and events in (MQTT_URL; MQTT 5 shared subscription)"),
     "simulate": ("simulate", "drive the demo's devices over HJ 212 and MQTT (exceedances, faults, a fire alarm)"),
+    "read-report": ("read_report", "read a government work report's figures and tasks for review: FILE [--json]"),
     "migrate": ("migrate", "create or update the database tables"),
     "open311-key": ("open311_key", "Open311 client keys: create NAME | list | revoke NAME"),
     "token": ("token", "API tokens: create USERNAME [--name N] | list [USERNAME] | revoke PREFIX"),

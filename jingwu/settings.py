@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "jingwu.iot",
     "jingwu.patrols",
     "jingwu.petitions",
+    "jingwu.supervision",
     "jingwu.ops",
 ]
 
@@ -280,6 +281,14 @@ JINGWU_PATROL_REACH_M = envint("JINGWU_PATROL_REACH_M", 50)
 JINGWU_PATROL_GRID_REACH_M = envint("JINGWU_PATROL_GRID_REACH_M", 100)
 JINGWU_PATROL_MAX_KMH = envint("JINGWU_PATROL_MAX_KMH", 120)
 JINGWU_PATROL_OUTSIDE_M = envint("JINGWU_PATROL_OUTSIDE_M", 500)
+# Supervision (docs/supervision.md): units are reminded JINGWU_TASK_REMIND_DAYS days before a task's deadline; a
+# late task's 督办 rises a level every JINGWU_TASK_ESCALATE_DAYS days (leaders told from level 2); a target whose
+# figure lags the share of the year it covers by more than JINGWU_TARGET_TOLERANCE_PCT points is 滞后. Tasks read
+# from a report go to JINGWU_TASK_DEFAULT_UNIT (a department code or name) when the reader suggests no unit.
+JINGWU_TASK_REMIND_DAYS = envint("JINGWU_TASK_REMIND_DAYS", 3)
+JINGWU_TASK_ESCALATE_DAYS = envint("JINGWU_TASK_ESCALATE_DAYS", 5)
+JINGWU_TARGET_TOLERANCE_PCT = envint("JINGWU_TARGET_TOLERANCE_PCT", 5)
+JINGWU_TASK_DEFAULT_UNIT = env("JINGWU_TASK_DEFAULT_UNIT", "党政办公室")
 # Decoded size limit: 50 megapixels takes any phone's full-resolution photo (8160×6120) and stops
 # decompression bombs; Pillow's own guard (an error at twice its limit) is set to the same figure.
 JINGWU_MAX_PHOTO_PIXELS = envint("JINGWU_MAX_PHOTO_PIXELS", 50_000_000)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("jingwu.iot.urls")),
     path("", include("jingwu.patrols.urls")),
     path("", include("jingwu.petitions.urls")),
+    path("", include("jingwu.supervision.urls")),
     path("", include("jingwu.web.urls")),
 ]

@@ -101,7 +101,20 @@ LOCAL: list[tuple[str, str, str, str, bool, list[tuple[str, int, str, str]]]] = 
     ("90004", "河湖问题", "River and lake problem", "patrol", True, [("河长巡河发现问题", 5, "D", "治理完成")]),
     ("90005", "信访", "Petition", "petition", False, [("信访事项", 60, "D", "出具答复意见")]),
     ("90006", "代表建议", "Deputies' suggestion", "suggestion", False, [("人大代表意见建议", 60, "D", "答复代表")]),
+    # An economic-responsibility audit's finding, rectified by the village (jingwu.supervision).
+    (
+        "90007",
+        "审计整改",
+        "Audit rectification",
+        "event",
+        False,
+        [("审计发现问题整改", 30, "D", "整改到位并报审计复核")],
+    ),
 ]
+
+
+# Local categories about a matter, not a spot on the map (an audit finding concerns a village's books).
+NO_LOCATION = frozenset({"90007"})
 
 
 def entries() -> list[dict[str, Any]]:
@@ -146,7 +159,7 @@ def entries() -> list[dict[str, Any]]:
                 "is_local": True,
                 "is_public": public,
                 # A petition or a suggestion is about a matter, not a spot on the map.
-                "needs_location": ck not in ("petition", "suggestion"),
+                "needs_location": ck not in ("petition", "suggestion") and code not in NO_LOCATION,
                 "conditions": conds,
             }
         )

@@ -86,6 +86,7 @@ ROUTING: list[tuple[str, str, str]] = [
     ("matter", "90004", "W03"),
     ("matter", "90005", "Z04"),
     ("matter", "90006", "B01"),
+    ("matter", "90007", "B04"),
     ("part", "01", "B05"),
     ("part", "02", "W05"),
     ("part", "03", "W07"),

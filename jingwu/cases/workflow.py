@@ -97,12 +97,13 @@ STEPS: tuple[Step, ...] = (
         A.FEEDBACK, _s(S.HANDLING), S.TO_CHECK, _r(R.HANDLER), needs_photo=True, scope="department", counts_as="处置数"
     ),
     # 核查 by the grid's worker; for a case a domain raised, also by whom it names (``cases.origins``): a
-    # hazard's 复查 is done by the inspectors, a petition's reply is checked by the petition clerk.
+    # hazard's 复查 is done by the inspectors, a petition's reply is checked by the petition clerk, an audit
+    # finding's rectification by the supervising office (督查员).
     Step(
         A.CHECK,
         _s(S.TO_CHECK),
         S.TO_CLOSE,
-        _r(R.GRID_WORKER, R.INSPECTOR, R.PETITION_CLERK),
+        _r(R.GRID_WORKER, R.INSPECTOR, R.PETITION_CLERK, R.SUPERVISOR),
         outcome="pass",
         needs_photo=True,
         scope="checker",
@@ -112,7 +113,7 @@ STEPS: tuple[Step, ...] = (
         A.CHECK,
         _s(S.TO_CHECK),
         S.HANDLING,
-        _r(R.GRID_WORKER, R.INSPECTOR, R.PETITION_CLERK),
+        _r(R.GRID_WORKER, R.INSPECTOR, R.PETITION_CLERK, R.SUPERVISOR),
         outcome="fail",
         needs_reason=True,
         scope="checker",

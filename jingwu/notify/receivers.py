@@ -63,7 +63,7 @@ def _url(person: Any, case: Case) -> str:
     return f"/phone/#task/{case.number}" if person.role == Role.GRID_WORKER else f"/cases/{case.number}/"
 
 
-def _row(user: Any, event: str, key: str, case: Case | None, url: str) -> Notification:
+def _row(user: Any, event: str, key: str, case: Case | None, url: str, body: str = "") -> Notification:
     title = rules.EVENTS[event][0]
     with override("zh-hans"):  # stored as sent; the pages show the title in the reader's language
         text = _(title)
@@ -72,15 +72,18 @@ def _row(user: Any, event: str, key: str, case: Case | None, url: str) -> Notifi
         key=key[:64],
         event=event,
         title=text,
-        body=f"{case.number} · {case.description[:80]}" if case is not None else "",
+        body=f"{case.number} · {case.description[:80]}" if case is not None else body[:300],
         url=url or (f"/cases/{case.number}/" if case is not None else ""),
         case=case,
         created_at=clock.now(),
     )
 
 
-def notify(user: Any, event: str, key: str, case: Case | None = None, url: str = "") -> Notification | None:
-    """One notification for this person and event, delivered on the event's channels; None if it exists."""
+def notify(
+    user: Any, event: str, key: str, case: Case | None = None, url: str = "", body: str = ""
+) -> Notification | None:
+    """One notification for this person and event, delivered on the event's channels; None if it exists. ``body``
+    is the text of an event about no case (a supervision task)."""
     from .channels import available
     from .jobs import deliver
 
@@ -88,7 +91,7 @@ def notify(user: Any, event: str, key: str, case: Case | None = None, url: str =
         # The row, its deliveries and their tasks in one transaction (the task queue is this database): a
         # crash leaves all or none, and a retried event finds the row and stops.
         with transaction.atomic():
-            n = _row(user, event, key, case, url)
+            n = _row(user, event, key, case, url, body)
             n.save(force_insert=True)
             for channel in rules.channels_for(event):
                 if channel != "inapp" and channel in available():

@@ -51,6 +51,7 @@ HOME = {
     Role.AUDITOR: "web:audit",
     Role.INSPECTOR: "safety:phone",
     Role.RIVER_CHIEF: "patrols:phone",
+    Role.SUPERVISOR: "supervision:board",
 }
 
 

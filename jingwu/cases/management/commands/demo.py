@@ -86,6 +86,15 @@ class Command(BaseCommand):
                 "{petitions} petitions ({replied} replied, {overdue} overdue) and {suggestions} deputies' "
                 "suggestions".format(**petitions)
             )
+            from jingwu.supervision.demo import load as load_supervision
+
+            self.stdout.write("reading the 2019 work report: targets, actuals, tasks; projects and audits …")
+            sup = load_supervision(town)
+            self.stdout.write(
+                "read {read_targets} targets, {read_actuals} actuals and {read_tasks} tasks from the report; "
+                "{tasks} tasks in all ({late} late), {projects} livelihood projects, {findings} audit findings "
+                "({findings_closed} rectified)".format(**sup)
+            )
             self.stdout.write(
                 f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
             )
