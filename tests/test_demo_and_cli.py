@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -137,6 +138,28 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
 
     assert Petition.objects.count() == 12 and Suggestion.objects.count() == 11
     assert "petitions" in out
+    # Supervision: the seed report read and confirmed (the 2020 targets DOMAIN.md lists, the 2019 figures of the
+    # steered indicators as history), its tasks all done in 2020, this year's tasks with some late and chased,
+    # the 2019 livelihood projects as the report gives them, the villages' audit findings through the loop.
+    from jingwu.supervision.models import Actual, AuditFinding, Notice, Project, Target, Task
+
+    t2020 = {
+        t.indicator.name: (t.value, t.growth_pct) for t in Target.objects.filter(year=2020).select_related("indicator")
+    }
+    assert t2020["税收收入"] == (18, 0) and t2020["固定资产投资"] == (130, Decimal("10.2"))
+    assert t2020["规模工业总产值"] == (158, Decimal("4.6")) and t2020["限上批零销售额"] == (240, Decimal("6.7"))
+    assert t2020["津外内资到位额"] == (63, None)
+    est = Actual.objects.get(indicator__name="固定资产投资", year=2019, kind="estimate")  # the report's 固定资产投入
+    assert (est.value, est.growth_pct) == (118, Decimal("84.5"))
+    assert Task.objects.filter(year=2020, source="report").count() >= 20
+    assert not Task.objects.filter(year=2020).exclude(status="done").exists()
+    assert Notice.objects.filter(kind="ducha").exists() and Task.objects.filter(status="open").exists()
+    p2019 = Project.objects.filter(year=2019)
+    assert p2019.count() == 29 and len({p.category for p in p2019}) == 10
+    assert sum(p.budget for p in p2019) == 142200  # 14.22 亿元
+    findings = AuditFinding.objects.select_related("case")
+    assert findings.count() >= 18 and findings.filter(case__status="closed").exists()
+    assert "audit findings" in out
     # Running it again keeps the data.
     call_command("demo", "--no-serve", *SMALL)
     assert "already loaded" in capsys.readouterr().out
