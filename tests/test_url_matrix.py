@@ -47,6 +47,12 @@ STAFF = ["gw_a", "h_env", "operator", "shiftlead", "dispatcher", "leader", "audi
 CENTRE = ["operator", "shiftlead", "dispatcher", "leader", "admin"]
 # Monitoring: the centre, the auditors, and grid workers and departments for what is theirs.
 MONITOR = [*CENTRE, "gw_a", "h_env", "auditor"]
+SUPERVISION = [*CENTRE, "auditor", "h_env"]
+
+
+def missing(*allowed: str) -> dict[str, int]:
+    """A page of one object: those who may open such pages get 404 for one that does not exist."""
+    return {r: 404 if r in allowed else (302 if r == "anonymous" else 403) for r in ROLES}
 
 # pattern → (path, expected status per role); "{n}" is a case in grid A1 handled by 环卫 (h_env),
 # "{a}" its first photo. POST-only endpoints are walked role by role in test_permissions.py.
@@ -130,6 +136,19 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "patrols/<int:pk>/review": None,  # POST only (test_patrols)
     "patrols/m/": ("/patrols/m/", page("gw_a")),  # and river chiefs (test_patrols, browser)
     "patrols/m/sw.js": ("/patrols/m/sw.js", EVERYONE),
+    # Supervision: the centre, leaders and every unit (a unit sees its own tasks: test_supervision); the office and
+    # the leaders give tasks and read reports.
+    "supervision/": ("/supervision/", page(*SUPERVISION)),
+    "supervision/indicators/<int:pk>/": ("/supervision/indicators/999999/", missing(*SUPERVISION)),
+    "supervision/actuals/import": None,  # POST only (test_supervision)
+    "supervision/tasks/new": ("/supervision/tasks/new", page("leader")),
+    "supervision/tasks/<str:ref>/": ("/supervision/tasks/DB000000000/", missing(*SUPERVISION)),
+    "supervision/files/<int:pk>": ("/supervision/files/999999", missing(*SUPERVISION)),
+    "supervision/read": ("/supervision/read", page("leader")),
+    "supervision/projects/": ("/supervision/projects/", page(*SUPERVISION)),
+    "supervision/projects/<int:pk>/": ("/supervision/projects/999999/", missing(*SUPERVISION)),
+    "supervision/projects/photos/<int:pk>": ("/supervision/projects/photos/999999", missing(*SUPERVISION)),
+    "supervision/audits/": ("/supervision/audits/", page(*SUPERVISION)),
     # A community's LED screen has no login: its secret address is its key.
     "led/<str:token>/": ("/led/nope/", dict.fromkeys(ROLES, 404)),
     # Petitions: leaders and departments open the pages (each sees only the petitions whose case they see).
@@ -232,6 +251,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/patrols/<ref>/end": None,  # POST only (test_patrols)
     "api/patrols/<ref>/review": None,  # POST only (test_patrols)
     "api/patrols/<ref>/findings": None,  # POST only (test_patrols)
+    "api/supervision/targets": ("/api/supervision/targets", api(*SUPERVISION)),
+    "api/supervision/actuals": None,  # POST only (test_supervision)
+    "api/supervision/tasks": ("/api/supervision/tasks", api(*SUPERVISION)),
+    "api/supervision/tasks/<number>/reports": None,  # POST only (test_supervision)
+    "api/supervision/read": None,  # POST only (test_supervision)
     "api/iot/aqi": ("/api/iot/aqi?station=none&date=2026-03-02", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "api/iot/ingest": None,  # POST only, with a device token (test_iot)
     "api/petitions": ("/api/petitions", api(*SIGNED_IN)),  # each sees what visible_to gives them
