@@ -356,6 +356,11 @@ class TargetView:
     def get_standing_display(self) -> str:
         return str(Standing(self.standing).label)
 
+    @property
+    def unit_name(self) -> str:
+        unit = self.target.department or self.target.indicator.department
+        return unit.name if unit is not None else "—"
+
 
 def _annual(ind_id: int, year: int, actuals: Sequence[Actual]) -> Actual | None:
     for kind in (ActualKind.ACTUAL, ActualKind.ESTIMATE):
