@@ -2045,6 +2045,7 @@ EN.update(
         "完成节点": "Milestone reached",
         "附件（PDF、Word、Excel、图片，每个不超过20MB）": "Attachments (PDF, Word, Excel, images; up to 20 MB each)",
         "已完成，申请办结": "Done: ask for confirmation",
+        "全选": "Select all",
         "尚无进展报告": "No progress reports yet",
         "数据 %(n)s 项": "%(n)s figures",
         "任务 %(n)s 项": "%(n)s tasks",
