@@ -209,9 +209,13 @@ def test_units_report_and_the_office_confirms(cast: Any, office: Any) -> None:
     assert t.status == "open" and t.progress == 90
     assert Notification.objects.filter(user=cast["h_city"], event="task_returned").count() == 1
     services.report_progress(t, actor=cast["h_city"], text="补充检测报告", percent=100, finished=True)
-    services.confirm(Task.objects.get(pk=t.pk), actor=office, accept=True)
+    services.confirm(Task.objects.get(pk=t.pk), actor=office, accept=True, note="资料齐全")
     t.refresh_from_db()
-    assert t.status == "done" and t.confirmed_by == office
+    assert t.status == "done" and t.confirmed_by == office and t.office_note == "资料齐全"
+    c = Client()
+    c.force_login(office)
+    page = c.get(f"/supervision/tasks/{t.number}/").content.decode()
+    assert 'id="task-confirmed"' in page and "资料齐全" in page
     with pytest.raises(InvalidState):
         services.report_progress(t, actor=cast["h_city"], text="x", percent=100)
 
@@ -235,12 +239,22 @@ def test_reminders_then_escalating_ducha_once_each(cast: Any, office: Any) -> No
     assert run(date(2020, 7, 6)) == 2  # six days late: level 2, and the leaders are told
     assert Notification.objects.filter(user=cast["leader"], event="ducha").count() == 1
     assert Notification.objects.filter(user=office, event="ducha").count() == 1
-    assert run(date(2020, 7, 11)) == 2 and run(date(2020, 9, 1)) == 0  # level 3 is the top
+    assert run(date(2020, 7, 11)) == 2  # the third round
+    # Two months on, still late: the round of the day only (the thirteenth), not the nine missed in between.
+    assert run(date(2020, 9, 1)) == 2 and run(date(2020, 9, 2)) == 0
     levels = sorted(Notice.objects.filter(task=t, department__code="B05", kind="ducha").values_list("level", flat=True))
-    assert levels == [1, 2, 3]
+    assert levels == [1, 2, 3, 13]
+    assert Notification.objects.filter(user=cast["leader"], event="ducha").count() == 3
     assert not Notice.objects.filter(task=done).exclude(kind="reminder").exists()  # reported done: not chased
     n = Notification.objects.filter(user=cast["h_city"], event="ducha").first()
     assert n is not None and "已超期" in n.body and n.url == f"/supervision/tasks/{t.number}/"
+
+
+def test_a_task_belongs_to_the_year_it_is_given_and_its_units_are_told(cast: Any, office: Any) -> None:
+    t = task(cast, office, date(2021, 3, 31), when=at(2020, 12, 1))
+    assert t.year == 2020  # on 2020's board, though due next spring
+    told = Notification.objects.filter(event="task_new", url=f"/supervision/tasks/{t.number}/")
+    assert set(told.values_list("user__username", flat=True)) == {"h_city", "h_env"}
 
 
 def test_traffic_lights(cast: Any, office: Any) -> None:
@@ -252,6 +266,16 @@ def test_traffic_lights(cast: Any, office: Any) -> None:
     assert services.light(t, date(2020, 3, 2)) == "green"
     assert services.light(t, date(2020, 6, 28)) == "yellow"
     assert services.light(t, date(2020, 7, 1)) == "red"
+    # Reported done in time, waiting for the office: not the unit's lateness.
+    with clock.frozen_at(at(2020, 6, 29)):
+        services.report_progress(t, actor=cast["h_city"], text="完成", percent=100, finished=True)
+    t.refresh_from_db()
+    assert services.light(t, date(2020, 7, 10)) == "green"
+    late = task(cast, office, date(2020, 6, 30), title="迟报")
+    with clock.frozen_at(at(2020, 7, 3)):
+        services.report_progress(late, actor=cast["h_city"], text="完成", percent=100, finished=True)
+    late.refresh_from_db()
+    assert services.light(late, date(2020, 7, 10)) == "red"
 
 
 def test_a_unit_sees_only_its_own_tasks_in_pages_and_api(cast: Any, office: Any) -> None:
@@ -417,6 +441,11 @@ def test_projects_find_their_village_and_units_report_progress(cast: Any, office
     page = c.get("/supervision/projects/?year=2020")
     assert page.status_code == 200 and page.context["map"]["features"][0]["properties"]["progress"] == 60
     assert Project.objects.count() == 1
+    # A unit sees the projects it answers for.
+    services.save_project(actor=office, year=2020, category="jobs", name="技能培训", budget=50, department="W07")
+    unit = Client()
+    unit.force_login(cast["h_city"])
+    assert [p.name for p in unit.get("/supervision/projects/?year=2020").context["rows"]] == ["精武小学"]
 
 
 def test_an_audit_finding_is_rectified_through_the_loop(

@@ -35,6 +35,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     # A case the domain that raised it brings to the leaders at once (a 重大隐患).
     "for_leaders": (gettext_noop("重大事项，请领导关注"), ("inapp", "email", "webpush", "sms")),
     # Supervision (督查督办): a task's deadline near, a late task's 督办, a task reported done or sent back.
+    "task_new": (gettext_noop("新督办任务"), ("inapp", "webpush")),
     "task_due": (gettext_noop("督办任务即将到期"), ("inapp", "webpush")),
     "ducha": (gettext_noop("收到督办通知"), ("inapp", "email", "webpush", "sms")),
     "task_reported": (gettext_noop("任务申请办结，待确认"), ("inapp",)),

@@ -30,6 +30,11 @@ PUSH_HOSTS = (
 )
 
 
+# Everyone the platform tells something: the staff, and the supervising office, petition clerks, inspectors,
+# river chiefs and deputies (their bell would otherwise lead to a 403).
+INBOX = (*STAFF, Role.SUPERVISOR, Role.PETITION_CLERK, Role.INSPECTOR, Role.RIVER_CHIEF, Role.DEPUTY)
+
+
 def push_endpoint_allowed(endpoint: str) -> bool:
     from urllib.parse import urlsplit
 
@@ -50,7 +55,7 @@ def unread(user: Any) -> int:
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count() if user.is_authenticated else 0
 
 
-@roles_required(*STAFF)
+@roles_required(*INBOX)
 def inbox(request: HttpRequest) -> HttpResponse:
     items = list(Notification.objects.filter(user_id=int(request.user.pk or 0)).select_related("case")[:100])
     context = {"items": items, "unread": sum(1 for n in items if n.read_at is None), "nav": "notifications"}
@@ -58,12 +63,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/inbox_mobile.html" if mobile else "notify/inbox.html", context)
 
 
-@roles_required(*STAFF)
+@roles_required(*INBOX)
 def badge(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/_badge.html", {"unread_count": unread(request.user)})
 
 
-@roles_required(*STAFF)
+@roles_required(*INBOX)
 def open_one(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     n = get_object_or_404(Notification, pk=pk, user_id=int(request.user.pk or 0))
     if n.read_at is None:
@@ -73,19 +78,19 @@ def open_one(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(n.url if safe else "/notifications/")
 
 
-@roles_required(*STAFF)
+@roles_required(*INBOX)
 def read_all(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         Notification.objects.filter(user_id=int(request.user.pk or 0), read_at__isnull=True).update(read_at=clock.now())
     return redirect("notify:inbox")
 
 
-@roles_required(*STAFF)
+@roles_required(*INBOX)
 def push_key(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"key": settings.JINGWU_VAPID_PUBLIC_KEY or None})
 
 
-@roles_required(*STAFF)
+@roles_required(*INBOX)
 def push_subscribe(request: HttpRequest) -> JsonResponse:
     """The browser's subscription (PushSubscription.toJSON()), stored for this person."""
     if request.method != "POST":

@@ -103,7 +103,7 @@ PROJECTS_2019 = [
     ("services", "智能充电车棚", 150, "B05"),
     ("safety", "5个社区智慧平安社区改造", 286, "B07"),
     ("safety", "消防物联网系统二期", 320, "B08"),
-    ("health", "大病扶贫补助", 104, "B06"),
+    ("health", "村卫生室标准化建设", 104, "B06"),
     ("health", "社区卫生服务站提升", 300, "B06"),
     ("jobs", "百万福利技能培训", 120, "B06"),
     ("jobs", "退役军人服务站", 80, "B06"),
@@ -147,6 +147,17 @@ def _point_in(region: Region, rng: random.Random) -> dict[str, Any] | None:
     return None
 
 
+def _region_for(name: str, category: str, regions: list[Region], j: int) -> Region:
+    """The village or community the project's name gives (付村中学 in 付村), else one of the right kind."""
+    for r in regions:
+        stem = r.name.removesuffix("社区").removesuffix("村")
+        if (stem if len(stem) >= 2 else r.name) in name:
+            return r
+    residential = category in ("housing", "elderly", "services", "health", "safety")
+    pool = [r for r in regions if (r.level == "community") == residential] or regions
+    return pool[j % len(pool)]
+
+
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=get_calendar().tz)
 
@@ -168,7 +179,8 @@ def load(town: Any, end: datetime | None = None, seed: int = 2020) -> dict[str, 
     for f in reading.figures:
         row = f.as_json()
         known = services.find_indicator(f.indicator)
-        if f.kind == "target" or (known is not None and known.name in steered):
+        # The reviewer keeps the steered indicators' figures; the report's other counts stay in the report.
+        if known is not None and known.name in steered:
             figures.append(row)
     tasks = [
         {
@@ -289,8 +301,8 @@ def load(town: Any, end: datetime | None = None, seed: int = 2020) -> dict[str, 
             if state == "done":
                 with clock.frozen_at(_at(min(when + timedelta(days=2), today), 9)):
                     services.confirm(Task.objects.get(pk=task.pk), actor=office, accept=True)
-    # Reminders and 督办 as the worker would have sent them by now.
-    for back in (14, 7, 3, 0):
+    # Reminders and 督办 as the worker would have sent them, a run a day over the last three months.
+    for back in range(90, -1, -1):
         with clock.frozen_at(end - timedelta(days=back)):
             services.send_notices()
 
@@ -300,10 +312,10 @@ def load(town: Any, end: datetime | None = None, seed: int = 2020) -> dict[str, 
     plans = [(2019, PROJECTS_2019, 100), (2020, PROJECTS_2020, 100), (year, PROJECTS_2020[:12], None)]
     for y, rows, done in plans:
         for j, (category, name, money, unit) in enumerate(rows):
-            region = regions[(j * 7 + y) % len(regions)] if regions else None
+            region = _region_for(name, category, regions, j) if regions else None
             geometry = _point_in(region, rng) if region is not None else None
             pct = done if done is not None else min(100, max(0, int(rng.gauss(months / 12 * 100, 18))))
-            with clock.frozen_at(_at(date(y, 1, 10)) if y < year else end):
+            with clock.frozen_at(_at(date(y, 12, 20)) if y < year else end):
                 project = services.save_project(
                     actor=office,
                     year=y,

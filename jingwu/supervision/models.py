@@ -140,6 +140,8 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(_("确认办结时间"), null=True, blank=True)
+    # The office's word when it last confirmed the task done or sent it back.
+    office_note = models.CharField(_("督查意见"), max_length=500, blank=True)
     client_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
 
     class Meta:

@@ -26,7 +26,7 @@ from jingwu.web.views import tile_settings
 
 from . import reader, services
 from .choices import Light, Period, ProjectCategory, Standing, UnitRole
-from .models import AuditFinding, Indicator, Project, ReportFile, Target, Task, TaskUnit
+from .models import Actual, AuditFinding, Indicator, Project, ReportFile, Target, Task, TaskUnit
 
 VIEW = services.VIEW
 MAX_REPORT_BYTES = 2 * 1024 * 1024
@@ -103,11 +103,7 @@ def board(request: HttpRequest) -> HttpResponse:
         project_qs = project_qs.filter(department=unit)
     projects = list(project_qs)
     money = sum((p.budget for p in projects), Decimal(0))
-    years = sorted(
-        set(Target.objects.values_list("year", flat=True))
-        | set(Task.objects.values_list("year", flat=True))
-        | {today.year}
-    )
+    years = _years(today)
     return render(
         request,
         "supervision/board.html",
@@ -129,6 +125,15 @@ def board(request: HttpRequest) -> HttpResponse:
             "map": _project_features(projects),
         },
     )
+
+
+def _years(today: date) -> list[int]:
+    """Every year with targets, figures, tasks or projects, and this one."""
+    years = {today.year}
+    for model in (Target, Task, Project):
+        years.update(model.objects.values_list("year", flat=True).distinct())
+    years.update(Actual.objects.values_list("year", flat=True).distinct())
+    return sorted(years)
 
 
 def _project_features(projects: list[Project]) -> dict[str, Any]:
@@ -187,7 +192,8 @@ def indicator(request: HttpRequest, pk: int) -> HttpResponse:
             "history": services.history(ind),
             "views": views,
             "actuals": ind.actuals.order_by("-year", "-period", "kind"),
-            "periods": Period.choices,
+            # 全年, 四季度末 and 1—12月 are one figure: the form offers 全年 for it.
+            "periods": [(v, label) for v, label in Period.choices if v not in (Period.Q4, Period.M12)],
             "may_enter": may_enter,
             "this_year": today.year,
         },
@@ -333,7 +339,7 @@ def read(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("文件过大（上限2MB的文本）"))
             return redirect("supervision:read")
         reading = reader.read(text)
-        figures = [{**f.as_json(), "sentence": f.sentence} for f in reading.figures]
+        figures = [{**f.as_json(), "sentence": f.sentence, "suggested": _suggested(f)} for f in reading.figures]
         tasks = [
             {
                 "sentence": t.sentence,
@@ -359,6 +365,12 @@ def read(request: HttpRequest) -> HttpResponse:
             },
         )
     return render(request, "supervision/read.html", {"nav": "supervision"})
+
+
+def _suggested(f: reader.Figure) -> bool:
+    """Ticked on the review page from the start: a target with a growth rate (the year's steering figures) or
+    one of an indicator the town already follows; a report's other figures are there to tick by hand."""
+    return f.kind == "target" and (f.growth_pct is not None or services.find_indicator(f.indicator) is not None)
 
 
 def _save_reading(request: HttpRequest) -> HttpResponse:
@@ -395,11 +407,14 @@ def _save_reading(request: HttpRequest) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("supervision:read")
-    messages.success(
-        request,
-        _("已保存：目标%(t)s项，实际完成%(a)s项，任务%(k)s项")
-        % {"t": made["targets"], "a": made["actuals"], "k": made["tasks"]},
-    )
+    text = _("已保存：目标%(t)s项，实际完成%(a)s项，新任务%(k)s项") % {
+        "t": made["targets"],
+        "a": made["actuals"],
+        "k": made["tasks"],
+    }
+    if made["known_tasks"]:
+        text += _("（%(n)s项任务此前已保存，未重复创建）") % {"n": made["known_tasks"]}
+    messages.success(request, text)
     return redirect("supervision:board")
 
 
@@ -407,13 +422,13 @@ def _save_reading(request: HttpRequest) -> HttpResponse:
 def projects(request: HttpRequest) -> HttpResponse:
     today = _today()
     year = _year(request, Project.objects.order_by("-year").values_list("year", flat=True).first() or today.year)
-    rows = list(Project.objects.filter(year=year).select_related("department", "region"))
-    totals = (
-        Project.objects.filter(year=year)
-        .values("category")
-        .annotate(n=Count("pk"), money=Sum("budget"))
-        .order_by("category")
-    )
+    own = Project.objects.filter(year=year)
+    unit = services.own_department(request.user)
+    manage = services.may_manage(request.user)
+    if unit is not None and not manage:
+        own = own.filter(department=unit)  # a unit sees the projects it answers for, as on the board
+    rows = list(own.select_related("department", "region"))
+    totals = own.values("category").annotate(n=Count("pk"), money=Sum("budget")).order_by("category")
     labels = dict(ProjectCategory.choices)
     return render(
         request,
@@ -421,6 +436,8 @@ def projects(request: HttpRequest) -> HttpResponse:
         {
             "nav": "supervision",
             "year": year,
+            "years": sorted(set(Project.objects.values_list("year", flat=True).distinct()) | {today.year}),
+            "manage": manage,
             "rows": rows,
             "totals": [
                 {**t, "label": labels.get(t["category"], t["category"]), "yi": (t["money"] or 0) / 10000}

@@ -452,12 +452,19 @@ def history(ind: Indicator) -> list[dict[str, Any]]:
     rows = []
     for y in sorted(set(targets) | set(actuals)):
         t = targets.get(y)
+        got = actuals.get(y, {}).get(ActualKind.ACTUAL)
+        before = actuals.get(y - 1, {})
+        base = before.get(ActualKind.ACTUAL) or before.get(ActualKind.ESTIMATE)
+        growth = got.growth_pct if got is not None else None
+        if growth is None and got is not None and got.value and base is not None and base.value:
+            growth = ((got.value / base.value - 1) * 100).quantize(Decimal("0.1"))
         rows.append(
             {
                 "year": y,
                 "target": t,
                 "estimate": actuals.get(y, {}).get(ActualKind.ESTIMATE),
-                "actual": actuals.get(y, {}).get(ActualKind.ACTUAL),
+                "actual": got,
+                "growth": growth,
             }
         )
     return rows
@@ -544,7 +551,8 @@ def create_task(
             number=uuid.uuid4().hex[:20],
             title=title,
             text=_text(text, "text", 4000),
-            year=year_of(year) if year not in (None, "") else due.year,
+            # A task belongs to the year it is given in (its board), even when due next spring.
+            year=year_of(year) if year not in (None, "") else _local_today(now).year,
             heading=_text(heading, "heading", 200),
             source=source,
             places=[str(p)[:64] for p in places][:20],
@@ -564,7 +572,19 @@ def create_task(
                 seen.add(s.pk)
         Milestone.objects.bulk_create([Milestone(task=task, title=m, due=d) for m, d in marks])
         audit.record("supervision.task", "task", task.number, actor=actor, data={"lead": lead_unit.code})
+    from jingwu.notify.receivers import notify
+
+    text = _("新任务“%(t)s”，完成时限%(d)s") % {"t": task.title, "d": task.deadline}
+    for unit in [lead_unit, *support_units]:
+        for person in _unit_people(unit.pk):
+            notify(person.user, "task_new", f"task:{task.pk}:new", url=task_url(task), body=text)
     return task, True
+
+
+def _local_today(now: datetime) -> date:
+    from jingwu.workcal.services import get_calendar
+
+    return now.astimezone(get_calendar().tz).date()
 
 
 def unit_role(task: Task, user: Any) -> str | None:
@@ -690,7 +710,8 @@ def confirm(task: Task, *, actor: Any, accept: bool, note: str = "") -> Task:
         else:
             task.status, task.reported_at = TaskStatus.OPEN, None
             task.progress = min(task.progress, 90)
-        task.save(update_fields=["status", "confirmed_by", "confirmed_at", "reported_at", "progress"])
+        task.office_note = reason
+        task.save(update_fields=["status", "confirmed_by", "confirmed_at", "reported_at", "progress", "office_note"])
         audit.record("supervision.confirm", "task", task.number, actor=actor, data={"accept": accept, "note": reason})
     if not accept:
         from jingwu.notify.receivers import notify
@@ -711,6 +732,9 @@ def light(task: Task, today: date, marks: Sequence[Milestone] | None = None) -> 
     """The board's traffic light: done; red when late (or a milestone is); yellow when the deadline is near."""
     if task.status == TaskStatus.DONE:
         return Light.DONE
+    if task.status == TaskStatus.REPORTED and task.reported_at is not None:
+        # Reported done in time: waiting for the office is not the unit's lateness.
+        return Light.GREEN if _local_today(task.reported_at) <= task.deadline else Light.RED
     marks = list(task.milestones.all()) if marks is None else marks
     if task.deadline < today or any(m.done_at is None and m.due < today for m in marks):
         return Light.RED
@@ -744,8 +768,9 @@ def send_notices(now: datetime | None = None) -> int:
 
     A reminder goes to every unit on the task ``JINGWU_TASK_REMIND_DAYS`` days before the deadline (and to the
     lead unit before a milestone). From the day after the deadline the lead and supporting units get a 督办
-    notice; every ``JINGWU_TASK_ESCALATE_DAYS`` days more it rises a level, and from level 2 the leaders are
-    told too. A task the lead unit has reported done waits for the office, so it is not chased.
+    notice, and another every ``JINGWU_TASK_ESCALATE_DAYS`` days while the task stays late; from the second the
+    leaders are told too. A run that finds a task several rounds late sends only the current round. A task the
+    lead unit has reported done waits for the office, so it is not chased.
     """
     from jingwu.notify.receivers import notify
     from jingwu.workcal.services import get_calendar
@@ -786,7 +811,7 @@ def send_notices(now: datetime | None = None) -> int:
                 sent += tell(task, u.department_id, NoticeKind.REMINDER, 0, task.deadline, text, "task_due")
             continue
         late = (today - task.deadline).days
-        level = min(3, 1 + (late - 1) // step)
+        level = 1 + (late - 1) // step  # the n-th 督办: one more every ``step`` days while it stays late
         text = _("督办：任务“%(t)s”已超期%(n)s天（时限%(d)s），请抓紧办理并报送进展") % {
             "t": task.title,
             "n": late,
@@ -818,7 +843,7 @@ def apply_reading(
     actuals and estimates; tasks become tasks for their suggested (or chosen) lead unit, due by ``deadline``
     (the end of their year when not given). All or nothing."""
     _manager(actor)
-    made = {"targets": 0, "actuals": 0, "tasks": 0}
+    made = {"targets": 0, "actuals": 0, "tasks": 0, "known_tasks": 0}
     with transaction.atomic():
         for f in figures:
             ind = indicator(str(f.get("indicator") or ""), str(f.get("unit") or ""))
@@ -849,7 +874,7 @@ def apply_reading(
             if not Department.objects.filter(Q(code=lead) | Q(name=lead)).exists():
                 lead = settings.JINGWU_TASK_DEFAULT_UNIT
             sentence = str(t.get("sentence") or "")
-            create_task(
+            _task, new = create_task(
                 actor=actor,
                 title=sentence[:200],
                 text=sentence,
@@ -862,7 +887,7 @@ def apply_reading(
                 projects=list(t.get("projects") or []),
                 client_key=f"report:{uuid.uuid5(uuid.NAMESPACE_URL, sentence).hex[:32]}",
             )
-            made["tasks"] += 1
+            made["tasks" if new else "known_tasks"] += 1
     return made
 
 

@@ -19,7 +19,7 @@ from jingwu.org.services import has_role
 from jingwu.workcal.services import get_calendar
 
 COMMAND_CENTRE = (Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER)
-STAFF = (*COMMAND_CENTRE, Role.LEADER, Role.ADMIN, Role.AUDITOR, Role.HANDLER, Role.GRID_WORKER)
+STAFF = (*COMMAND_CENTRE, Role.LEADER, Role.ADMIN, Role.AUDITOR, Role.HANDLER, Role.GRID_WORKER, Role.SUPERVISOR)
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -176,6 +176,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(verbose_name='创建时间')),
                 ('reported_at', models.DateTimeField(blank=True, null=True, verbose_name='报结时间')),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='确认办结时间')),
+                ('office_note', models.CharField(blank=True, max_length=500, verbose_name='督查意见')),
                 ('client_key', models.CharField(blank=True, max_length=80, null=True, unique=True)),
                 ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
