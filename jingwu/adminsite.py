@@ -22,6 +22,16 @@ SECTIONS = (
     (_("组织与人员"), ("org.department", "org.person", "auth.user", "org.apitoken")),
     (_("事项与流程"), ("cases.category", "cases.routingrule", "workcal.holiday", "cases.case")),
     (_("安全生产"), ("safety.enterprise",)),
+    (
+        _("督查督办"),
+        (
+            "supervision.indicator",
+            "supervision.target",
+            "supervision.actual",
+            "supervision.task",
+            "supervision.project",
+        ),
+    ),
     (_("对外接口"), ("open311.apikey", "open311.serviceattribute", "open311.servicerequest")),
     (_("账号安全"), ("axes.accessattempt", "axes.accessfailurelog", "axes.accesslog", "otp_totp.totpdevice")),
     (_("审计"), ("audit.auditevent", "audit.auditseal", "admin.logentry")),

@@ -216,6 +216,7 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
         "iot_partitions",
         "iot_rollup",
         "safety_plan_tasks",  # a domain's own job (the safety module's inspection tasks)
+        "supervision_notices",  # supervision's reminders and 督办, hourly
         "warn_due_soon",
     ]
     assert jobs.tick() == []  # the same slot on another node: nothing more
