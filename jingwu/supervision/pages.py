@@ -318,18 +318,14 @@ def read(request: HttpRequest) -> HttpResponse:
             if upload.size and upload.size > MAX_REPORT_BYTES:
                 messages.error(request, _("文件过大（上限2MB的文本）"))
                 return redirect("supervision:read")
-            data = upload.read()
-            if data[:5] == b"%PDF-":
-                messages.error(request, _("请先将PDF转换为文本（例如 pdftotext），再上传或粘贴文本"))
-                return redirect("supervision:read")
             try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                try:
-                    text = data.decode("gb18030")
-                except UnicodeDecodeError:
+                text = reader.decode(upload.read())
+            except ValueError as exc:
+                if str(exc) == "pdf":
+                    messages.error(request, _("请先将PDF转换为文本（例如 pdftotext），再上传或粘贴文本"))
+                else:
                     messages.error(request, _("无法识别文件编码，请使用UTF-8文本"))
-                    return redirect("supervision:read")
+                return redirect("supervision:read")
         else:
             text = request.POST.get("text", "")
         if not text.strip():

@@ -1175,6 +1175,20 @@ def _department(sentence: str, departments: Sequence[tuple[str, Sequence[str]]])
     return best
 
 
+def decode(data: bytes) -> str:
+    """A report file's text: UTF-8 (with or without a byte-order mark), else GB 18030, as many government files
+    still are. ValueError when it is neither, or a PDF (its text must be extracted first)."""
+    if data[:5] == b"%PDF-":
+        raise ValueError("pdf")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise ValueError("encoding") from exc
+
+
 def read(text: str, departments: Sequence[tuple[str, Sequence[str]]] = DEFAULT_DEPARTMENTS) -> Reading:
     """Propose the report's figures and the coming year's tasks, for a person to review."""
     return _Reader(text, departments).run()

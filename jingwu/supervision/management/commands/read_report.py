@@ -9,18 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jingwu.supervision.reader import read
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark); GB 18030 as a fallback, as many government files still are."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise CommandError("the file is neither UTF-8 nor GB 18030 text") from exc
+from jingwu.supervision.reader import decode, read
 
 
 class Command(BaseCommand):
@@ -36,9 +25,15 @@ class Command(BaseCommand):
             data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-        if data[:5] == b"%PDF-":
-            raise CommandError("this is a PDF: extract its text first (for example pdftotext -layout FILE.pdf)")
-        reading = read(decode(data))
+        try:
+            text = decode(data)
+        except ValueError as exc:
+            if str(exc) == "pdf":
+                raise CommandError(
+                    "this is a PDF: extract its text first (for example pdftotext -layout FILE.pdf)"
+                ) from exc
+            raise CommandError("the file is neither UTF-8 nor GB 18030 text") from exc
+        reading = read(text)
         if options["json"]:
             self.stdout.write(json.dumps([f.as_json() for f in reading.figures], ensure_ascii=False, indent=1))
             return
