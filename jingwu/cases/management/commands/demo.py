@@ -156,6 +156,7 @@ class Command(BaseCommand):
             ("hz01", "镇级河长 town river chief (hz01…hz05; hz06… village chiefs), /patrols/m/"),
             ("petition", "信访专员 petition clerk (/petitions/)"),
             ("deputy01", "人大代表 deputy (deputy01…deputy11, /suggestions/)"),
+            ("ducha", "督查员 supervising office (/supervision/: targets, tasks, projects, audits)"),
             ("auditor", "审计管理员 audit administrator (/admin/)"),
             ("citizen", "公众 citizen"),
         ]
