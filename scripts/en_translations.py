@@ -2046,6 +2046,7 @@ EN.update(
         "附件（PDF、Word、Excel、图片，每个不超过20MB）": "Attachments (PDF, Word, Excel, images; up to 20 MB each)",
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
+        "Excel文件不能超过5MB": "The Excel file may not exceed 5 MB",
         "新督办任务": "New supervised task",
         "督查意见": "Office's comment",
         "已保存：目标%(t)s项，实际完成%(a)s项，新任务%(k)s项": "Saved: %(t)s targets, %(a)s actuals, %(k)s new tasks",

@@ -519,3 +519,86 @@ def test_board_shows_targets_tasks_and_warnings(cast: Any, office: Any) -> None:
     gw = Client()
     gw.force_login(cast["gw_a"])
     assert gw.get("/supervision/").status_code == 403
+
+
+def test_a_unit_reads_only_its_own_indicators_projects_and_photos(cast: Any, office: Any) -> None:
+    ind = tax(cast)  # 经发办's
+    services.set_target(ind, 2020, value=18, actor=office)
+    p = services.save_project(actor=office, year=2020, category="edu", name="小学", budget=100, department="B03")
+    u = services.update_project(p, actor=cast["h_econ"], percent=10, photo=jpeg(exif_gps=True))
+    stored = u.photo.open("rb").read()
+    assert b"PhoneMaker" not in stored and stored[:3] == b"\xff\xd8\xff"  # re-encoded: no EXIF kept
+    mine, other = Client(), Client()
+    mine.force_login(cast["h_econ"])
+    other.force_login(cast["h_city"])
+    for path in (
+        f"/supervision/indicators/{ind.pk}/",
+        f"/supervision/projects/{p.pk}/",
+        f"/supervision/projects/photos/{u.pk}",
+    ):
+        assert mine.get(path).status_code == 200, path
+        assert other.get(path).status_code == 404, path
+    assert [r["indicator"] for r in Api(cast["h_econ"]).get("/supervision/targets", year=2020).json()] == ["税收收入"]
+    assert Api(cast["h_city"]).get("/supervision/targets", year=2020).json() == []
+    assert len(Api(cast["operator"]).get("/supervision/targets", year=2020).json()) == 1
+
+
+def test_races_and_retries_decide_once(cast: Any, office: Any) -> None:
+    t = task(cast, office, date(2020, 6, 30), client_key="form-1")
+    again, created = services.create_task(
+        actor=office, title="另一个标题", deadline="2020-06-30", lead="B05", client_key="form-1"
+    )
+    assert again.pk == t.pk and not created
+    services.report_progress(t, actor=cast["h_city"], text="完成", percent=100, finished=True, client_key="r1")
+    stale = Task.objects.get(pk=t.pk)
+    services.confirm(Task.objects.get(pk=t.pk), actor=office, accept=True)
+    with pytest.raises(InvalidState):  # a second decision on the copy read before the first one
+        services.confirm(stale, actor=cast["leader"], accept=False, note="退回")
+    assert Task.objects.get(pk=t.pk).status == "done"
+    # A retry of the report after the confirmation answers with the first report.
+    _first, created = services.report_progress(
+        t, actor=cast["h_city"], text="完成", percent=100, finished=True, client_key="r1"
+    )
+    assert not created
+    # Figures too large for their columns are refused with a clear error, not stored to break the board.
+    with pytest.raises(Invalid, match="超出范围"):
+        services.record_actual(tax(cast), 2020, "Y", value="100000000000000", source="x", actor=office)
+    with pytest.raises(Invalid, match="超出范围"):
+        services.raise_finding(actor=office, region="120111103201", audit_year=2020, title="x", text="y", amount=10**12)
+
+
+def test_a_lead_report_not_done_after_all_reopens_the_task(cast: Any, office: Any) -> None:
+    t = task(cast, office, date(2020, 6, 30))
+    services.report_progress(t, actor=cast["h_city"], text="完成", percent=100, finished=True)
+    services.report_progress(t, actor=cast["h_env"], text="配合完毕", percent=80)  # a supporting unit's figure
+    t.refresh_from_db()
+    assert (t.status, t.progress) == ("reported", 100)
+    services.report_progress(t, actor=cast["h_city"], text="尚有收尾", percent=90)
+    t.refresh_from_db()
+    assert (t.status, t.progress, t.reported_at) == ("open", 90, None)
+
+
+def test_report_tasks_are_one_per_year_and_sentence_whoever_saves(cast: Any, office: Any) -> None:
+    sentence = {"sentence": "深入开展扫黑除恶专项斗争，完成 3 个村的整治。", "year": 2020, "department": "城建办"}
+    services.apply_reading([], [sentence], actor=office, source="r")
+    made = services.apply_reading([], [sentence], actor=cast["leader"], source="r")
+    assert made == {"targets": 0, "actuals": 0, "tasks": 0, "known_tasks": 1}
+    made = services.apply_reading([], [{**sentence, "year": 2021}], actor=office, source="r")
+    assert made["tasks"] == 1 and Task.objects.count() == 2
+
+
+def test_a_rate_only_target_is_judged_by_rate_only_figures(cast: Any, office: Any) -> None:
+    ind = tax(cast)
+    target = services.set_target(ind, 2020, growth_pct="8", actor=office)
+    services.record_actual(ind, 2020, "M06", growth_pct="6", source="月报", actor=office)
+    (v,) = services.target_views([target], date(2020, 7, 10))
+    assert v.growth == Decimal("6") and v.standing == "behind"
+
+
+def test_a_tampered_review_payload_is_a_clear_error(cast: Any, office: Any) -> None:
+    c = Client()
+    c.force_login(office)
+    for payload in ('{"figures": ["ab"]}', '{"tasks": [{"sentence": "x", "places": 5}]}', "not json"):
+        r = c.post("/supervision/read", {"step": "save", "payload": payload, "figure": ["0"], "task": ["0"]})
+        assert r.status_code == 302 and r["Location"] == "/supervision/read"
+    assert not Task.objects.exists()

@@ -65,10 +65,12 @@ def _unit_name(t: Target) -> str | None:
 
 @router.get("/supervision/targets", response=list[TargetOut], summary="A year's targets and how far each has got")
 def target_list(request: HttpRequest, params: Query[YearFilter]) -> list[dict[str, Any]]:
-    _viewer(request)
     today = _today()
     year = params.year or today.year
-    views = services.target_views(Target.objects.filter(year=year).select_related("indicator", "department"), today)
+    user = _viewer(request)
+    views = services.target_views(
+        services.targets_for(user).filter(year=year).select_related("indicator", "department"), today
+    )
     return [
         {
             "indicator": v.target.indicator.name,

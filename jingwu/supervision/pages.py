@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -161,6 +162,8 @@ def _project_features(projects: list[Project]) -> dict[str, Any]:
 @roles_required(*VIEW)
 def indicator(request: HttpRequest, pk: int) -> HttpResponse:
     ind = get_object_or_404(Indicator.objects.select_related("department"), pk=pk)
+    if not services.may_see_indicator(request.user, ind):
+        raise Http404
     may_enter = services.may_enter_actual(request.user, ind)
     if request.method == "POST":
         if not may_enter:
@@ -182,7 +185,9 @@ def indicator(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
     today = _today()
-    views = services.target_views(ind.targets.select_related("indicator").order_by("-year"), today)
+    views = services.target_views(
+        services.targets_for(request.user).filter(indicator=ind).select_related("indicator").order_by("-year"), today
+    )
     return render(
         request,
         "supervision/indicator.html",
@@ -374,6 +379,10 @@ def _save_reading(request: HttpRequest) -> HttpResponse:
     try:
         payload = json.loads(form.get("payload", "{}"))
         figures, tasks = list(payload.get("figures", [])), list(payload.get("tasks", []))
+        if not all(isinstance(x, dict) for x in (*figures, *tasks)) or not all(
+            isinstance(t.get("places", []), list) and isinstance(t.get("projects", []), list) for t in tasks
+        ):
+            raise ValueError("not a reading")
     except (ValueError, AttributeError, TypeError):
         messages.error(request, _("提交内容无效，请重新读取报告"))
         return redirect("supervision:read")
@@ -390,7 +399,8 @@ def _save_reading(request: HttpRequest) -> HttpResponse:
     for i in form.getlist("task"):
         if i.isdigit() and int(i) < len(tasks):
             t = dict(tasks[int(i)])
-            t["department"] = form.get(f"department_{i}") or t.get("department")
+            # The choice on the page: a unit, or 默认单位 (the setting's).
+            t["department"] = form.get(f"department_{i}") or settings.JINGWU_TASK_DEFAULT_UNIT
             chosen_tasks.append(t)
     try:
         made = services.apply_reading(
@@ -449,6 +459,8 @@ def projects(request: HttpRequest) -> HttpResponse:
 @roles_required(*VIEW)
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     p = get_object_or_404(Project.objects.select_related("department", "region"), pk=pk)
+    if not services.may_see_project(request.user, p):
+        raise Http404
     may = services.may_update_project(request.user, p)
     if request.method == "POST":
         if not may:
@@ -483,8 +495,8 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
 def project_photo(request: HttpRequest, pk: int) -> FileResponse:
     from .models import ProjectUpdate
 
-    u = get_object_or_404(ProjectUpdate, pk=pk)
-    if not u.photo:
+    u = get_object_or_404(ProjectUpdate.objects.select_related("project"), pk=pk)
+    if not u.photo or not services.may_see_project(request.user, u.project):
         raise Http404
     return FileResponse(u.photo.open("rb"), content_type="image/jpeg")
 

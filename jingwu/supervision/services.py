@@ -106,7 +106,12 @@ def own_department(user: Any) -> Department | None:
 # ---------------------------------------------------------------- numbers
 
 
-def number(value: Any, name: str, *, required: bool = False, low: float | None = None, high: float = 1e14) -> Any:
+# The largest magnitudes the decimal columns hold: (18, 4) for figures, (14, 2) for money in 万元, (8, 2) for rates.
+FIGURE_MAX = 10**14 - 1
+MONEY_MAX = 10**12 - 1
+
+
+def number(value: Any, name: str, *, required: bool = False, low: float | None = None, high: float = FIGURE_MAX) -> Any:
     """A finite decimal from a form, the API or Excel, or None; a clear error otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -209,6 +214,25 @@ def set_target(
     return target
 
 
+def targets_for(user: Any) -> QuerySet[Target]:
+    """Every target for the office, leaders and the centre; a unit's own (by target or indicator) for its staff."""
+    qs = Target.objects.all()
+    if may_manage(user) or has_role(user, *SEE_ALL):
+        return qs
+    unit = own_department(user)
+    return qs.filter(Q(department=unit) | Q(indicator__department=unit)) if unit is not None else qs.none()
+
+
+def may_see_indicator(user: Any, ind: Indicator) -> bool:
+    if may_manage(user) or has_role(user, *SEE_ALL):
+        return True
+    return targets_for(user).filter(indicator=ind).exists() or may_enter_actual(user, ind)
+
+
+def may_see_project(user: Any, project: Project) -> bool:
+    return has_role(user, *SEE_ALL) or may_update_project(user, project)
+
+
 def may_enter_actual(user: Any, ind: Indicator) -> bool:
     if may_manage(user):
         return True
@@ -270,6 +294,9 @@ class ImportRow:
 
 
 IMPORT_COLUMNS = ("指标", "年度", "期间", "数值", "同比增速(%)", "来源")
+# A town's year of monthly figures is a few hundred rows; these bound what one upload may cost.
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 10_000
 
 
 def import_actuals(upload: Any, *, actor: Any) -> tuple[int, list[ImportRow]]:
@@ -277,12 +304,14 @@ def import_actuals(upload: Any, *, actor: Any) -> tuple[int, list[ImportRow]]:
     the report lists every row's errors."""
     from openpyxl import load_workbook
 
+    if (getattr(upload, "size", 0) or 0) > IMPORT_MAX_BYTES:
+        raise Invalid(_("Excel文件不能超过5MB"), code="file_too_large")
     try:
         book = load_workbook(upload, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise Invalid(_("无法读取Excel文件：%(e)s") % {"e": exc.__class__.__name__}, code="invalid_file") from exc
     sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(values_only=True, max_row=IMPORT_MAX_ROWS + 1))
     if not rows:
         raise Invalid(_("表格为空"), code="invalid_file")
     head = [str(c or "").strip() for c in rows[0]]
@@ -381,7 +410,12 @@ def target_views(targets: Iterable[Target], today: date) -> list[TargetView]:
     out = []
     for t in targets:
         ind = t.indicator
-        own = [a for a in actuals if a.indicator_id == t.indicator_id and a.year == t.year and a.value is not None]
+        # A rate-only target is judged by rate-only figures too; a target with a value needs figures with one.
+        own = [
+            a
+            for a in actuals
+            if a.indicator_id == t.indicator_id and a.year == t.year and (a.value is not None or t.value is None)
+        ]
         real = [a for a in own if a.kind == ActualKind.ACTUAL] or own
         latest = max(real, key=lambda a: (months_in(a.period), a.period == Period.YEAR), default=None)
         last_year = _annual(t.indicator_id, t.year - 1, actuals)
@@ -532,8 +566,11 @@ def create_task(
     """A task for a lead unit and its supporting units. A retry with the same key returns the first."""
     _manager(actor)
     key = _text(client_key, "client_key", 64) or None
-    if key is not None:
-        found = Task.objects.filter(client_key=f"{actor.pk}:{key}").first()
+    # A task read from a report is one per report sentence and year, whoever saves the reading; others are one
+    # per person and key.
+    stored_key = (key if key.startswith("report:") else f"{actor.pk}:{key}") if key else None
+    if stored_key is not None:
+        found = Task.objects.filter(client_key=stored_key).first()
         if found is not None:
             return found, False
     title = _text(title, "title", 200, required=True)
@@ -546,6 +583,53 @@ def create_task(
     if source not in TaskSource.values:
         raise Invalid(_("来源无效"), code="invalid_source")
     now = clock.now()
+    try:
+        task = _insert_task(
+            actor,
+            stored_key,
+            title,
+            text,
+            year,
+            heading,
+            source,
+            places,
+            projects,
+            due,
+            lead_unit,
+            support_units,
+            marks,
+            now,
+        )
+    except IntegrityError:
+        found = Task.objects.filter(client_key=stored_key).first() if stored_key else None
+        if found is None:
+            raise
+        return found, False  # the same form sent twice at once: the first one made it
+    from jingwu.notify.receivers import notify
+
+    text = _("新任务“%(t)s”，完成时限%(d)s") % {"t": task.title, "d": task.deadline}
+    for unit in [lead_unit, *support_units]:
+        for person in _unit_people(unit.pk):
+            notify(person.user, "task_new", f"task:{task.pk}:new", url=task_url(task), body=text)
+    return task, True
+
+
+def _insert_task(
+    actor: Any,
+    stored_key: str | None,
+    title: str,
+    text: str,
+    year: Any,
+    heading: str,
+    source: str,
+    places: Sequence[str],
+    projects: Sequence[str],
+    due: date,
+    lead_unit: Department,
+    support_units: list[Department],
+    marks: list[tuple[str, date]],
+    now: datetime,
+) -> Task:
     with transaction.atomic():
         task = Task.objects.create(
             number=uuid.uuid4().hex[:20],
@@ -560,7 +644,7 @@ def create_task(
             deadline=due,
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
-            client_key=f"{actor.pk}:{key}" if key else None,
+            client_key=stored_key,
         )
         task.number = f"DB{task.year}{task.pk:05d}"
         task.save(update_fields=["number"])
@@ -572,13 +656,7 @@ def create_task(
                 seen.add(s.pk)
         Milestone.objects.bulk_create([Milestone(task=task, title=m, due=d) for m, d in marks])
         audit.record("supervision.task", "task", task.number, actor=actor, data={"lead": lead_unit.code})
-    from jingwu.notify.receivers import notify
-
-    text = _("新任务“%(t)s”，完成时限%(d)s") % {"t": task.title, "d": task.deadline}
-    for unit in [lead_unit, *support_units]:
-        for person in _unit_people(unit.pk):
-            notify(person.user, "task_new", f"task:{task.pk}:new", url=task_url(task), body=text)
-    return task, True
+    return task
 
 
 def _local_today(now: datetime) -> date:
@@ -625,13 +703,13 @@ def report_progress(
     role = unit_role(task, actor)
     if role is None:
         raise Forbidden(_("只有责任单位可以报送进展"), code="forbidden_unit")
-    if task.status == TaskStatus.DONE:
-        raise InvalidState(_("任务已办结"), code="invalid_state")
     key = _text(client_key, "client_key", 64) or None
-    if key is not None:
-        found = Report.objects.filter(author=actor, client_key=key).first()
+    if key is not None:  # a retry answers with the first report, even after the task was confirmed
+        found = Report.objects.filter(task=task, author=actor, client_key=key).first()
         if found is not None:
             return found, False
+    if task.status == TaskStatus.DONE:
+        raise InvalidState(_("任务已办结"), code="invalid_state")
     body = _text(text, "text", 4000, required=True)
     pct = number(percent, _("进度"), required=True, low=0, high=100)
     if finished and role != UnitRole.LEAD:
@@ -665,19 +743,21 @@ def report_progress(
             if mark is not None and mark.done_at is None:
                 mark.done_at = now
                 mark.save(update_fields=["done_at"])
-            updates = ["progress"]
+            # Only the lead unit's report moves the task, and only its own fields, read afresh under a lock.
             if role == UnitRole.LEAD:
-                task.progress = int(pct) if not finished else 100
-            if finished:
-                task.status = TaskStatus.REPORTED
-                task.reported_at = now
-                updates += ["status", "reported_at"]
-            task.save(update_fields=updates)
+                fresh = Task.objects.select_for_update().get(pk=task.pk)
+                fresh.progress = 100 if finished else int(pct)
+                if finished:
+                    fresh.status, fresh.reported_at = TaskStatus.REPORTED, now
+                elif fresh.status == TaskStatus.REPORTED:
+                    fresh.status, fresh.reported_at = TaskStatus.OPEN, None  # not done after all: chased again
+                fresh.save(update_fields=["progress", "status", "reported_at"])
+                task.progress, task.status, task.reported_at = fresh.progress, fresh.status, fresh.reported_at
             audit.record(
                 "supervision.report", "task", task.number, actor=actor, data={"percent": int(pct), "finished": finished}
             )
     except IntegrityError:
-        found = Report.objects.filter(author=actor, client_key=key).first()
+        found = Report.objects.filter(task=task, author=actor, client_key=key).first()
         if found is None:
             raise
         return found, False
@@ -705,6 +785,11 @@ def confirm(task: Task, *, actor: Any, accept: bool, note: str = "") -> Task:
         raise Invalid(_("退回须说明理由"), code="reason_required")
     now = clock.now()
     with transaction.atomic():
+        # Two people deciding at once: the first decides, the second is told it is decided already.
+        locked = Task.objects.select_for_update().filter(pk=task.pk, status=TaskStatus.REPORTED).first()
+        if locked is None:
+            raise InvalidState(_("任务尚未申请办结"), code="invalid_state")
+        task = locked
         if accept:
             task.status, task.confirmed_by, task.confirmed_at = TaskStatus.DONE, actor, now
         else:
@@ -885,7 +970,7 @@ def apply_reading(
                 source=TaskSource.REPORT,
                 places=list(t.get("places") or []),
                 projects=list(t.get("projects") or []),
-                client_key=f"report:{uuid.uuid5(uuid.NAMESPACE_URL, sentence).hex[:32]}",
+                client_key=f"report:{y}:{uuid.uuid5(uuid.NAMESPACE_URL, sentence).hex[:32]}",
             )
             made["tasks" if new else "known_tasks"] += 1
     return made
@@ -928,7 +1013,7 @@ def save_project(
         name=_text(name, "name", 200, required=True),
         defaults={
             "category": category,
-            "budget": number(budget, _("总投资"), required=True, low=0),
+            "budget": number(budget, _("总投资"), required=True, low=0, high=MONEY_MAX),
             "department": _department(department) if department else None,
             "geometry": geometry,
             "lon": lon,
@@ -976,13 +1061,16 @@ def update_project(project: Project, *, actor: Any, percent: Any, note: str = ""
     if not may_update_project(actor, project):
         raise Forbidden(_("只有责任单位可以报送工程进展"), code="forbidden_unit")
     pct = int(number(percent, _("进度"), required=True, low=0, high=100))
+    cleaned = None
     if photo is not None:
-        photo_lib.process(photo)
-        photo.seek(0)
+        # The re-encoded image is what is kept: no EXIF (a phone's position, its make), a name of our own.
+        processed = photo_lib.process(photo)
+        cleaned = processed.content
+        cleaned.name = processed.name
     now = clock.now()
     with transaction.atomic():
         update = ProjectUpdate.objects.create(
-            project=project, percent=pct, note=_text(note, "note", 2000), photo=photo or "", author=actor, at=now
+            project=project, percent=pct, note=_text(note, "note", 2000), photo=cleaned or "", author=actor, at=now
         )
         project.progress = pct
         project.status = (
@@ -1023,7 +1111,7 @@ def raise_finding(
     y = year_of(audit_year)
     title = _text(title, "title", 200, required=True)
     body = _text(text, "text", 3000, required=True)
-    money = number(amount, _("涉及金额"), low=0)
+    money = number(amount, _("涉及金额"), low=0, high=MONEY_MAX)
     key = _text(client_key, "client_key", 48) or None
     with transaction.atomic():
         result = cases.report_case(

@@ -98,7 +98,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
             )
-        self.print_accounts()
+        self.print_accounts(opts["bind"])
         if not opts["no_serve"]:
             # The task worker and scheduler beside the web server; it stops when the server does.
             self.beside("worker", "--exit-with-parent")
@@ -141,7 +141,7 @@ class Command(BaseCommand):
                 )
             )
 
-    def print_accounts(self) -> None:
+    def print_accounts(self, bind: str = "127.0.0.1:8000") -> None:
         self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD})"))
         rows = [
             ("admin", "系统管理员 system administrator (/admin/)"),
@@ -162,12 +162,13 @@ class Command(BaseCommand):
         ]
         for username, label in rows:
             self.stdout.write(f"  {username:<12} {label}")
-        self.stdout.write("API docs: http://127.0.0.1:8000/api/docs   Admin: http://127.0.0.1:8000/admin/")
+        site = f"http://{bind.replace('0.0.0.0', '127.0.0.1')}"  # where the server this run starts will answer
+        self.stdout.write(f"API docs: {site}/api/docs   Admin: {site}/admin/")
         from jingwu.iot.models import Screen
 
         screen = Screen.objects.filter(active=True).order_by("id").first()
         self.stdout.write(
-            "Monitoring: http://127.0.0.1:8000/iot/"
-            + (f"   A community's LED screen: http://127.0.0.1:8000/led/{screen.token}/" if screen else "")
+            f"Monitoring: {site}/iot/"
+            + (f"   A community's LED screen: {site}/led/{screen.token}/" if screen else "")
             + "\n"
         )
