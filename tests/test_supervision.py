@@ -602,3 +602,47 @@ def test_a_tampered_review_payload_is_a_clear_error(cast: Any, office: Any) -> N
         r = c.post("/supervision/read", {"step": "save", "payload": payload, "figure": ["0"], "task": ["0"]})
         assert r.status_code == 302 and r["Location"] == "/supervision/read"
     assert not Task.objects.exists()
+
+
+def test_the_office_sets_targets_and_registers_projects_on_the_pages(cast: Any, office: Any) -> None:
+    c = Client()
+    c.force_login(office)
+    r = c.post(
+        "/supervision/targets/set",
+        {"indicator": "新增就业", "unit": "人", "year": "2021", "value": "1100", "growth_pct": "", "department": "B03"},
+    )
+    assert r.status_code == 302 and r["Location"] == "/supervision/?year=2021"
+    t = Target.objects.select_related("indicator").get()
+    assert (t.indicator.name, t.indicator.unit, t.value, t.year, t.department.code) == (
+        "新增就业",
+        "人",
+        1100,
+        2021,
+        "B03",
+    )
+    assert c.post("/supervision/targets/set", {"indicator": "新增就业", "year": "2021"}).status_code == 302
+    assert Target.objects.count() == 1  # neither value nor rate: refused, with a message
+    unit = Client()
+    unit.force_login(cast["h_econ"])
+    assert unit.post("/supervision/targets/set", {"indicator": "x", "year": "2021", "value": "1"}).status_code == 403
+    r = c.post(
+        "/supervision/projects/",
+        {
+            "year": "2021",
+            "category": "health",
+            "name": "社区卫生服务站",
+            "budget": "450",
+            "department": "B05",
+            "lon": "117.105",
+            "lat": "39.045",
+            "starts": "2021-03-01",
+            "ends": "2021-10-31",
+        },
+    )
+    p = Project.objects.get()
+    assert r.status_code == 302 and p.region is not None and p.region.name == "甲村" and p.budget == 450
+    r = c.post(
+        "/supervision/projects/", {"year": "2021", "category": "health", "name": "坏坐标", "budget": "1", "lon": "abc"}
+    )
+    assert r.status_code == 200 and Project.objects.count() == 1
+    assert unit.post("/supervision/projects/", {"year": "2021", "name": "x"}).status_code == 404

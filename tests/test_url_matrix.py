@@ -141,6 +141,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "supervision/": ("/supervision/", page(*SUPERVISION)),
     "supervision/indicators/<int:pk>/": ("/supervision/indicators/999999/", missing(*SUPERVISION)),
     "supervision/actuals/import": None,  # POST only (test_supervision)
+    "supervision/targets/set": None,  # POST only (test_supervision)
     "supervision/tasks/new": ("/supervision/tasks/new", page("leader")),
     "supervision/tasks/<str:ref>/": ("/supervision/tasks/DB000000000/", missing(*SUPERVISION)),
     "supervision/files/<int:pk>": ("/supervision/files/999999", missing(*SUPERVISION)),

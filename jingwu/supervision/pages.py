@@ -122,6 +122,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "categories": len({p.category for p in projects}),
             "manage": manage,
             "unit": unit,
+            "departments": Department.objects.order_by("code") if manage else [],
+            "indicators": Indicator.objects.order_by("position", "pk") if manage else [],
             "tiles": tile_settings(),
             "map": _project_features(projects),
         },
@@ -203,6 +205,32 @@ def indicator(request: HttpRequest, pk: int) -> HttpResponse:
             "this_year": today.year,
         },
     )
+
+
+@roles_required(*services.MANAGE)
+@require_POST
+def set_target(request: HttpRequest) -> HttpResponse:
+    """A target set by hand: the indicator (made when new, with its unit and department), the year, a value
+    and/or a growth rate."""
+    form = request.POST
+    try:
+        dept = form.get("department") or None
+        department = Department.objects.filter(code=dept).first() if dept else None
+        ind = services.indicator(form.get("indicator", ""), form.get("unit", ""), department=department)
+        target = services.set_target(
+            ind,
+            form.get("year"),
+            value=form.get("value"),
+            growth_pct=form.get("growth_pct"),
+            actor=request.user,
+            source=form.get("source", "") or _("督查室录入"),
+            department=department,
+        )
+        messages.success(request, _("已保存"))
+        return redirect(f"{reverse('supervision:board')}?year={target.year}")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("supervision:board")
 
 
 @roles_required(*VIEW)
@@ -427,6 +455,33 @@ def _save_reading(request: HttpRequest) -> HttpResponse:
 @roles_required(*VIEW)
 def projects(request: HttpRequest) -> HttpResponse:
     today = _today()
+    if request.method == "POST":
+        if not services.may_manage(request.user):
+            raise Http404
+        form = request.POST
+        try:
+            lon, lat = form.get("lon", "").strip(), form.get("lat", "").strip()
+            geometry = None
+            if lon or lat:
+                try:
+                    geometry = {"type": "Point", "coordinates": [float(lon), float(lat)]}
+                except ValueError:
+                    geometry = {"type": "Point", "coordinates": []}  # the service says what is wrong
+            p = services.save_project(
+                actor=request.user,
+                year=form.get("year"),
+                category=form.get("category", ""),
+                name=form.get("name", ""),
+                budget=form.get("budget"),
+                department=form.get("department") or None,
+                geometry=geometry,
+                starts=form.get("starts") or None,
+                ends=form.get("ends") or None,
+            )
+            messages.success(request, _("已保存"))
+            return redirect("supervision:project", pk=p.pk)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
     year = _year(request, Project.objects.order_by("-year").values_list("year", flat=True).first() or today.year)
     own = Project.objects.filter(year=year)
     unit = services.own_department(request.user)
@@ -444,6 +499,8 @@ def projects(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": sorted(set(Project.objects.values_list("year", flat=True).distinct()) | {today.year}),
             "manage": manage,
+            "categories": ProjectCategory.choices,
+            "departments": Department.objects.order_by("code") if manage else [],
             "rows": rows,
             "totals": [
                 {**t, "label": labels.get(t["category"], t["category"]), "yi": (t["money"] or 0) / 10000}

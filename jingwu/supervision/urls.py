@@ -10,6 +10,7 @@ urlpatterns = [
     path("supervision/", pages.board, name="board"),
     path("supervision/indicators/<int:pk>/", pages.indicator, name="indicator"),
     path("supervision/actuals/import", pages.import_actuals, name="import_actuals"),
+    path("supervision/targets/set", pages.set_target, name="set_target"),
     path("supervision/tasks/new", pages.new_task, name="new_task"),
     path("supervision/tasks/<str:ref>/", pages.task, name="task"),
     path("supervision/files/<int:pk>", pages.report_file, name="file"),
