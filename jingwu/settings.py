@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "jingwu.patrols",
     "jingwu.petitions",
     "jingwu.supervision",
+    "jingwu.registry",
     "jingwu.ops",
 ]
 

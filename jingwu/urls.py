@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("jingwu.patrols.urls")),
     path("", include("jingwu.petitions.urls")),
     path("", include("jingwu.supervision.urls")),
+    path("", include("jingwu.registry.urls")),
     path("", include("jingwu.web.urls")),
 ]

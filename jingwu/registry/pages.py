@@ -1,0 +1,469 @@
+"""Staff pages of the registry (search, a person's record, overdue visits, proposals to review, imports, the
+counts for the report, exports) and the grid worker's phone page (走访 and additions, kept in an outbox when
+there is no signal)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from jingwu.audit import services as audit
+from jingwu.lib import clock
+from jingwu.lib.errors import ServiceError
+from jingwu.lib.privacy import mask_id, mask_name, mask_phone
+from jingwu.web.export import xlsx_response
+from jingwu.web.jobs import Sheet, start_export
+
+from . import access, excel, services
+from .choices import DisabilityKind, Left, PersonKind, ProposalState, Relation, Scheme
+from .models import CareGroup, CareTag, Proposal, Residence, Resident, Visit
+
+PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scope(request: HttpRequest) -> access.Scope:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    scope = access.scope_of(request.user)
+    if scope is None:
+        raise PermissionDenied
+    return scope
+
+
+FILTERS = ("q", "grid", "region", "group", "kind", "due")
+
+
+def _filters(get: Mapping[str, str]) -> dict[str, str]:
+    return {k: str(get.get(k, "")).strip()[:40] for k in FILTERS}
+
+
+def _rows(people: list[Resident]) -> list[dict[str, Any]]:
+    tags: dict[int, list[str]] = {}
+    names = dict(CareGroup.objects.values_list("pk", "name"))
+    for rid, gid in CareTag.objects.filter(resident__in=people, until__isnull=True).values_list(
+        "resident_id", "group_id"
+    ):
+        tags.setdefault(rid, []).append(names.get(gid, ""))
+    return [
+        {
+            "r": r,
+            "name": mask_name(r.name),
+            "id_number": mask_id(r.id_number) if r.id_number else "",
+            "groups": tags.get(r.pk, []),
+            "late": r.visit_due is not None and r.visit_due < services.today(),
+        }
+        for r in people
+    ]
+
+
+@never_cache
+def people(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if scope.role == "grid_worker" and not request.GET:
+        return redirect("registry:phone")
+    f = _filters(request.GET)
+    qs = services.search(request.user, f["q"], **{k: f[k] for k in FILTERS[1:]}).select_related(
+        "address", "grid", "household"
+    )
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows = list(qs.order_by("id")[(page - 1) * PAGE : page * PAGE + 1])
+    more = len(rows) > PAGE
+    from jingwu.geo.models import Grid, Region
+
+    grids = Grid.objects.all() if scope.grids is None else Grid.objects.filter(pk__in=scope.grids)
+    groups = CareGroup.objects.filter(active=True)
+    if not scope.restricted:
+        groups = groups.filter(restricted=False)
+    pending = Proposal.objects.filter(state=ProposalState.PENDING).count() if scope.edit else 0
+    context = {
+        "nav": "registry",
+        "scope": scope,
+        "f": f,
+        "rows": _rows(rows[:PAGE]),
+        "page": page,
+        "more": more,
+        "grids": grids.only("code", "name"),
+        "regions": Region.objects.filter(grids__isnull=False).distinct().only("code", "name"),
+        "groups": groups,
+        "kinds": PersonKind.choices,
+        "pending": pending,
+        "query": "&".join(f"{k}={v}" for k, v in f.items() if v),
+    }
+    return render(request, "registry/people.html", context)
+
+
+@never_cache
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _scope(request)
+    try:
+        r = services.load(request.user, pk)
+    except ServiceError as exc:
+        raise Http404 from exc
+    if request.method == "POST":
+        return _act(request, scope, r)
+    services.viewed(request.user, r)
+    homes = list(Residence.objects.filter(resident=r).select_related("address", "grid").order_by("-since"))
+    tags = list(CareTag.objects.filter(resident=r).select_related("group").order_by("group__position"))
+    if not scope.restricted:
+        tags = [t for t in tags if not t.group.restricted]
+    visits = list(Visit.objects.filter(resident=r).select_related("by", "case").prefetch_related("photos")[:50])
+    members = []
+    if r.household_id:
+        members = [
+            {"pk": m.pk, "name": mask_name(m.name), "relation": m.get_relation_display()}
+            for m in Resident.objects.visible_to(request.user).filter(household_id=r.household_id).exclude(pk=r.pk)
+        ]
+    context = {
+        "nav": "registry",
+        "scope": scope,
+        "r": r,
+        "name": mask_name(r.name),
+        "id_number": mask_id(r.id_number) if r.id_number else "",
+        "phone": mask_phone(r.phone) if r.phone else "",
+        "may_reveal": scope.reveal and access.grid_allowed(scope, r.grid_id),
+        "homes": homes,
+        "tags": tags,
+        "visits": visits,
+        "members": members,
+        "benefits": list(r.benefits.order_by("-month")[:24]),
+        "enrolments": list(r.enrolments.order_by("-on")),
+        "veteran": getattr(r, "veteran", None),
+        "history": services.history("resident", r.pk)[-30:],
+        "groups": CareGroup.objects.filter(active=True) if scope.edit else [],
+        "disabilities": DisabilityKind.choices,
+        "kinds": PersonKind.choices,
+        "relations": Relation.choices,
+        "reasons": Left.choices,
+        "today": services.today(),
+        "late": r.visit_due is not None and r.visit_due < services.today(),
+    }
+    return render(request, "registry/person.html", context)
+
+
+def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse:
+    if not scope.edit:
+        raise PermissionDenied
+    form = request.POST
+    action = form.get("action", "")
+    try:
+        if action == "correct":
+            data = {k: form.get(k, "") for k in ("name", "id_number", "phone", "kind", "relation")}
+            data["version"] = form.get("version", "")
+            services.save_person(data, actor=request.user, resident=r)
+            messages.success(request, _("已更正"))
+        elif action == "tag":
+            since = date.fromisoformat(form.get("since") or str(services.today()))
+            grade = int(form["grade"]) if form.get("grade") else None
+            services.tag(
+                r,
+                services.group(form.get("group", "")),
+                since=since,
+                actor=request.user,
+                disability=form.get("disability", ""),
+                grade=grade,
+                evidence=form.get("evidence", ""),
+            )
+            messages.success(request, _("已登记人群标签"))
+        elif action == "untag":
+            t = CareTag.objects.filter(resident=r, pk=form.get("tag") or 0).first()
+            if t is not None:
+                t.until = services.today()
+                t.save(update_fields=["until"])
+                services.reschedule([r.pk])
+                audit.record("registry.untag", "resident", r.pk, actor=request.user, data={"group": t.group.code})
+            messages.success(request, _("已终止"))
+        elif action == "remove":
+            services.remove(r, form.get("reason", ""), actor=request.user)
+            messages.success(request, _("已注销"))
+        else:
+            raise Http404
+    except ValueError:
+        messages.error(request, _("日期或等级格式不对"))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("registry:person", pk=r.pk)
+
+
+@require_POST
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    _scope(request)
+    try:
+        r = services.load(request.user, pk)
+        return JsonResponse(services.reveal(request.user, r))
+    except ServiceError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+
+
+@never_cache
+def visits(request: HttpRequest) -> HttpResponse:
+    """Planned visits that are overdue, the longest overdue first, with each grid's count."""
+    scope = _scope(request)
+    day = services.today()
+    late = Resident.objects.visible_to(request.user).current().filter(visit_due__lt=day)
+    from django.db.models import Count
+
+    by_grid = list(late.values("grid__code", "grid__name").annotate(n=Count("pk")).order_by("-n", "grid__code")[:200])
+    rows = _rows(list(late.select_related("grid", "address").order_by("visit_due", "id")[:200]))
+    for row in rows:
+        row["days"] = (day - row["r"].visit_due).days
+    recent = Visit.objects.filter(resident__in=Resident.objects.visible_to(request.user).values("pk"))
+    context = {
+        "nav": "registry",
+        "scope": scope,
+        "rows": rows,
+        "total": late.count(),
+        "by_grid": by_grid,
+        "month_visits": recent.filter(at__gte=clock.now() - timedelta(days=30)).count(),
+    }
+    return render(request, "registry/visits.html", context)
+
+
+@never_cache
+def proposals(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if request.method == "POST":
+        if not scope.edit:
+            raise PermissionDenied
+        p = Proposal.objects.filter(pk=request.POST.get("proposal") or 0).first()
+        if p is None:
+            raise Http404
+        try:
+            services.decide(
+                actor=request.user,
+                proposal=p,
+                approve=request.POST.get("approve") == "1",
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("已审核"))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("registry:proposals")
+    qs = Proposal.objects.select_related("by", "grid", "resident").order_by("-at")
+    if scope.grids is not None:
+        qs = qs.filter(by=request.user.person)
+    elif not scope.edit:
+        raise PermissionDenied
+    rows = []
+    for p in qs[:200]:
+        body = services.proposal_payload(p)
+        person = body.get("person") or {}
+        shown = dict(person)
+        if not scope.edit:
+            shown = {k: v for k, v in person.items() if k not in ("id_number", "phone")}
+        rows.append({"p": p, "person": shown, "address": body.get("address"), "household": body.get("household")})
+    if scope.edit and rows:
+        audit.record("registry.proposals_view", "proposal", "", actor=request.user, data={"rows": len(rows)})
+    return render(request, "registry/proposals.html", {"nav": "registry", "scope": scope, "rows": rows})
+
+
+@never_cache
+def import_page(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if not scope.edit:
+        raise PermissionDenied
+    report = None
+    kind = request.POST.get("kind") or request.GET.get("kind") or "people"
+    if kind not in excel.KINDS:
+        raise Http404
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择文件"))
+        elif upload.size > excel.MAX_BYTES:
+            messages.error(request, _("文件过大"))
+        else:
+            report = excel.import_file(kind, upload.read(), actor=request.user, source=upload.name or "")
+            audit.record(
+                "registry.import",
+                "registry",
+                kind,
+                actor=request.user,
+                data={"rows": report.rows, "created": report.created, "updated": report.updated, "ok": report.ok},
+            )
+    kinds = [(k, _(v[0]), [_(h) for _f, h in v[1]]) for k, v in excel.KINDS.items()]
+    return render(request, "registry/import.html", {"nav": "registry", "report": report, "kind": kind, "kinds": kinds})
+
+
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    _scope(request)
+    if kind not in excel.KINDS:
+        raise Http404
+    response = HttpResponse(excel.template(kind), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="jingwu-registry-{kind}-template.xlsx"'
+    return response
+
+
+def _period(get: Mapping[str, str]) -> tuple[date, date]:
+    end = services.today()
+    start = end.replace(month=1, day=1)
+    try:
+        if get.get("from"):
+            start = date.fromisoformat(get["from"])
+        if get.get("to"):
+            end = date.fromisoformat(get["to"])
+    except ValueError:
+        pass
+    if start > end:
+        start, end = end, start
+    return start, end
+
+
+@never_cache
+def counts(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    start, end = _period(request.GET)
+    by = "grid" if request.GET.get("by") == "grid" else "region"
+    data = services.counts(request.user, start, end, by)
+    context = {"nav": "registry", "scope": scope, "data": data, "schemes": Scheme.choices, "by": by}
+    return render(request, "registry/counts.html", context)
+
+
+# --- export (personal data: stewards whose department may export; every export audited) ----------------
+
+EXPORT_HEADERS = (
+    "姓名",
+    "身份证号",
+    "联系电话",
+    "性别",
+    "出生年份",
+    "人口类型",
+    "户号",
+    "与户主关系",
+    "地址",
+    "网格",
+    "人群",
+)
+
+
+def may_export(user: Any) -> bool:
+    scope = access.scope_of(user)
+    return scope is not None and scope.export
+
+
+def _export_rows(user: Any, get: Mapping[str, str]) -> tuple[Any, Any]:
+    f = _filters(get)
+    qs = services.search(user, f["q"], **{k: f[k] for k in FILTERS[1:]}).select_related("household", "address", "grid")
+    names = dict(CareGroup.objects.values_list("pk", "name"))
+
+    def rows() -> Any:
+        for r in qs.order_by("id").iterator(chunk_size=2000):
+            tags = "、".join(
+                names.get(g, "") for g in r.tags.filter(until__isnull=True).values_list("group_id", flat=True)
+            )
+            yield [
+                r.name,
+                r.id_number,
+                r.phone,
+                {"M": "男", "F": "女"}.get(r.sex, ""),
+                str(r.birth_year or ""),
+                r.get_kind_display(),
+                r.household.number if r.household else "",
+                r.get_relation_display(),
+                r.address.label if r.address else "",
+                r.grid.code if r.grid else "",
+                tags,
+            ]
+
+    return qs, rows()
+
+
+def people_sheet(user: Any, get: Mapping[str, str]) -> Sheet:
+    if not may_export(user):
+        raise PermissionDenied
+    qs, rows = _export_rows(user, get)
+    return Sheet(_("实有人口"), [_(h) for h in EXPORT_HEADERS], rows, qs.count(), "residents")
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    _scope(request)
+    if not may_export(request.user):
+        raise PermissionDenied
+    qs, rows = _export_rows(request.user, request.GET)
+    n = qs.count()
+    background = n > settings.JINGWU_EXPORT_SYNC_ROWS
+    audit.record(
+        "registry.export", "resident", "", actor=request.user, data={"rows": n, "filters": _filters(request.GET)}
+    )
+    if background:
+        return start_export(request.user, "registry.people", request.GET, n)
+    return xlsx_response(
+        _("实有人口"), [_(h) for h in EXPORT_HEADERS], rows, f"jingwu-residents-{clock.now():%Y%m%d-%H%M}.xlsx"
+    )
+
+
+# --- the grid worker's phone page ----------------------------------------------------------------------
+
+
+@never_cache
+def phone(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if scope.role != "grid_worker":
+        return redirect("registry:people")
+    day = services.today()
+    mine = Resident.objects.visible_to(request.user).current().select_related("address", "grid")
+    planned = list(mine.filter(visit_due__isnull=False).order_by("visit_due", "id")[:300])
+    rows = _rows(planned)
+    for row in rows:
+        row["full_name"] = row["r"].name
+        row["days"] = (day - row["r"].visit_due).days
+    from jingwu.cases.models import Category
+    from jingwu.geo.models import Grid
+
+    audit.record("registry.phone_list", "resident", "", actor=request.user, data={"rows": len(rows)})
+    context = {
+        "rows": rows,
+        "late": sum(1 for r in rows if r["late"]),
+        "grids": Grid.objects.filter(pk__in=scope.grids or []),
+        "regions": {g.region_id for g in Grid.objects.filter(pk__in=scope.grids or [])},
+        "kinds": PersonKind.choices,
+        "relations": Relation.choices,
+        "categories": Category.objects.filter(active=True, case_kind="event").order_by("kind", "code")[:400],
+        "mine": list(
+            Proposal.objects.filter(by=request.user.person).order_by("-at")[:20]  # type: ignore[union-attr]
+        ),
+        "photo_settings": {
+            "long_side": settings.JINGWU_PHOTO_LONG_SIDE,
+            "quality": settings.JINGWU_PHOTO_QUALITY,
+            "outbox_bytes": settings.JINGWU_OUTBOX_MB * 1024 * 1024,
+        },
+        "text": {
+            "sent": _("已发送"),
+            "waiting": _("等待发送"),
+            "failed": _("被退回"),
+            "saved": _("已保存，有信号后自动发送"),
+            "discard": _("删除"),
+            "found_needed": _("请填写走访情况"),
+            "name_needed": _("请填写姓名"),
+            "relogin": _("登录已过期：重新登录后自动发送"),
+        },
+    }
+    return render(request, "registry/phone.html", context)
+
+
+SHELL = ["/registry/m/", "/static/weui/style/weui.min.css", "/static/web/mobile.css", "/static/web/outbox.js"]
+
+
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    from jingwu.web.phone import service_worker_script
+
+    response = HttpResponse(
+        service_worker_script("jingwu-visits-v1", "/registry/m/", [*SHELL, "/static/registry/visits.js"]),
+        content_type="application/javascript",
+    )
+    response["Service-Worker-Allowed"] = "/registry/m/"
+    return response
