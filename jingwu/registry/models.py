@@ -201,7 +201,7 @@ class Change(models.Model):
     record_id = models.PositiveIntegerField(_("对象编号"))
     action = models.CharField(_("操作"), max_length=16)
     fields = models.JSONField(_("字段"), default=list)
-    values = SealedField(_("变更内容"), blank=True)
+    diff = SealedField(_("变更内容"), blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("时间"))
 

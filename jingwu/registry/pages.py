@@ -161,7 +161,10 @@ def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse
     action = form.get("action", "")
     try:
         if action == "correct":
-            data = {k: form.get(k, "") for k in ("name", "id_number", "phone", "kind", "relation")}
+            # Only what was filled in is corrected; an empty box leaves the value as it is.
+            data = {k: form[k] for k in ("name", "id_number", "phone", "kind", "relation") if form.get(k, "").strip()}
+            if "relation" in form and not form["relation"]:
+                data["relation"] = ""
             data["version"] = form.get("version", "")
             services.save_person(data, actor=request.user, resident=r)
             messages.success(request, _("已更正"))

@@ -139,7 +139,7 @@ def _change(record: str, pk: int, action: str, before: dict[str, Any], after: di
         record_id=pk,
         action=action,
         fields=names,
-        values=json.dumps(values, ensure_ascii=False),
+        diff=json.dumps(values, ensure_ascii=False),
         by=user,
         at=clock.now(),
     )
@@ -157,7 +157,7 @@ def history(record: str, pk: int) -> list[dict[str, Any]]:
     rows = []
     for c in Change.objects.filter(record=record, record_id=pk).select_related("by").order_by("id"):
         try:
-            values = json.loads(c.values) if c.values else {}
+            values = json.loads(c.diff) if c.diff else {}
         except ValueError:
             values = {}
         rows.append({"at": c.at, "action": c.action, "fields": c.fields, "values": values, "by": c.by})
@@ -310,6 +310,9 @@ def save_person(
             resident = Resident.objects.filter(id_key=id_key(clean["id_number"])).first()
             if resident is not None and data.get("_new_only"):
                 raise Invalid(_("此人已登记"), code="duplicate_person")
+        if resident is None and not clean.get("id_number") and address is not None and clean.get("name"):
+            # Without an ID number, the same name at the same address is the same person (an import again).
+            resident = Resident.objects.filter(address=address, name_key=name_key(clean["name"]), id_key="").first()
         if resident is None:
             if "name" not in clean:
                 raise Invalid(_("请填写姓名"), code="name_required")
@@ -369,7 +372,7 @@ def move(r: Resident, address: Address, *, actor: Any, household: Household | No
         r.version += 1
         r.save()
         after = {"address": r.address_id, "grid": r.grid_id, "household": r.household_id}
-        _change("resident", r.pk, "move", before, after, actor)
+        _change("resident", r.pk, "move" if before["address"] else "settle", before, after, actor)
 
 
 def remove(r: Resident, reason: str, *, actor: Any) -> Resident:
