@@ -32,6 +32,7 @@ SECTIONS = (
             "supervision.project",
         ),
     ),
+    (_("基础信息与关爱服务"), ("registry.caregroup", "registry.steward")),
     (_("对外接口"), ("open311.apikey", "open311.serviceattribute", "open311.servicerequest")),
     (_("账号安全"), ("axes.accessattempt", "axes.accessfailurelog", "axes.accesslog", "otp_totp.totpdevice")),
     (_("审计"), ("audit.auditevent", "audit.auditseal", "admin.logentry")),

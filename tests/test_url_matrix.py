@@ -48,6 +48,9 @@ CENTRE = ["operator", "shiftlead", "dispatcher", "leader", "admin"]
 # Monitoring: the centre, the auditors, and grid workers and departments for what is theirs.
 MONITOR = [*CENTRE, "gw_a", "h_env", "auditor"]
 SUPERVISION = [*CENTRE, "auditor", "h_env"]
+# The registry (一标三实): grid workers (their own grids), and the shift lead and leaders for oversight; the
+# stewards (a department named in registry.Steward) are not among these roles (test_registry covers them).
+REGISTRY = ["gw_a", "shiftlead", "leader"]
 
 
 def missing(*allowed: str) -> dict[str, int]:
@@ -150,6 +153,17 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "supervision/projects/<int:pk>/": ("/supervision/projects/999999/", missing(*SUPERVISION)),
     "supervision/projects/photos/<int:pk>": ("/supervision/projects/photos/999999", missing(*SUPERVISION)),
     "supervision/audits/": ("/supervision/audits/", page(*SUPERVISION)),
+    "registry/": ("/registry/", page("shiftlead", "leader") | {"gw_a": 302}),  # a grid worker: to the phone
+    "registry/people/<int:pk>/": ("/registry/people/999999/", missing(*REGISTRY)),
+    "registry/people/<int:pk>/reveal": None,  # POST only (test_registry)
+    "registry/visits/": ("/registry/visits/", page(*REGISTRY)),
+    "registry/proposals/": ("/registry/proposals/", page("gw_a") | {"shiftlead": 403, "leader": 403}),
+    "registry/import/": ("/registry/import/", page()),  # stewards only
+    "registry/import/<str:kind>/template.xlsx": ("/registry/import/people/template.xlsx", page(*REGISTRY)),
+    "registry/counts/": ("/registry/counts/", page(*REGISTRY)),
+    "registry/export": ("/registry/export", page()),  # stewards whose department may export
+    "registry/m/": ("/registry/m/", page("gw_a") | {"shiftlead": 302, "leader": 302}),
+    "registry/m/sw.js": ("/registry/m/sw.js", EVERYONE),
     # A community's LED screen has no login: its secret address is its key.
     "led/<str:token>/": ("/led/nope/", dict.fromkeys(ROLES, 404)),
     # Petitions: leaders and departments open the pages (each sees only the petitions whose case they see).
@@ -257,6 +271,13 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/supervision/tasks": ("/api/supervision/tasks", api(*SUPERVISION)),
     "api/supervision/tasks/<number>/reports": None,  # POST only (test_supervision)
     "api/supervision/read": None,  # POST only (test_supervision)
+    "api/registry/people": ("/api/registry/people", api(*REGISTRY)),
+    "api/registry/people/<pk>": ("/api/registry/people/999999", api(others=404) | dict.fromkeys(REGISTRY, 404)),
+    "api/registry/people/<pk>/reveal": None,  # POST only (test_registry)
+    "api/registry/people/<pk>/visits": None,  # POST only (test_registry)
+    "api/registry/proposals": None,  # POST only (test_registry)
+    "api/registry/proposals/<pk>/decide": None,  # POST only (test_registry)
+    "api/registry/counts": ("/api/registry/counts", api(*REGISTRY)),
     "api/iot/aqi": ("/api/iot/aqi?station=none&date=2026-03-02", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "api/iot/ingest": None,  # POST only, with a device token (test_iot)
     "api/petitions": ("/api/petitions", api(*SIGNED_IN)),  # each sees what visible_to gives them

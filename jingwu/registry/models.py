@@ -350,7 +350,7 @@ class VisitPhoto(models.Model):
     content_type = models.CharField(max_length=32)
 
     def __str__(self) -> str:
-        return self.file.name
+        return str(self.file.name or "")
 
 
 class Proposal(models.Model):

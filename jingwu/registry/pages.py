@@ -4,12 +4,14 @@ there is no signal)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,6 +23,7 @@ from jingwu.audit import services as audit
 from jingwu.lib import clock
 from jingwu.lib.errors import ServiceError
 from jingwu.lib.privacy import mask_id, mask_name, mask_phone
+from jingwu.org.services import person_of
 from jingwu.web.export import xlsx_response
 from jingwu.web.jobs import Sheet, start_export
 
@@ -32,12 +35,25 @@ PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def readers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in and reading the registry in some way (``access.scope_of``); strangers go to sign in, others
+    get the 403 page that says so."""
+
+    @wraps(view)
+    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        scope = access.scope_of(request.user)
+        if scope is None:
+            return render(request, "web/forbidden.html", {}, status=403)
+        request.registry_scope = scope  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return inner
+
+
 def _scope(request: HttpRequest) -> access.Scope:
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    scope = access.scope_of(request.user)
-    if scope is None:
-        raise PermissionDenied
+    scope: access.Scope = request.registry_scope  # type: ignore[attr-defined]
     return scope
 
 
@@ -68,6 +84,7 @@ def _rows(people: list[Resident]) -> list[dict[str, Any]]:
 
 
 @never_cache
+@readers
 def people(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if scope.role == "grid_worker" and not request.GET:
@@ -107,6 +124,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@readers
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _scope(request)
     try:
@@ -201,6 +219,7 @@ def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse
     return redirect("registry:person", pk=r.pk)
 
 
+@readers
 @require_POST
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     _scope(request)
@@ -212,6 +231,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
+@readers
 def visits(request: HttpRequest) -> HttpResponse:
     """Planned visits that are overdue, the longest overdue first, with each grid's count."""
     scope = _scope(request)
@@ -236,6 +256,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@readers
 def proposals(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if request.method == "POST":
@@ -257,7 +278,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
         return redirect("registry:proposals")
     qs = Proposal.objects.select_related("by", "grid", "resident").order_by("-at")
     if scope.grids is not None:
-        qs = qs.filter(by=request.user.person)
+        qs = qs.filter(by=person_of(request.user))
     elif not scope.edit:
         raise PermissionDenied
     rows = []
@@ -274,6 +295,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@readers
 def import_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if not scope.edit:
@@ -286,7 +308,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("请选择文件"))
-        elif upload.size > excel.MAX_BYTES:
+        elif (upload.size or 0) > excel.MAX_BYTES:
             messages.error(request, _("文件过大"))
         else:
             report = excel.import_file(kind, upload.read(), actor=request.user, source=upload.name or "")
@@ -301,6 +323,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/import.html", {"nav": "registry", "report": report, "kind": kind, "kinds": kinds})
 
 
+@readers
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     _scope(request)
     if kind not in excel.KINDS:
@@ -326,6 +349,7 @@ def _period(get: Mapping[str, str]) -> tuple[date, date]:
 
 
 @never_cache
+@readers
 def counts(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     start, end = _period(request.GET)
@@ -391,6 +415,7 @@ def people_sheet(user: Any, get: Mapping[str, str]) -> Sheet:
     return Sheet(_("实有人口"), [_(h) for h in EXPORT_HEADERS], rows, qs.count(), "residents")
 
 
+@readers
 def export(request: HttpRequest) -> HttpResponse:
     _scope(request)
     if not may_export(request.user):
@@ -412,6 +437,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@readers
 def phone(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if scope.role != "grid_worker":
@@ -435,9 +461,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         "kinds": PersonKind.choices,
         "relations": Relation.choices,
         "categories": Category.objects.filter(active=True, case_kind="event").order_by("kind", "code")[:400],
-        "mine": list(
-            Proposal.objects.filter(by=request.user.person).order_by("-at")[:20]  # type: ignore[union-attr]
-        ),
+        "mine": list(Proposal.objects.filter(by=person_of(request.user)).order_by("-at")[:20]),
         "photo_settings": {
             "long_side": settings.JINGWU_PHOTO_LONG_SIDE,
             "quality": settings.JINGWU_PHOTO_QUALITY,

@@ -443,7 +443,8 @@ def reschedule(resident_ids: list[int]) -> None:
         .values_list("resident_id", "group__visit_days", "since")
     ):
         best = plans.get(rid)
-        plans[rid] = (min(days, best[0]), min(since, best[1])) if best else (days, since)
+        cycle = int(days or 0)
+        plans[rid] = (min(cycle, best[0]), min(since, best[1])) if best else (cycle, since)
     for r in Resident.objects.filter(pk__in=resident_ids).only("pk", "last_visit_at", "left"):
         plan = plans.get(r.pk)
         if plan is None or r.left:
@@ -518,15 +519,16 @@ def record_visit(
                 p.content.name = p.name
                 VisitPhoto.objects.create(visit=v, file=p.content, content_type=p.content_type)
             if need:
-                if x is None or y is None:
-                    x, y = (resident.address.lon, resident.address.lat) if resident.address_id else (None, None)
+                home = resident.address if resident.address_id else None
+                if (x is None or y is None) and home is not None:
+                    x, y = home.lon, home.lat
                 result = cases.report_case(
                     actor=actor,
                     description=need,
                     lon=x,
                     lat=y,
                     category=category,
-                    address=resident.address.label if resident.address_id else "",
+                    address=home.label if home is not None else "",
                     client_key=f"visit:{v.pk}",
                     origin=v,
                 )
@@ -634,7 +636,7 @@ def propose(
         first = Proposal.objects.filter(client_key=key).first()
         if first is not None:
             return first, False
-    fields = {k: data[k] for k in ("name", "id_number", "phone", "kind", "relation") if k in data}
+    fields: dict[str, Any] = {k: data[k] for k in ("name", "id_number", "phone", "kind", "relation") if k in data}
     clean = clean_person(fields)
     address_data = data.get("address")
     grid_id: int | None
