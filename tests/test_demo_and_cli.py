@@ -30,6 +30,8 @@ SMALL = [
     "7",
     "--petitions",
     "12",
+    "--residents",
+    "3000",
 ]
 
 
@@ -160,9 +162,87 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
     findings = AuditFinding.objects.select_related("case")
     assert findings.count() >= 18 and findings.filter(case__status="closed").exists()
     assert "audit findings" in out
+    _assert_registry(out)
     # Running it again keeps the data.
     call_command("demo", "--no-serve", *SMALL)
     assert "already loaded" in capsys.readouterr().out
+
+
+def _assert_registry(out: str) -> None:
+    """The grid registry: addresses in their grids, households and people with well-formed ID numbers, care
+    groups with their records, a year of aid, enrolments and visits (some overdue today, a few needs in the
+    loop), proposals waiting for the steward."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+
+    from jingwu.geo.services import locate
+    from jingwu.lib import idcard
+    from jingwu.registry import access, services
+    from jingwu.registry.models import (
+        Address,
+        Benefit,
+        CareTag,
+        Enrolment,
+        Household,
+        Proposal,
+        Residence,
+        Resident,
+        VeteranRecord,
+        Visit,
+    )
+
+    assert "standard addresses" in out and "residents" in out
+    people = Resident.objects.current()
+    assert 2400 <= people.count() <= 3600 and 700 <= Household.objects.count() <= 1300
+    assert 500 <= Address.objects.count() <= 1000 and Address.objects.filter(rented=True).exists()
+    for a in Address.objects.order_by("?")[:100]:
+        where = locate(a.lon, a.lat)
+        assert where is not None and (where.grid_id, where.region_id) == (a.grid_id, a.region_id)
+    assert not people.filter(grid=None).exists() and not people.exclude(grid=F("address__grid")).exists()
+    homes = Residence.objects.filter(until__isnull=True)
+    assert not people.exclude(pk__in=homes.values("resident_id")).exists()
+    assert not homes.exclude(resident__left="").exists()  # those who left have no current home
+    kinds = dict(people.values_list("kind").annotate(n=Count("id")))
+    assert 0.08 <= kinds["floating"] / people.count() <= 0.25 and kinds.get("overseas", 0) >= 1
+    numbered = list(Resident.objects.exclude(id_key=""))
+    assert numbered and all(idcard.valid(r.id_number) for r in numbered)
+    for r in numbered[:300]:
+        derived = services._derived({"name": r.name, "id_number": r.id_number, "phone": r.phone})
+        assert all(getattr(r, k) == v for k, v in derived.items())
+    assert people.filter(kind="overseas", id_key="").exists()
+    # Care groups in a town's proportions, each with what its kind needs.
+    groups = dict(CareTag.objects.values_list("group__code").annotate(n=Count("resident", distinct=True)))
+    n = people.count()
+    assert set(groups) == {
+        "dibao",
+        "tekun",
+        "low_income",
+        "disabled",
+        "alone_elderly",
+        "left_behind",
+        "veteran",
+        "key_person",
+    }
+    assert 0.01 <= groups["dibao"] / n <= 0.02 and 0.04 <= groups["disabled"] / n <= 0.06
+    assert not CareTag.objects.filter(group__code="disabled").filter(grade=None).exists()
+    assert VeteranRecord.objects.count() == groups["veteran"]
+    assert Benefit.objects.filter(kind="低保金").values("month").distinct().count() == 12
+    assert Enrolment.objects.filter(scheme="medical").count() > Enrolment.objects.filter(scheme="pension").count()
+    # A year of visits; some people are overdue today; a few needs became cases that ran the loop.
+    assert Visit.objects.count() > 10 * groups["alone_elderly"]
+    assert people.filter(visit_due__lt=services.today()).exists()
+    needs = Visit.objects.exclude(case=None).select_related("case")
+    assert needs.count() >= 6 and all(v.case.origin_kind == "registry.visit" for v in needs)
+    assert needs.filter(case__status="closed").exists() and needs.exclude(case__status="closed").exists()
+    assert Proposal.objects.filter(state="pending").count() >= 3
+    # The social-affairs office keeps the registry; a grid worker reads only their grids' people.
+    User = get_user_model()
+    steward = access.scope_of(User.objects.get(username="h_b06"))
+    assert steward is not None and steward.grids is None and steward.edit
+    worker = User.objects.get(username="gw001")
+    someone = people.filter(grid__in=worker.person.grids.all()).first()
+    assert someone is not None and services.search(worker, someone.name).filter(pk=someone.pk).exists()
+    assert not services.search(worker, "").exclude(grid__in=worker.person.grids.all()).exists()
 
 
 def test_cli_help_lists_the_commands() -> None:

@@ -499,6 +499,8 @@ def record_visit(
     x, y = _point(lon, lat)
     now = clock.now()
     when = at or now
+    if when.tzinfo is None:  # a phone's local time without an offset: the town's time
+        when = when.replace(tzinfo=_tz())
     if when > now + timedelta(minutes=5) or when < now - timedelta(days=31):
         raise Invalid(_("走访时间须在近一个月内"), code="invalid_time")
     processed = [photo_lib.process(p) for p in list(photos)[:6]]
