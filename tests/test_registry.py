@@ -477,3 +477,23 @@ def test_visit_time_is_bounded(cast: Any, steward: Any, at: Any) -> None:
     with pytest.raises(Invalid):
         services.record_visit(actor=cast["gw_a"], resident=r, found="x", at=datetime(2020, 1, 1, tzinfo=TZ))
     assert clock.now() == at.now
+
+
+def test_the_veterans_station_collects_information(cast: Any, steward: Any) -> None:
+    r = person_in(steward)
+    c = Client()
+    c.force_login(steward)
+    form = {
+        "action": "veteran",
+        "category": "退役士兵",
+        "enlisted": "1958",
+        "discharged": "1963",
+        "note": "曾参加抗美援朝",
+    }
+    c.post(f"/registry/people/{r.pk}/", form)
+    c.post(f"/registry/people/{r.pk}/", {**form, "discharged": "1950"})  # before enlisting: refused
+    v = r.veteran
+    v.refresh_from_db()
+    assert (v.category, v.enlisted, v.discharged) == ("退役士兵", 1958, 1963)
+    assert v.collected_by == steward.person
+    assert "退役士兵" in c.get(f"/registry/people/{r.pk}/").content.decode()

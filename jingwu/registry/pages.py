@@ -207,6 +207,16 @@ def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse
                 services.reschedule([r.pk])
                 audit.record("registry.untag", "resident", r.pk, actor=request.user, data={"group": t.group.code})
             messages.success(request, _("已终止"))
+        elif action == "veteran":
+            services.collect_veteran(
+                r,
+                actor=request.user,
+                category=form.get("category", ""),
+                enlisted=form.get("enlisted", ""),
+                discharged=form.get("discharged", ""),
+                note=form.get("note", ""),
+            )
+            messages.success(request, _("已保存采集信息"))
         elif action == "remove":
             services.remove(r, form.get("reason", ""), actor=request.user)
             messages.success(request, _("已注销"))

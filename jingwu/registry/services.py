@@ -38,6 +38,7 @@ from .models import (
     Proposal,
     Residence,
     Resident,
+    VeteranRecord,
     Visit,
     VisitPhoto,
 )
@@ -387,6 +388,39 @@ def remove(r: Resident, reason: str, *, actor: Any) -> Resident:
         Residence.objects.filter(resident=r, until__isnull=True).update(until=clock.now())
         _change("resident", r.pk, "remove", before, _personal(r), actor)
     return r
+
+
+def _year(value: Any, label: str) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1930 <= int(text) <= today().year:
+        raise Invalid(_("%(name)s不对") % {"name": label}, code="invalid_year")
+    return int(text)
+
+
+def collect_veteran(
+    r: Resident, *, actor: Any, category: str, enlisted: Any = "", discharged: Any = "", note: str = ""
+) -> VeteranRecord:
+    """退役军人服务站's information collection: one record per person, kept up to date, each save logged."""
+    category = _text(category, "category", 32, required=True, label=_("优抚类别"))
+    start, end = _year(enlisted, _("入伍年份")), _year(discharged, _("退役年份"))
+    if start and end and end < start:
+        raise Invalid(_("退役年份早于入伍年份"), code="invalid_year")
+    with transaction.atomic():
+        record, made = VeteranRecord.objects.update_or_create(
+            resident=r,
+            defaults={
+                "category": category,
+                "enlisted": start,
+                "discharged": end,
+                "note": _text(note, "note", 500),
+                "collected_at": clock.now(),
+                "collected_by": person_of(actor),
+            },
+        )
+        _change("veteran", r.pk, "create" if made else "update", {}, {"category": category}, actor)
+    return record
 
 
 # --- care groups and visits -----------------------------------------------------------------------------
