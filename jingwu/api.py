@@ -122,9 +122,9 @@ from jingwu.iot.api import router as iot_router  # noqa: E402
 from jingwu.org.api import router as org_router  # noqa: E402
 from jingwu.patrols.api import router as patrols_router  # noqa: E402
 from jingwu.petitions.api import router as petitions_router  # noqa: E402
+from jingwu.registry.api import router as registry_router  # noqa: E402
 from jingwu.safety.api import router as safety_router  # noqa: E402
 from jingwu.supervision.api import router as supervision_router  # noqa: E402
-from jingwu.registry.api import router as registry_router  # noqa: E402
 
 api.add_router("", org_router)
 api.add_router("", geo_router)

@@ -2047,6 +2047,8 @@ EN.update(
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
         # registry (issue 17)
+    "请选择网格或附上位置": "Choose a grid or attach the position",
+    "现场照片（最多6张）": "Photos on the spot (up to 6)",
         "基础信息与关爱服务": "Registry and care",
         "无权查看基础信息": "You may not read the registry",
         "没有这条申请": "No such proposal",

@@ -466,12 +466,14 @@ def phone(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "late": sum(1 for r in rows if r["late"]),
-        "grids": Grid.objects.filter(pk__in=scope.grids or []),
-        "regions": {g.region_id for g in Grid.objects.filter(pk__in=scope.grids or [])},
+        "grids": Grid.objects.filter(pk__in=scope.grids or []).select_related("region").order_by("code"),
         "kinds": PersonKind.choices,
         "relations": Relation.choices,
-        "categories": Category.objects.filter(active=True, case_kind="event").order_by("kind", "code")[:400],
-        "mine": list(Proposal.objects.filter(by=person_of(request.user)).order_by("-at")[:20]),
+        # 90007 审计整改 is the audit findings' own category, not a need found at someone's home.
+        "categories": Category.objects.filter(active=True, case_kind="event")
+        .exclude(kind="matter", code="90007")
+        .order_by("kind", "code")[:400],
+        "mine": _mine(request.user),
         "photo_settings": {
             "long_side": settings.JINGWU_PHOTO_LONG_SIDE,
             "quality": settings.JINGWU_PHOTO_QUALITY,
@@ -491,7 +493,23 @@ def phone(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/phone.html", context)
 
 
-SHELL = ["/registry/m/", "/static/weui/style/weui.min.css", "/static/web/mobile.css", "/static/web/outbox.js"]
+def _mine(user: Any) -> list[Proposal]:
+    """The worker's recent proposals, each with the name it proposes (the payload is sealed)."""
+    rows = list(Proposal.objects.filter(by=person_of(user)).select_related("resident").order_by("-at")[:20])
+    for p in rows:
+        person = services.proposal_payload(p).get("person") or {}
+        p.shown_name = person.get("name") or (p.resident.name if p.resident else "")  # type: ignore[attr-defined]
+    return rows
+
+
+SHELL = [
+    "/registry/m/",
+    "/static/weui/style/weui.min.css",
+    "/static/web/mobile.css",
+    "/static/web/outbox.js",
+    "/static/web/photo.js",
+    "/static/htmx/htmx.min.js",
+]
 
 
 @never_cache

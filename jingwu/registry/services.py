@@ -236,14 +236,17 @@ def clean_address(data: dict[str, Any]) -> dict[str, Any]:
                 _("网格%(code)s不属于%(name)s") % {"code": grid.code, "name": region.name}, code="grid_region"
             )
         out["grid_id"] = grid.pk if grid else None
-    use = str(data.get("use") or HouseUse.HOME)
-    ownership = str(data.get("ownership") or Ownership.PRIVATE)
-    if use not in HouseUse.values:
-        raise Invalid(_("房屋用途不对"), code="unknown_use")
-    if ownership not in Ownership.values:
-        raise Invalid(_("产权性质不对"), code="unknown_ownership")
-    out["use"], out["ownership"] = use, ownership
-    out["rented"] = bool(data.get("rented"))
+    # The house's columns only where given: the model's defaults cover a new address.
+    if data.get("use") not in (None, ""):
+        if str(data["use"]) not in HouseUse.values:
+            raise Invalid(_("房屋用途不对"), code="unknown_use")
+        out["use"] = str(data["use"])
+    if data.get("ownership") not in (None, ""):
+        if str(data["ownership"]) not in Ownership.values:
+            raise Invalid(_("产权性质不对"), code="unknown_ownership")
+        out["ownership"] = str(data["ownership"])
+    if "rented" in data:
+        out["rented"] = bool(data["rented"])
     area = data.get("area")
     if area not in (None, ""):
         try:
@@ -269,8 +272,13 @@ def save_address(data: dict[str, Any], *, actor: Any) -> tuple[Address, bool]:
             _change("address", a.pk, "create", {}, {k: _plain(v) for k, v in clean.items()}, actor)
             return a, True
         before = {k: _plain(getattr(found, k)) for k in clean}
+        # A row without a place (or without the house's columns) leaves what the address has.
+        keep_place = clean["lon"] is None and clean["grid_id"] is None
         for k, v in clean.items():
-            if v is not None or k in ("lon", "lat", "grid_id"):
+            if k in ("lon", "lat", "grid_id"):
+                if not keep_place:
+                    setattr(found, k, v)
+            elif v is not None:
                 setattr(found, k, v)
         after = {k: _plain(getattr(found, k)) for k in clean}
         if before != after:
@@ -688,13 +696,20 @@ def propose(
     if address_data:
         addr = clean_address(address_data)
         grid_id = addr.get("grid_id")
-        payload_address = {k: _plain(v) if k != "region" else v.code for k, v in addr.items()}
+        # The grid goes by its code, as ``clean_address`` reads it when the proposal is applied.
+        payload_address = {k: _plain(v) if k != "region" else v.code for k, v in addr.items() if k != "grid_id"}
+        if grid_id is not None:
+            from jingwu.geo.models import Grid
+
+            payload_address["grid"] = Grid.objects.filter(pk=grid_id).values_list("code", flat=True).first() or ""
     else:
         grid_id = resident.grid_id if resident else None
         payload_address = None
         if kind != ProposalKind.EDIT:
             raise Invalid(_("请填写地址"), code="address_required")
-    if grid_id is None or not access.grid_allowed(scope, grid_id):
+    if grid_id is None:
+        raise Invalid(_("请选择网格或附上位置"), code="grid_required")
+    if not access.grid_allowed(scope, grid_id):
         raise Forbidden(_("只能登记本网格的人员"), code="outside_grid")
     payload = {"person": clean, "address": payload_address, "household": _text(data.get("household"), "household", 20)}
     try:

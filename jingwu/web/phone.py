@@ -167,7 +167,10 @@ self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
 });
 self.addEventListener("activate", (e) => {
-  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+  // Only this page's older versions: every phone page's cache lives in the one CacheStorage of the site.
+  const family = (k) => k.replace(/-v\\d+$/, "");
+  const stale = (k) => k !== CACHE && family(k) === family(CACHE);
+  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter(stale).map((k) => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
 // A push message (new task, 督办, deadline close): shown as a notification; a tap opens its page.
