@@ -497,3 +497,22 @@ def test_the_veterans_station_collects_information(cast: Any, steward: Any) -> N
     assert (v.category, v.enlisted, v.discharged) == ("退役士兵", 1958, 1963)
     assert v.collected_by == steward.person
     assert "退役士兵" in c.get(f"/registry/people/{r.pk}/").content.decode()
+
+
+def test_a_proposal_without_a_position_keeps_its_grid_and_an_address_row_without_a_place_keeps_the_addresss(
+    cast: Any, steward: Any
+) -> None:
+    body = {"kind": "add", "name": "无定位", "address": {"region": VILLAGE_A, "road": "小巷", "grid": GRID_A1}}
+    made = Api(cast["gw_a"]).post("/registry/proposals", body)
+    assert made.status_code == 201, made.content
+    Api(steward).post(f"/registry/proposals/{made.json()['id']}/decide", {"approve": True})
+    r = Resident.objects.get()
+    assert r.grid.code == GRID_A1 and Resident.objects.visible_to(cast["gw_a"]).filter(pk=r.pk).exists()
+    err(Api(cast["gw_a"]).post("/registry/proposals", {**body, "address": {"region": VILLAGE_A}}), 400)
+    shop, _made = services.save_address(
+        {"region": VILLAGE_A, "road": "商业街", "lon": IN_A[0], "lat": IN_A[1], "use": "shop", "rented": True},
+        actor=steward,
+    )
+    again, made_again = services.save_address({"region": VILLAGE_A, "road": "商业街"}, actor=steward)
+    assert not made_again and again.pk == shop.pk
+    assert (again.grid.code, again.lon, again.use, again.rented) == (GRID_A1, IN_A[0], "shop", True)
