@@ -2047,6 +2047,12 @@ EN.update(
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
         # registry (issue 17)
+    "更正": "Correction",
+    "请填写要更正的内容": "Type what is to be corrected",
+    "更正此人信息": "Correct this person's details",
+    "不改则留空": "Leave empty to keep",
+    "不改": "Keep",
+    "提交更正": "Submit the correction",
     "请选择网格或附上位置": "Choose a grid or attach the position",
     "现场照片（最多6张）": "Photos on the spot (up to 6)",
         "基础信息与关爱服务": "Registry and care",

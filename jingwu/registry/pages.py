@@ -488,6 +488,8 @@ def phone(request: HttpRequest) -> HttpResponse:
             "found_needed": _("请填写走访情况"),
             "name_needed": _("请填写姓名"),
             "relogin": _("登录已过期：重新登录后自动发送"),
+            "correct": _("更正"),
+            "nothing_to_correct": _("请填写要更正的内容"),
         },
     }
     return render(request, "registry/phone.html", context)

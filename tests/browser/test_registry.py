@@ -229,3 +229,22 @@ def test_the_page_still_opens_offline_after_the_home_pages_worker_started(cast: 
     page.context.set_offline(True)
     page.goto("/registry/m/")  # net::ERR_FAILED: the registry's cache is gone
     page.wait_for_selector("body[data-view='visits']", state="attached")
+
+
+def test_a_correction_from_the_phone_is_a_proposal_for_the_person(cast: Any, new_page: Any) -> None:
+    late = _people(cast)["late"]
+    page = new_page("gw_a", mobile=True)
+    settle(page)
+    page.goto(f"/registry/m/#visit/{late.pk}")
+    page.wait_for_selector("body[data-view='visit']", state="attached")
+    page.click("#edit-box summary")
+    page.click("#edit-form button[type=submit]")  # nothing typed: refused on the phone
+    assert page.inner_text("#edit-form .jw-form-error") == "请填写要更正的内容"
+    page.fill("#edit-phone", "139 0000 1111")
+    page.select_option("#edit-kind", "floating")
+    page.click("#edit-form button[type=submit]")
+    until(page, "document.body.dataset.sent === '1'")
+    p = Proposal.objects.get()
+    assert (p.kind, p.resident_id, p.state) == ("edit", late.pk, "pending")
+    assert services.proposal_payload(p)["person"] == {"phone": "13900001111", "kind": "floating"}
+    assert page.js_errors == []

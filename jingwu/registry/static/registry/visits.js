@@ -290,6 +290,33 @@
     });
   }
 
+  // 更正: only what was typed is proposed; the steward applies it on approval.
+  function correct(form) {
+    form.querySelector(".jw-form-error").hidden = true;
+    var pk = document.getElementById("visit-form").dataset.person;
+    var v = function (name) { return form.elements[name].value.trim(); };
+    var body = {kind: "edit", resident: parseInt(pk, 10), client_key: O.uuid()};
+    if (v("name")) body.name = v("name");
+    var id = normaliseId(v("id_number"));
+    if (id && !idValid(id)) return fail(form, TEXT.invalid_id);
+    if (id) body.id_number = id;
+    var phone = v("phone").replace(/\s+/g, "");
+    if (phone && !/^\+?\d[\d-]{5,18}\d$/.test(phone)) return fail(form, TEXT.invalid_phone);
+    if (phone) body.phone = phone;
+    if (v("person_kind")) body.person_kind = v("person_kind");
+    if (Object.keys(body).length === 3) return fail(form, TEXT.nothing_to_correct);
+    var row = document.querySelector("#people .person[data-person='" + pk + "']");
+    var label = TEXT.correct + " " + (row ? row.dataset.name : "");
+    return enqueue({key: body.client_key, kind: "edit", url: "/api/registry/proposals", json: body, label: label})
+      .then(function () {
+        form.reset();
+        document.getElementById("edit-box").open = false;
+        O.bump("proposals");
+        toast(navigator.onLine ? TEXT.waiting : TEXT.saved);
+        return render().then(flush);
+      });
+  }
+
   function submitting(form, fn) {
     form.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -337,6 +364,7 @@
   });
   submitting(document.getElementById("visit-form"), visit);
   submitting(document.getElementById("add-form"), propose);
+  submitting(document.getElementById("edit-form"), correct);
   window.addEventListener("hashchange", show);
   window.addEventListener("online", function () { status(); flush(); });
   window.addEventListener("offline", status);
