@@ -2047,6 +2047,8 @@ EN.update(
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
         # registry (issue 17)
+    "这个身份证号已登记在另一人名下": "This ID number is registered to someone else",
+    "终止日期早于起始日期": "The end is before the start",
     "更正": "Correction",
     "请填写要更正的内容": "Type what is to be corrected",
     "更正此人信息": "Correct this person's details",

@@ -215,6 +215,7 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
         "iot_offline",  # monitoring's: offline detection, the hourly rollup, next months' partitions
         "iot_partitions",
         "iot_rollup",
+        "registry_visit_plans",  # the registry's visit plans as tags end and begin, daily
         "safety_plan_tasks",  # a domain's own job (the safety module's inspection tasks)
         "supervision_notices",  # supervision's reminders and 督办, hourly
         "warn_due_soon",

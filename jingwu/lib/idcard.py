@@ -4,19 +4,20 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from django.utils.crypto import salted_hmac
 
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
 
 
 def normalise(value: str) -> str:
-    """Spaces dropped, full-width digits and a lower-case x made plain: the forms people type."""
-    text = "".join(str(value or "").split())
-    return text.translate(str.maketrans("０１２３４５６７８９ｘＸx", "0123456789XXX"))
+    """Spaces dropped, full-width (and other compatibility) digits made ASCII, x made X: the forms people type."""
+    text = unicodedata.normalize("NFKC", "".join(str(value or "").split()))
+    return text.upper()
 
 
 def check_character(first17: str) -> str:
@@ -24,8 +25,12 @@ def check_character(first17: str) -> str:
 
 
 def valid(value: str) -> bool:
-    """17 digits, a date of birth that exists, and the check character (ISO 7064 MOD 11-2)."""
-    if not ID_NUMBER.match(value) or birth_date(value) is None:
+    """17 digits, a date of birth that exists and is not in the future, and the check character (ISO 7064
+    MOD 11-2)."""
+    if not ID_NUMBER.match(value):
+        return False
+    born = birth_date(value)
+    if born is None or not date(1900, 1, 1) <= born <= date.today():
         return False
     return check_character(value[:17]) == value[17]
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 from jingwu.org.choices import Role
 from jingwu.org.services import person_of, roles_of
 
@@ -31,6 +33,16 @@ class Scope:
 
 
 OVERSIGHT = (Role.LEADER, Role.SHIFT_LEAD)
+MISSING = object()
+
+
+def remember(user: Any) -> Scope | None:
+    """Work out the scope once for this request's user object."""
+    if hasattr(user, "_registry_scope"):
+        del user._registry_scope
+    scope = scope_of(user)
+    user._registry_scope = scope
+    return scope
 
 
 def is_steward(user: Any) -> tuple[bool, bool]:
@@ -45,7 +57,12 @@ def is_steward(user: Any) -> tuple[bool, bool]:
 
 
 def scope_of(user: Any) -> Scope | None:
-    """The widest reading any of the user's roles gives, or None."""
+    """The reading the user's roles give, or None: a steward's first, then a grid worker's (their own grids,
+    even if they hold an oversight role too: what they read in full stays their grids), then oversight.
+    Kept on the user object for the rest of the request (pages and the API set it once)."""
+    cached = getattr(user, "_registry_scope", MISSING)
+    if cached is not MISSING:
+        return cached  # type: ignore[return-value]
     roles = roles_of(user)
     steward, exports = is_steward(user)
     if steward:
@@ -64,6 +81,7 @@ def scope_of(user: Any) -> Scope | None:
 
 def residents(qs: ResidentQuerySet, user: Any, scope: Scope | None = None) -> ResidentQuerySet:
     from .models import CareTag
+    from .services import today
 
     s = scope if scope is not None else scope_of(user)
     if s is None:
@@ -71,7 +89,13 @@ def residents(qs: ResidentQuerySet, user: Any, scope: Scope | None = None) -> Re
     if s.grids is not None:
         qs = qs.filter(grid_id__in=s.grids)
     if not s.restricted:
-        hidden = CareTag.objects.filter(group__restricted=True, until__isnull=True).values("resident_id")
+        # Any restricted tag not ended, even one that begins later: hidden from the first day it is known.
+        day = today()
+        hidden = (
+            CareTag.objects.filter(group__restricted=True)
+            .filter(Q(until__isnull=True) | Q(until__gte=day))
+            .values("resident_id")
+        )
         qs = qs.exclude(pk__in=hidden)
     return qs
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
@@ -20,7 +21,7 @@ from jingwu.lib.privacy import mask_id, mask_name, mask_phone
 from jingwu.org.auth import require_user
 
 from . import access, services
-from .models import Proposal, Resident
+from .models import CareTag, Proposal, Resident
 
 router = Router(tags=["registry"])
 
@@ -59,7 +60,12 @@ def person_out(r: Resident, groups: list[str] | None = None) -> dict[str, Any]:
         "address": r.address.label if r.address_id and r.address else None,
         "grid": r.grid.code if r.grid_id and r.grid else None,
         "region": r.region.code if r.region_id and r.region else None,
-        "groups": groups if groups is not None else [t.group.code for t in r.tags.all() if t.until is None],
+        "groups": groups
+        if groups is not None
+        else [
+            t.group.code
+            for t in getattr(r, "now", None) or CareTag.objects.current().filter(resident=r).select_related("group")
+        ],
         "visit_due": r.visit_due,
         "last_visit_at": r.last_visit_at,
         "left": r.left,
@@ -79,7 +85,7 @@ class Search(Schema):
 
 
 def _scope(user: Any) -> access.Scope:
-    scope = access.scope_of(user)
+    scope = access.remember(user)
     if scope is None:
         raise Forbidden(gettext("无权查看基础信息"), code="forbidden_role")
     return scope
@@ -92,10 +98,26 @@ def people(request: HttpRequest, params: Query[Search]) -> list[dict[str, Any]]:
     qs = services.search(
         user, params.q, grid=params.grid, region=params.region, group=params.group, kind=params.kind, due=params.due
     )
+    current = Prefetch("tags", queryset=CareTag.objects.current().select_related("group"), to_attr="now")
     rows = list(
         qs.select_related("household", "address", "grid", "region")
-        .prefetch_related("tags__group")
+        .prefetch_related(current)
         .order_by("id")[params.offset : params.offset + params.limit]
+    )
+    from .pages import searched
+
+    searched(
+        user,
+        {
+            "q": params.q,
+            "grid": params.grid,
+            "region": params.region,
+            "group": params.group,
+            "kind": params.kind,
+            "due": "1" if params.due else "",
+        },
+        rows,
+        "api",
     )
     return [person_out(r) for r in rows]
 
@@ -103,6 +125,7 @@ def people(request: HttpRequest, params: Query[Search]) -> list[dict[str, Any]]:
 @router.get("/registry/people/{pk}", response=PersonOut, summary="One person, masked; the open is audited")
 def person(request: HttpRequest, pk: int) -> dict[str, Any]:
     user = require_user(request)
+    access.remember(user)
     r = services.load(user, pk)
     services.viewed(user, r, how="api")
     return person_out(r)
@@ -246,7 +269,7 @@ def counts(request: HttpRequest, q: Query[CountsQuery]) -> dict[str, Any]:
     user = require_user(request)
     end = q.end or services.today()
     start = q.start or end.replace(month=1, day=1)
-    if start > end or end - start > timedelta(days=3700):
+    if start > end or end - start > timedelta(days=3700) or start.year < 2000 or end.year > services.today().year + 1:
         raise Invalid(gettext("统计期间不对"), code="invalid_period")
     if q.by not in ("region", "grid"):
         raise Invalid(gettext("只能按村/社区或网格统计"), code="invalid_slice")

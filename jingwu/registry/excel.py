@@ -213,22 +213,38 @@ class _People:
         return r
 
 
+def _given(rec: dict[str, Any]) -> dict[str, Any]:
+    """A person's columns that the file has and fills: a blank or missing cell leaves what the registry has."""
+    return {k: rec[k] for k in ("name", "id_number", "phone", "kind", "relation") if k == "name" or rec.get(k)}
+
+
 def _check(kind: str, rec: dict[str, Any], people: _People) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """(the row's identity within the file, what to save)."""
     if kind == "addresses":
         rec["use"] = _words(HouseUse.choices).get(str(rec.get("use") or ""), rec.get("use") or "")
         rec["ownership"] = _words(Ownership.choices).get(str(rec.get("ownership") or ""), rec.get("ownership") or "")
-        rec["rented"] = str(rec.get("rented") or "").lower() in YES
+        if rec.get("rented") not in (None, ""):
+            rec["rented"] = str(rec["rented"]).lower() in YES
+        else:
+            rec.pop("rented", None)
         clean = services.clean_address(rec)
         return ("a", clean["region"].pk, *(clean[p] for p in services.ADDRESS_PARTS)), rec
     if kind == "people":
         rec["kind"] = _words(PersonKind.choices).get(str(rec.get("kind") or ""), rec.get("kind") or "")
         rec["relation"] = _words(Relation.choices).get(str(rec.get("relation") or ""), rec.get("relation") or "")
-        person = services.clean_person({k: rec.get(k, "") for k in ("name", "id_number", "phone", "kind", "relation")})
-        services.clean_address(rec)
+        person = services.clean_person(_given(rec))
+        place = services.clean_address(rec)
         if len(str(rec.get("household") or "")) > 20:
             raise services.Invalid(_("户号最长20个字"), code="household_too_long")
-        ident = ("p", person["id_number"]) if person["id_number"] else ("n", id(rec))
+        if person.get("id_number"):
+            ident: tuple[Any, ...] = ("p", person["id_number"])
+        else:  # without an ID number: one name at one address is one person
+            ident = (
+                "n",
+                services.name_key(person["name"]),
+                place["region"].pk,
+                *(place[p] for p in services.ADDRESS_PARTS),
+            )
         return ident, rec
     if kind == "benefits":
         r = people.get(str(rec.get("id_number") or ""), str(rec.get("name") or ""))
@@ -324,7 +340,7 @@ def _save(kind: str, rec: dict[str, Any], actor: Any, report: ImportReport, sour
         _a, made = services.save_address(rec, actor=actor)
     elif kind == "people":
         address, _made = services.save_address(rec, actor=actor)
-        person = {k: rec.get(k, "") for k in ("name", "id_number", "phone", "kind", "relation")}
+        person = _given(rec)
         if rec.get("household"):
             person["household"] = rec["household"]
         _r, made = services.save_person(person, actor=actor, address=address)

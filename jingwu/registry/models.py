@@ -235,6 +235,16 @@ class CareGroup(models.Model):
         return self.name
 
 
+class CareTagQuerySet(models.QuerySet["CareTag"]):
+    def current(self, day: Any = None) -> CareTagQuerySet:
+        """Tags in force on ``day`` (today by default): begun, and not ended before it. The one definition the
+        lists, the counts, the visit plans and the hiding of restricted groups share."""
+        from . import services
+
+        day = day or services.today()
+        return self.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gte=day))
+
+
 class CareTag(models.Model):
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tags")
     group = models.ForeignKey(CareGroup, on_delete=models.PROTECT, related_name="tags", verbose_name=_("人群"))
@@ -244,6 +254,8 @@ class CareTag(models.Model):
     grade = models.PositiveSmallIntegerField(_("残疾等级"), null=True, blank=True)
     evidence = models.CharField(_("认定依据"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"))
+
+    objects = CareTagQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人群标签")

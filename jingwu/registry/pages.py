@@ -8,11 +8,13 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from .choices import DisabilityKind, Left, PersonKind, ProposalState, Relation, 
 from .models import CareGroup, CareTag, Proposal, Residence, Resident, Visit
 
 PAGE = 50
+MASKS = {"name": mask_name, "id_number": mask_id, "phone": mask_phone}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -43,7 +46,7 @@ def readers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        scope = access.scope_of(request.user)
+        scope = access.remember(request.user)
         if scope is None:
             return render(request, "web/forbidden.html", {}, status=403)
         request.registry_scope = scope  # type: ignore[attr-defined]
@@ -61,15 +64,29 @@ FILTERS = ("q", "grid", "region", "group", "kind", "due")
 
 
 def _filters(get: Mapping[str, str]) -> dict[str, str]:
-    return {k: str(get.get(k, "")).strip()[:40] for k in FILTERS}
+    f = {k: str(get.get(k, "")).strip()[:40] for k in FILTERS}
+    if get.get("q_sealed") and not f["q"]:
+        # A background export's search text, kept sealed in the job's parameters.
+        from jingwu.lib import crypto
+
+        f["q"] = crypto.open_(str(get["q_sealed"]))[:40]
+    return f
+
+
+def searched(user: Any, f: dict[str, str], people: list[Resident], how: str) -> None:
+    """A search by a name, an ID number or a phone is audited: what kind it was (never the value itself) and
+    whom it found; so is any list page, by the people it showed."""
+    data: dict[str, Any] = {"via": how, "found": [r.pk for r in people]}
+    if f.get("q"):
+        data["q_kind"] = services.query_kind(f["q"])
+    data |= {k: f[k] for k in FILTERS[1:] if f.get(k)}
+    audit.record("registry.search", "resident", "", actor=user, data=data)
 
 
 def _rows(people: list[Resident]) -> list[dict[str, Any]]:
     tags: dict[int, list[str]] = {}
     names = dict(CareGroup.objects.values_list("pk", "name"))
-    for rid, gid in CareTag.objects.filter(resident__in=people, until__isnull=True).values_list(
-        "resident_id", "group_id"
-    ):
+    for rid, gid in CareTag.objects.current().filter(resident__in=people).values_list("resident_id", "group_id"):
         tags.setdefault(rid, []).append(names.get(gid, ""))
     return [
         {
@@ -99,6 +116,7 @@ def people(request: HttpRequest) -> HttpResponse:
         page = 1
     rows = list(qs.order_by("id")[(page - 1) * PAGE : page * PAGE + 1])
     more = len(rows) > PAGE
+    searched(request.user, f, rows[:PAGE], "page")
     from jingwu.geo.models import Grid, Region
 
     grids = Grid.objects.all() if scope.grids is None else Grid.objects.filter(pk__in=scope.grids)
@@ -118,7 +136,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "groups": groups,
         "kinds": PersonKind.choices,
         "pending": pending,
-        "query": "&".join(f"{k}={v}" for k, v in f.items() if v),
+        "query": urlencode({k: v for k, v in f.items() if v}),
     }
     return render(request, "registry/people.html", context)
 
@@ -160,7 +178,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "benefits": list(r.benefits.order_by("-month")[:24]),
         "enrolments": list(r.enrolments.order_by("-on")),
         "veteran": getattr(r, "veteran", None),
-        "history": services.history("resident", r.pk)[-30:],
+        "history": services.history("resident", r.pk, last=30),
         "groups": CareGroup.objects.filter(active=True) if scope.edit else [],
         "disabilities": DisabilityKind.choices,
         "kinds": PersonKind.choices,
@@ -200,13 +218,9 @@ def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse
             )
             messages.success(request, _("已登记人群标签"))
         elif action == "untag":
-            t = CareTag.objects.filter(resident=r, pk=form.get("tag") or 0).first()
-            if t is not None:
-                t.until = services.today()
-                t.save(update_fields=["until"])
-                services.reschedule([r.pk])
-                audit.record("registry.untag", "resident", r.pk, actor=request.user, data={"group": t.group.code})
-            messages.success(request, _("已终止"))
+            t = CareTag.objects.filter(resident=r, pk=int(form.get("tag") or 0)).first()
+            if t is not None and services.untag(t, actor=request.user):
+                messages.success(request, _("已终止"))
         elif action == "veteran":
             services.collect_veteran(
                 r,
@@ -253,7 +267,11 @@ def visits(request: HttpRequest) -> HttpResponse:
     rows = _rows(list(late.select_related("grid", "address").order_by("visit_due", "id")[:200]))
     for row in rows:
         row["days"] = (day - row["r"].visit_due).days
-    recent = Visit.objects.filter(resident__in=Resident.objects.visible_to(request.user).values("pk"))
+    recent = Visit.objects.all()
+    if scope.grids is not None:
+        recent = recent.filter(grid_id__in=scope.grids)
+    elif not scope.restricted:
+        recent = recent.filter(resident__in=Resident.objects.visible_to(request.user).values("pk"))
     context = {
         "nav": "registry",
         "scope": scope,
@@ -272,7 +290,10 @@ def proposals(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not scope.edit:
             raise PermissionDenied
-        p = Proposal.objects.filter(pk=request.POST.get("proposal") or 0).first()
+        try:
+            p = Proposal.objects.filter(pk=int(request.POST.get("proposal") or 0)).first()
+        except ValueError:
+            p = None
         if p is None:
             raise Http404
         try:
@@ -292,15 +313,18 @@ def proposals(request: HttpRequest) -> HttpResponse:
     elif not scope.edit:
         raise PermissionDenied
     rows = []
+    full: list[int] = []
     for p in qs[:200]:
         body = services.proposal_payload(p)
-        person = body.get("person") or {}
-        shown = dict(person)
-        if not scope.edit:
-            shown = {k: v for k, v in person.items() if k not in ("id_number", "phone")}
-        rows.append({"p": p, "person": shown, "address": body.get("address"), "household": body.get("household")})
-    if scope.edit and rows:
-        audit.record("registry.proposals_view", "proposal", "", actor=request.user, data={"rows": len(rows)})
+        person = dict(body.get("person") or {})
+        # In full only where the steward must judge it (pending) and only for a steward; otherwise masked.
+        if scope.edit and p.state == ProposalState.PENDING:
+            full.append(p.pk)
+        else:
+            person = {k: MASKS.get(k, str)(str(v)) if v else v for k, v in person.items()}
+        rows.append({"p": p, "person": person, "address": body.get("address"), "household": body.get("household")})
+    if full:
+        audit.record("registry.proposals_view", "proposal", "", actor=request.user, data={"shown": full})
     return render(request, "registry/proposals.html", {"nav": "registry", "scope": scope, "rows": rows})
 
 
@@ -355,6 +379,10 @@ def _period(get: Mapping[str, str]) -> tuple[date, date]:
         pass
     if start > end:
         start, end = end, start
+    # Within the years the registry can hold, and at most ten years at once.
+    low, high = date(2000, 1, 1), services.today().replace(month=12, day=31)
+    start, end = min(max(start, low), high), min(max(end, low), high)
+    start = max(start, end - timedelta(days=3660))
     return start, end
 
 
@@ -395,12 +423,11 @@ def _export_rows(user: Any, get: Mapping[str, str]) -> tuple[Any, Any]:
     f = _filters(get)
     qs = services.search(user, f["q"], **{k: f[k] for k in FILTERS[1:]}).select_related("household", "address", "grid")
     names = dict(CareGroup.objects.values_list("pk", "name"))
+    current = Prefetch("tags", queryset=CareTag.objects.current().only("resident_id", "group_id"), to_attr="now")
 
     def rows() -> Any:
-        for r in qs.order_by("id").iterator(chunk_size=2000):
-            tags = "、".join(
-                names.get(g, "") for g in r.tags.filter(until__isnull=True).values_list("group_id", flat=True)
-            )
+        for r in qs.order_by("id").prefetch_related(current).iterator(chunk_size=2000):
+            tags = "、".join(names.get(t.group_id, "") for t in r.now)
             yield [
                 r.name,
                 r.id_number,
@@ -433,11 +460,18 @@ def export(request: HttpRequest) -> HttpResponse:
     qs, rows = _export_rows(request.user, request.GET)
     n = qs.count()
     background = n > settings.JINGWU_EXPORT_SYNC_ROWS
-    audit.record(
-        "registry.export", "resident", "", actor=request.user, data={"rows": n, "filters": _filters(request.GET)}
-    )
+    f = _filters(request.GET)
+    kept = {k: v for k, v in f.items() if v and k != "q"}
+    if f["q"]:
+        kept["q_kind"] = services.query_kind(f["q"])
+    audit.record("registry.export", "resident", "", actor=request.user, data={"rows": n, "filters": kept})
     if background:
-        return start_export(request.user, "registry.people", request.GET, n)
+        from jingwu.lib import crypto
+
+        params = {k: v for k, v in f.items() if v and k != "q"}
+        if f["q"]:
+            params["q_sealed"] = crypto.seal(f["q"])  # never the plain text in the job's row
+        return start_export(request.user, "registry.people", params, n)
     return xlsx_response(
         _("实有人口"), [_(h) for h in EXPORT_HEADERS], rows, f"jingwu-residents-{clock.now():%Y%m%d-%H%M}.xlsx"
     )

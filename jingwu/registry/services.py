@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from jingwu.audit import services as audit
@@ -44,7 +44,7 @@ from .models import (
 )
 
 NAME_PURPOSE, ID_PURPOSE, PHONE_PURPOSE = "jingwu.registry.name", "jingwu.registry.id", "jingwu.registry.phone"
-PHONE = re.compile(r"^\+?\d[\d-]{5,18}\d$")
+PHONE = re.compile(r"^\+?[0-9]{7,20}$")
 VISIT_KIND = "registry.visit"
 # Fields a person's record is made of, as the forms, the API, proposals and the import name them.
 PERSON_FIELDS = ("name", "id_number", "phone", "kind", "relation", "household", "address")
@@ -71,8 +71,20 @@ def id_key(id_number: str) -> str:
     return idcard.keyed(ID_PURPOSE, idcard.normalise(id_number))
 
 
+def normalise_phone(phone: Any) -> str:
+    """One form of a phone number for storing and for searching: compatibility digits made ASCII, spaces,
+    dashes, dots and brackets dropped, and China's country code (+86, 0086) dropped."""
+    import unicodedata
+
+    text = re.sub(r"[\s\-().]", "", unicodedata.normalize("NFKC", str(phone or "")))
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix) and len(text) > len(prefix) + 6:
+            text = text[len(prefix) :]
+    return text
+
+
 def phone_key(phone: str) -> str:
-    return idcard.keyed(PHONE_PURPOSE, re.sub(r"[\s-]", "", str(phone or "")))
+    return idcard.keyed(PHONE_PURPOSE, normalise_phone(phone))
 
 
 def _text(value: Any, field: str, limit: int, *, required: bool = False, label: str = "") -> str:
@@ -96,12 +108,12 @@ def clean_person(data: dict[str, Any]) -> dict[str, Any]:
             raise Invalid(_("身份证号码无效（GB 11643校验不通过）"), code="invalid_id_number")
         out["id_number"] = number
     if "phone" in data:
-        phone = re.sub(r"\s", "", str(data["phone"] or ""))
+        phone = normalise_phone(data["phone"])
         if phone and not PHONE.match(phone):
             raise Invalid(_("电话号码格式不对"), code="invalid_phone")
         out["phone"] = phone
-    if "kind" in data:
-        kind = str(data["kind"] or PersonKind.REGISTERED)
+    if data.get("kind"):  # blank keeps what there is (a new record: 户籍人口, the model's default)
+        kind = str(data["kind"])
         if kind not in PersonKind.values:
             raise Invalid(_("人口类型只能是户籍人口、流动人口或境外人员"), code="unknown_kind")
         out["kind"] = kind
@@ -154,9 +166,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def history(record: str, pk: int) -> list[dict[str, Any]]:
+def history(record: str, pk: int, last: int = 0) -> list[dict[str, Any]]:
     rows = []
-    for c in Change.objects.filter(record=record, record_id=pk).select_related("by").order_by("id"):
+    qs = Change.objects.filter(record=record, record_id=pk).select_related("by")
+    changes = list(reversed(qs.order_by("-id")[:last])) if last else list(qs.order_by("id"))
+    for c in changes:
         try:
             values = json.loads(c.diff) if c.diff else {}
         except ValueError:
@@ -272,12 +286,17 @@ def save_address(data: dict[str, Any], *, actor: Any) -> tuple[Address, bool]:
             _change("address", a.pk, "create", {}, {k: _plain(v) for k, v in clean.items()}, actor)
             return a, True
         before = {k: _plain(getattr(found, k)) for k in clean}
-        # A row without a place (or without the house's columns) leaves what the address has.
-        keep_place = clean["lon"] is None and clean["grid_id"] is None
+        # A row without a point keeps the address's point; one without a point or a grid keeps its grid; a row
+        # without the house's columns keeps them.
+        old_grid = found.grid_id
         for k, v in clean.items():
-            if k in ("lon", "lat", "grid_id"):
-                if not keep_place:
+            if k in ("lon", "lat"):
+                if clean["lon"] is not None:
                     setattr(found, k, v)
+            elif k == "grid_id":
+                # A new point places it; a grid named by hand only places an address that has no point.
+                if clean["lon"] is not None or (v is not None and found.lon is None):
+                    found.grid_id = v
             elif v is not None:
                 setattr(found, k, v)
         after = {k: _plain(getattr(found, k)) for k in clean}
@@ -285,9 +304,20 @@ def save_address(data: dict[str, Any], *, actor: Any) -> tuple[Address, bool]:
             found.updated_at = now
             found.save()
             _change("address", found.pk, "update", before, after, actor)
-            # People at an address follow its grid.
-            Resident.objects.filter(address=found).update(grid_id=found.grid_id, region_id=found.region_id)
+            if found.grid_id != old_grid:
+                # The address was placed again: its people are now in another grid, each a move on their record.
+                for r in Resident.objects.filter(address=found).current():
+                    regrid(r, found, actor=actor, at=now)
         return found, False
+
+
+def regrid(r: Resident, address: Address, *, actor: Any, at: datetime) -> None:
+    """The person stays at the address, whose grid changed: the residence closes and reopens in the new grid."""
+    before = {"grid": r.grid_id}
+    Residence.objects.filter(resident=r, until__isnull=True).update(until=at)
+    Residence.objects.create(resident=r, address=address, grid_id=address.grid_id, household=r.household, since=at)
+    Resident.objects.filter(pk=r.pk).update(grid_id=address.grid_id, region_id=address.region_id, updated_at=at)
+    _change("resident", r.pk, "move", before, {"grid": address.grid_id}, actor)
 
 
 # --- people ---------------------------------------------------------------------------------------------
@@ -333,6 +363,9 @@ def save_person(
             r = Resident.objects.select_for_update().get(pk=resident.pk)
             if "version" in data and str(data["version"]) != str(r.version):
                 raise Conflict(_("记录已被他人修改，请刷新后再改"))
+            number = clean.get("id_number")
+            if number and Resident.objects.filter(id_key=id_key(number)).exclude(pk=r.pk).exists():
+                raise Invalid(_("这个身份证号已登记在另一人名下"), code="duplicate_person")
             before = _personal(r)
             for k, v in clean.items():
                 setattr(r, k, v)
@@ -373,7 +406,9 @@ def move(r: Resident, address: Address, *, actor: Any, household: Household | No
     with transaction.atomic():
         before = {"address": r.address_id, "grid": r.grid_id, "household": r.household_id}
         Residence.objects.filter(resident=r, until__isnull=True).update(until=when)
-        Residence.objects.create(resident=r, address=address, grid_id=address.grid_id, household=household, since=when)
+        Residence.objects.create(
+            resident=r, address=address, grid_id=address.grid_id, household=household or r.household, since=when
+        )
         r.address, r.grid_id, r.region_id = address, address.grid_id, address.region_id
         if household is not None:
             r.household = household
@@ -416,7 +451,8 @@ def collect_veteran(
     if start and end and end < start:
         raise Invalid(_("退役年份早于入伍年份"), code="invalid_year")
     with transaction.atomic():
-        record, made = VeteranRecord.objects.update_or_create(
+        old = VeteranRecord.objects.filter(resident=r).values("category", "enlisted", "discharged", "note").first()
+        record, _made = VeteranRecord.objects.update_or_create(
             resident=r,
             defaults={
                 "category": category,
@@ -427,7 +463,8 @@ def collect_veteran(
                 "collected_by": person_of(actor),
             },
         )
-        _change("veteran", r.pk, "create" if made else "update", {}, {"category": category}, actor)
+        new = {"category": category, "enlisted": start, "discharged": end, "note": record.note}
+        _change("resident", r.pk, "veteran", dict(old or {}), new, actor)
     return record
 
 
@@ -456,8 +493,13 @@ def tag(
         raise Invalid(_("残疾类别不对"), code="unknown_disability")
     if grade is not None and not 1 <= int(grade) <= 4:
         raise Invalid(_("残疾等级须为一至四级"), code="invalid_grade")
+    _in_range(since, _("起始日期"))
+    if until is not None:
+        _in_range(until, _("终止日期"))
+        if until < since:
+            raise Invalid(_("终止日期早于起始日期"), code="invalid_date")
     with transaction.atomic():
-        t, made = CareTag.objects.update_or_create(
+        t, _made = CareTag.objects.update_or_create(
             resident=r,
             group=care,
             since=since,
@@ -469,9 +511,27 @@ def tag(
                 "created_at": clock.now(),
             },
         )
-        _change("tag", r.pk, "tag" if made else "retag", {}, {"group": care.code, "since": str(since)}, actor)
+        _change(
+            "resident", r.pk, "tag", {}, {"group": care.code, "since": str(since), "until": str(until or "")}, actor
+        )
         reschedule([r.pk])
     return t
+
+
+def untag(t: CareTag, *, actor: Any) -> bool:
+    """A tag in force ended today (an ended one is left as it was: its end date is history)."""
+    day = today()
+    with transaction.atomic():
+        done = CareTag.objects.filter(pk=t.pk).filter(Q(until__isnull=True) | Q(until__gt=day)).update(until=day)
+        if done:
+            _change("resident", t.resident_id, "untag", {"until": str(t.until or "")}, {"until": str(day)}, actor)
+            reschedule([t.resident_id])
+    return bool(done)
+
+
+def _in_range(day: date, label: str) -> None:
+    if not date(1900, 1, 1) <= day <= today() + timedelta(days=3660):
+        raise Invalid(_("%(name)s超出范围") % {"name": label}, code="invalid_date")
 
 
 def reschedule(resident_ids: list[int]) -> None:
@@ -480,8 +540,8 @@ def reschedule(resident_ids: list[int]) -> None:
     day = today()
     plans: dict[int, tuple[int, date]] = {}
     for rid, days, since in (
-        CareTag.objects.filter(resident_id__in=resident_ids, group__visit_days__isnull=False, group__active=True)
-        .filter(Q(until__isnull=True) | Q(until__gte=day))
+        CareTag.objects.current(day)
+        .filter(resident_id__in=resident_ids, group__visit_days__isnull=False, group__active=True)
         .values_list("resident_id", "group__visit_days", "since")
     ):
         best = plans.get(rid)
@@ -492,9 +552,35 @@ def reschedule(resident_ids: list[int]) -> None:
         if plan is None or r.left:
             due = None
         else:
-            start = r.last_visit_at.astimezone(_tz()).date() if r.last_visit_at else plan[1]
+            # From the last visit, but never before the plan began (a visit before the tag does not count).
+            last = r.last_visit_at.astimezone(_tz()).date() if r.last_visit_at else None
+            start = max(last, plan[1]) if last else plan[1]
             due = start + timedelta(days=plan[0])
         Resident.objects.filter(pk=r.pk).update(visit_due=due)
+
+
+def reschedule_ended(day: date | None = None) -> int:
+    """The task worker's daily pass: people whose tag ended yesterday, or whose plan began today, get their
+    next visit worked out again (a tag's end or start changes it without anyone touching the record)."""
+    day = day or today()
+    ids = set(
+        CareTag.objects.filter(Q(until=day - timedelta(days=1)) | Q(since=day)).values_list("resident_id", flat=True)
+    )
+    for chunk in _chunks(sorted(ids), 500):
+        reschedule(chunk)
+    return len(ids)
+
+
+def reschedule_group(group_id: int) -> None:
+    """A group's cycle or state changed (in the admin): its people's visits again."""
+    ids = sorted(set(CareTag.objects.filter(group_id=group_id).values_list("resident_id", flat=True)))
+    for chunk in _chunks(ids, 500):
+        reschedule(chunk)
+
+
+def _chunks(items: list[int], size: int) -> Any:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 @dataclass
@@ -578,9 +664,9 @@ def record_visit(
                 )
                 v.case = result.case
                 v.save(update_fields=["case"])
-            last = resident.last_visit_at
-            if last is None or when > last:
-                Resident.objects.filter(pk=resident.pk).update(last_visit_at=when)
+            Resident.objects.filter(pk=resident.pk).filter(
+                Q(last_visit_at__isnull=True) | Q(last_visit_at__lt=when)
+            ).update(last_visit_at=when)
             reschedule([resident.pk])
             audit.record("registry.visit", "resident", resident.pk, actor=acting.user, role=scope.role)
     except IntegrityError:
@@ -627,32 +713,44 @@ def reveal(user: Any, r: Resident) -> dict[str, str]:
     return {"name": r.name, "id_number": r.id_number, "phone": r.phone}
 
 
+def query_kind(q: str) -> str:
+    """What a search text is: "id", "phone" or "name" (or "" for none)."""
+    text = "".join(str(q or "").split())
+    if not text:
+        return ""
+    number = idcard.normalise(text)
+    if len(number) == 18 and idcard.ID_NUMBER.match(number):
+        return "id"
+    if PHONE.match(normalise_phone(text)):
+        return "phone"
+    return "name"
+
+
 def search(user: Any, q: str = "", **filters: Any) -> Any:
     """People this user may see, found by a name, an ID number or a phone compared through their digests
     (the sealed columns cannot be compared), and by grid, village, group, kind, due visits."""
     qs = Resident.objects.visible_to(user)
-    text = "".join(str(q or "").split())
-    if text:
-        number = idcard.normalise(text)
-        if len(number) == 18 and idcard.ID_NUMBER.match(number):
-            qs = qs.filter(id_key=id_key(number))
-        elif re.fullmatch(r"\+?[\d-]{7,20}", text):
-            qs = qs.filter(phone_key=phone_key(text))
-        else:
-            qs = qs.filter(name_key=name_key(text))
+    kind = query_kind(q)
+    if kind == "id":
+        qs = qs.filter(id_key=id_key(str(q)))
+    elif kind == "phone":
+        qs = qs.filter(phone_key=phone_key(str(q)))
+    elif kind == "name":
+        qs = qs.filter(name_key=name_key(str(q)))
     if filters.get("grid"):
         qs = qs.filter(grid__code=filters["grid"])
     if filters.get("region"):
         qs = qs.filter(region__code=filters["region"])
     if filters.get("group"):
-        qs = qs.filter(tags__group__code=filters["group"], tags__until__isnull=True)
+        tagged = CareTag.objects.current().filter(resident=OuterRef("pk"), group__code=filters["group"])
+        qs = qs.filter(Exists(tagged))
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
-    if filters.get("due"):
+    if str(filters.get("due") or "").lower() not in ("", "0", "false", "no"):
         qs = qs.filter(visit_due__lt=today())
     if not filters.get("all"):
         qs = qs.current()
-    return qs.distinct() if filters.get("group") else qs
+    return qs
 
 
 # --- proposals ------------------------------------------------------------------------------------------
@@ -685,20 +783,26 @@ def propose(
     address_data = data.get("address")
     grid_id: int | None
     if kind == ProposalKind.ADD:
+        # A person already registered elsewhere is the steward's to find on approval: telling the worker now
+        # would tell them whether an ID number is registered anywhere in the town.
         if "name" not in clean:
             raise Invalid(_("请填写姓名"), code="name_required")
-        if clean.get("id_number") and Resident.objects.filter(id_key=id_key(clean["id_number"])).exists():
-            raise Invalid(_("此人已登记，请改为更正信息"), code="duplicate_person")
     elif resident is None:
         raise Invalid(_("请选择人员"), code="resident_required")
     elif not access.grid_allowed(scope, resident.grid_id):
         raise NotFound(_("没有这个人员"))
     if address_data:
         addr = clean_address(address_data)
-        grid_id = addr.get("grid_id")
-        # The grid goes by its code, as ``clean_address`` reads it when the proposal is applied.
-        payload_address = {k: _plain(v) if k != "region" else v.code for k, v in addr.items() if k != "grid_id"}
-        if grid_id is not None:
+        known = Address.objects.filter(region=addr["region"], **{p: addr[p] for p in ADDRESS_PARTS}).first()
+        if known is not None:
+            # An address on the registry keeps its own place: the proposal names it, and is judged by its grid.
+            grid_id = known.grid_id
+            payload_address = {"region": addr["region"].code, **{p: addr[p] for p in ADDRESS_PARTS}}
+        else:
+            grid_id = addr.get("grid_id")
+            # The grid goes by its code, as ``clean_address`` reads it when the proposal is applied.
+            payload_address = {k: _plain(v) if k != "region" else v.code for k, v in addr.items() if k != "grid_id"}
+        if known is None and grid_id is not None:
             from jingwu.geo.models import Grid
 
             payload_address["grid"] = Grid.objects.filter(pk=grid_id).values_list("code", flat=True).first() or ""
@@ -810,8 +914,10 @@ def counts(user: Any, start: date, end: date, by: str = "region") -> dict[str, A
     if scope is None:
         raise Forbidden(_("无权查看"), code="forbidden_role")
     key = "resident__region_id" if by == "region" else "resident__grid_id"
-    people = Resident.objects.visible_to(user)
-    ids = people.values("pk")
+    # Aggregates over everyone the reader's grids hold: oversight roles count the restricted groups' people too
+    # (in the other columns; the restricted groups' own columns are left out below), so totals are the town's.
+    mine: dict[str, Any] = {} if scope.grids is None else {"resident__grid_id__in": scope.grids}
+    people = Resident.objects.all() if scope.grids is None else Resident.objects.filter(grid_id__in=scope.grids)
     tz = _tz()
     t0 = datetime.combine(start, datetime.min.time(), tzinfo=tz)
     t1 = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
@@ -821,26 +927,27 @@ def counts(user: Any, start: date, end: date, by: str = "region") -> dict[str, A
         return rows.setdefault(k, {"groups": {}, "visits": 0, "overdue": 0, "aid": Decimal(0), "schemes": {}})
 
     served = (
-        CareTag.objects.filter(resident__in=ids, since__lte=end)
+        CareTag.objects.filter(**mine, since__lte=end)
         .filter(Q(until__isnull=True) | Q(until__gte=start))
         .values(key, "group__code")
         .annotate(n=Count("resident", distinct=True))
     )
     for r in served:
         row(r[key])["groups"][r["group__code"]] = r["n"]
-    for r in Visit.objects.filter(resident__in=ids, at__gte=t0, at__lt=t1).values(key).annotate(n=Count("pk")):
-        row(r[key])["visits"] = r["n"]
+    # A visit counts where it was made (the grid at the time), not where the person lives now.
+    where = "grid__region_id" if by == "region" else "grid_id"
+    made = Visit.objects.filter(at__gte=t0, at__lt=t1)
+    if scope.grids is not None:
+        made = made.filter(grid_id__in=scope.grids)
+    for r in made.values(where).annotate(n=Count("pk")):
+        row(r[where])["visits"] = r["n"]
     home = key.removeprefix("resident__")
     for r in people.current().filter(visit_due__lt=today()).values(home).annotate(n=Count("pk")):
         row(r[home])["overdue"] = r["n"]
-    paid = Benefit.objects.filter(resident__in=ids, month__gte=start.replace(day=1), month__lte=end)
+    paid = Benefit.objects.filter(**mine, month__gte=start.replace(day=1), month__lte=end)
     for r in paid.values(key).annotate(s=Sum("amount")):
         row(r[key])["aid"] = r["s"] or Decimal(0)
-    for r in (
-        Enrolment.objects.filter(resident__in=ids, on__gte=start, on__lte=end)
-        .values(key, "scheme")
-        .annotate(n=Count("pk"))
-    ):
+    for r in Enrolment.objects.filter(**mine, on__gte=start, on__lte=end).values(key, "scheme").annotate(n=Count("pk")):
         row(r[key])["schemes"][r["scheme"]] = r["n"]
     model = Region if by == "region" else Grid
     names = dict(model.objects.filter(pk__in=[k for k in rows if k]).values_list("pk", "name"))

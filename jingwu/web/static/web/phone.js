@@ -467,14 +467,15 @@
     }).catch(function () {});
   }
 
-  // Signing out on a shared phone: the pages kept for offline use go with the person.
+  // Signing out on a shared phone: the pages kept for offline use go with the person, every phone page's
+  // (走访 keeps the grid's people, the inspector's page its tasks), not only this one's.
   var logout = document.getElementById("logout");
   if (logout && window.caches) {
     logout.form.addEventListener("submit", function (e) {
       e.preventDefault();
       var form = logout.form;
       caches.keys().then(function (keys) {
-        return Promise.all(keys.filter(function (k) { return k.indexOf("jingwu-phone") === 0; }).map(function (k) { return caches.delete(k); }));
+        return Promise.all(keys.filter(function (k) { return k.indexOf("jingwu-") === 0; }).map(function (k) { return caches.delete(k); }));
       }).catch(function () {}).then(function () { form.submit(); });
     });
   }
