@@ -666,3 +666,44 @@ def test_a_groups_cycle_changed_in_the_admin_reschedules_its_people(
     services.reschedule_group(dibao.pk)  # what the worker runs
     r.refresh_from_db()
     assert r.visit_due == day + timedelta(days=14)
+
+
+def test_query_counts_do_not_grow_with_people(cast: Any, steward: Any, steady_caches: None) -> None:
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    dibao = CareGroup.objects.get(code="dibao")
+    home, _made = services.save_address(
+        {"region": VILLAGE_A, "road": "幸福路", "number": "8", "lon": IN_A[0], "lat": IN_A[1]}, actor=steward
+    )
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            r, _m = services.save_person(
+                {"name": f"人{i}", "id_number": make_id("19500101", f"{i:03d}"), "household": f"H{i}"},
+                actor=steward,
+                address=home,
+            )
+            services.tag(r, dibao, since=date(2025, 1, 1), actor=steward)
+            services.record_visit(actor=cast["gw_a"], resident=r, found="好")
+
+    c = Client()
+    c.force_login(steward)
+    api = Api(steward)
+    paths = ["/registry/", "/registry/visits/", "/registry/counts/", "/registry/proposals/"]
+
+    def count() -> list[int]:
+        out = []
+        for path in paths:
+            with CaptureQueriesContext(conn) as q:
+                assert c.get(path).status_code == 200
+            out.append(len(q))
+        with CaptureQueriesContext(conn) as q:
+            assert api.get("/registry/people").status_code == 200
+        return [*out, len(q)]
+
+    add(2, 1)
+    count()  # warm: the per-process caches fill on the first request
+    few = count()
+    add(8, 10)
+    assert count() == few

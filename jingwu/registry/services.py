@@ -774,7 +774,9 @@ def propose(
         raise Invalid(_("申请类型不对"), code="unknown_kind")
     key = (client_key or "").strip() or None
     if key is not None:
-        key = f"{acting.namespace}:{key[:64]}"
+        if len(key) > 64:
+            raise Invalid(_("幂等键最长64个字符"), code="invalid_key")
+        key = f"{acting.namespace}:{key}"
         first = Proposal.objects.filter(client_key=key).first()
         if first is not None:
             return first, False
