@@ -2047,6 +2047,7 @@ EN.update(
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
         # registry (issue 17)
+    "诉求由网格员上报；请记录走访情况，并请网格员上报诉求": "Needs are reported by grid workers: record the visit and ask the grid worker to report the need",
     "这个身份证号已登记在另一人名下": "This ID number is registered to someone else",
     "终止日期早于起始日期": "The end is before the start",
     "更正": "Correction",

@@ -314,7 +314,7 @@ def test_reference_endpoints(cast: Any) -> None:
     assert ("matter", "90005") not in codes  # 信访 is not public
     staff_cats = Api(cast["operator"]).get("/categories").json()
     local = {c["name"] for c in staff_cats if c["is_local"]}
-    assert local == {"安全隐患", "消防告警", "环境告警", "河湖问题", "信访", "代表建议", "审计整改"}
+    assert local == {"安全隐患", "消防告警", "环境告警", "河湖问题", "信访", "代表建议", "审计整改", "民生帮扶"}
     assert all(c["conditions"] for c in staff_cats)
     grids = api.get("/grids").json()
     assert grids["type"] == "FeatureCollection" and len(grids["features"]) == 4

@@ -194,7 +194,7 @@ def _assert_registry(out: str) -> None:
     assert "standard addresses" in out and "residents" in out
     people = Resident.objects.current()
     assert 2400 <= people.count() <= 3600 and 700 <= Household.objects.count() <= 1300
-    assert 500 <= Address.objects.count() <= 1000 and Address.objects.filter(rented=True).exists()
+    assert 500 <= Address.objects.count() <= 1200 and Address.objects.filter(rented=True).exists()
     for a in Address.objects.order_by("?")[:100]:
         where = locate(a.lon, a.lat)
         assert where is not None and (where.grid_id, where.region_id) == (a.grid_id, a.region_id)

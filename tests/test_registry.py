@@ -707,3 +707,22 @@ def test_query_counts_do_not_grow_with_people(cast: Any, steward: Any, steady_ca
     few = count()
     add(8, 10)
     assert count() == few
+
+
+def test_a_need_is_reported_by_the_grid_worker_and_a_restricted_persons_case_carries_no_address(
+    cast: Any, steward: Any
+) -> None:
+    r = person_in(steward)
+    with pytest.raises(Forbidden) as no:
+        services.record_visit(actor=steward, resident=r, found="看望", need="屋顶漏雨")
+    assert no.value.code == "need_by_grid_worker" and not Visit.objects.exists()
+    assert services.record_visit(actor=steward, resident=r, found="看望").created  # a visit without a need: fine
+    services.tag(r, CareGroup.objects.get(code="key_person"), since=date(2026, 1, 1), actor=steward)
+    v = services.record_visit(
+        actor=cast["gw_a"], resident=r, found="情况稳定", need="需协调就业帮扶", category="matter:90008"
+    )
+    case = Case.objects.get(pk=v.visit.case_id)
+    assert case.address == "" and case.grid.code == GRID_A1 and case.category.code == "90008"
+    with connection.cursor() as cur:
+        cur.execute("SELECT found FROM registry_visit WHERE id = %s", [v.visit.pk])
+        assert cur.fetchone()[0].startswith("enc1:")

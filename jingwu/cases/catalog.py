@@ -110,6 +110,15 @@ LOCAL: list[tuple[str, str, str, str, bool, list[tuple[str, int, str, str]]]] = 
         False,
         [("审计发现问题整改", 30, "D", "整改到位并报审计复核")],
     ),
+    # A need found on a care visit (走访): a repair, an allowance, a service at home (jingwu.registry).
+    (
+        "90008",
+        "民生帮扶",
+        "Care need",
+        "event",
+        False,
+        [("走访发现困难诉求", 5, "D", "帮扶到位并回访")],
+    ),
 ]
 
 

@@ -87,6 +87,7 @@ ROUTING: list[tuple[str, str, str]] = [
     ("matter", "90005", "Z04"),
     ("matter", "90006", "B01"),
     ("matter", "90007", "B04"),
+    ("matter", "90008", "B06"),
     ("part", "01", "B05"),
     ("part", "02", "W05"),
     ("part", "03", "W07"),

@@ -101,6 +101,7 @@ def people(request: HttpRequest, params: Query[Search]) -> list[dict[str, Any]]:
     current = Prefetch("tags", queryset=CareTag.objects.current().select_related("group"), to_attr="now")
     rows = list(
         qs.select_related("household", "address", "grid", "region")
+        .defer("grid__geometry", "region__geometry")
         .prefetch_related(current)
         .order_by("id")[params.offset : params.offset + params.limit]
     )

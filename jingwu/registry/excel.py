@@ -204,7 +204,7 @@ class _People:
         if not idcard.valid(number):
             raise services.Invalid(_("身份证号码无效（GB 11643校验不通过）"), code="invalid_id_number")
         if number not in self.cache:
-            self.cache[number] = Resident.objects.filter(id_key=services.id_key(number)).first()
+            self.cache[number] = Resident.objects.exclude(id_key="").filter(id_key=services.id_key(number)).first()
         r = self.cache[number]
         if r is None:
             raise services.Invalid(_("登记中没有这个人"), code="unknown_person")

@@ -60,7 +60,7 @@ class Address(models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     grid = models.ForeignKey(
-        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("网格")
+        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("网格"), db_index=False
     )
     # 实有房屋: the house at this address.
     use = models.CharField(_("房屋用途"), max_length=8, choices=HouseUse.choices, default=HouseUse.HOME)
@@ -122,9 +122,10 @@ class Resident(models.Model):
     name = SealedField(_("姓名"), max_length=32)
     id_number = SealedField(_("证件号码"), max_length=18, blank=True)
     phone = SealedField(_("联系电话"), max_length=32, blank=True)
-    name_key = models.CharField(max_length=64, db_index=True, editable=False)
+    # Indexed in Meta (plain B-trees: equality only, no pattern-matching twin on PostgreSQL).
+    name_key = models.CharField(max_length=64, editable=False)
     id_key = models.CharField(max_length=64, blank=True, editable=False)
-    phone_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_key = models.CharField(max_length=64, blank=True, editable=False)
     # Derived from the ID number: what counts and care need (age groups, sex) without opening it.
     sex = models.CharField(_("性别"), max_length=1, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
@@ -137,7 +138,7 @@ class Resident(models.Model):
         Address, null=True, blank=True, on_delete=models.PROTECT, related_name="residents", verbose_name=_("居住地址")
     )
     grid = models.ForeignKey(
-        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("网格")
+        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("网格"), db_index=False
     )
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("村/社区")
@@ -162,6 +163,8 @@ class Resident(models.Model):
         ]
         indexes = [
             models.Index(fields=["grid", "id"]),
+            models.Index(fields=["name_key"], name="registry_name_key"),
+            models.Index(fields=["phone_key"], condition=~Q(phone_key=""), name="registry_phone_key"),
             models.Index(fields=["visit_due"], condition=Q(visit_due__isnull=False), name="registry_visit_due"),
         ]
 
@@ -252,7 +255,8 @@ class CareTag(models.Model):
     until = models.DateField(_("终止日期"), null=True, blank=True)
     disability = models.CharField(_("残疾类别"), max_length=10, choices=DisabilityKind.choices, blank=True)
     grade = models.PositiveSmallIntegerField(_("残疾等级"), null=True, blank=True)
-    evidence = models.CharField(_("认定依据"), max_length=200, blank=True)
+    # A certificate's number (a 残疾人证 holds the ID number): sealed.
+    evidence = SealedField(_("认定依据"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"))
 
     objects = CareTagQuerySet.as_manager()
@@ -339,7 +343,8 @@ class Visit(models.Model):
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     grid = models.ForeignKey(Grid, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("网格"))
-    found = models.TextField(_("走访情况"), max_length=2000)
+    # What a visit found is about a person's health and life: sealed like their name.
+    found = SealedField(_("走访情况"), max_length=2000)
     case = models.OneToOneField(
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("诉求案件")
     )

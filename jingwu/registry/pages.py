@@ -34,6 +34,8 @@ from .choices import DisabilityKind, Left, PersonKind, ProposalState, Relation, 
 from .models import CareGroup, CareTag, Proposal, Residence, Resident, Visit
 
 PAGE = 50
+# A grid's or a village's boundary is not needed to name it on a list (and is the biggest column).
+GEOMETRY = ("grid__geometry",)
 MASKS = {"name": mask_name, "id_number": mask_id, "phone": mask_phone}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -107,8 +109,10 @@ def people(request: HttpRequest) -> HttpResponse:
     if scope.role == "grid_worker" and not request.GET:
         return redirect("registry:phone")
     f = _filters(request.GET)
-    qs = services.search(request.user, f["q"], **{k: f[k] for k in FILTERS[1:]}).select_related(
-        "address", "grid", "household"
+    qs = (
+        services.search(request.user, f["q"], **{k: f[k] for k in FILTERS[1:]})
+        .select_related("address", "grid", "household")
+        .defer(*GEOMETRY)
     )
     try:
         page = max(1, int(request.GET.get("page", "1")))
@@ -132,7 +136,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "page": page,
         "more": more,
         "grids": grids.only("code", "name"),
-        "regions": Region.objects.filter(grids__isnull=False).distinct().only("code", "name"),
+        "regions": Region.objects.filter(grids__isnull=False).distinct().only("code", "name").order_by("code"),
         "groups": groups,
         "kinds": PersonKind.choices,
         "pending": pending,
@@ -152,7 +156,9 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _act(request, scope, r)
     services.viewed(request.user, r)
-    homes = list(Residence.objects.filter(resident=r).select_related("address", "grid").order_by("-since"))
+    homes = list(
+        Residence.objects.filter(resident=r).select_related("address", "grid").defer(*GEOMETRY).order_by("-since")
+    )
     tags = list(CareTag.objects.filter(resident=r).select_related("group").order_by("group__position"))
     if not scope.restricted:
         tags = [t for t in tags if not t.group.restricted]
@@ -264,7 +270,7 @@ def visits(request: HttpRequest) -> HttpResponse:
     from django.db.models import Count
 
     by_grid = list(late.values("grid__code", "grid__name").annotate(n=Count("pk")).order_by("-n", "grid__code")[:200])
-    rows = _rows(list(late.select_related("grid", "address").order_by("visit_due", "id")[:200]))
+    rows = _rows(list(late.select_related("grid", "address").defer(*GEOMETRY).order_by("visit_due", "id")[:200]))
     for row in rows:
         row["days"] = (day - row["r"].visit_due).days
     recent = Visit.objects.all()
@@ -307,7 +313,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("registry:proposals")
-    qs = Proposal.objects.select_related("by", "grid", "resident").order_by("-at")
+    qs = Proposal.objects.select_related("by", "grid", "resident").defer(*GEOMETRY).order_by("-at")
     if scope.grids is not None:
         qs = qs.filter(by=person_of(request.user))
     elif not scope.edit:
@@ -421,7 +427,11 @@ def may_export(user: Any) -> bool:
 
 def _export_rows(user: Any, get: Mapping[str, str]) -> tuple[Any, Any]:
     f = _filters(get)
-    qs = services.search(user, f["q"], **{k: f[k] for k in FILTERS[1:]}).select_related("household", "address", "grid")
+    qs = (
+        services.search(user, f["q"], **{k: f[k] for k in FILTERS[1:]})
+        .select_related("household", "address", "grid")
+        .defer(*GEOMETRY)
+    )
     names = dict(CareGroup.objects.values_list("pk", "name"))
     current = Prefetch("tags", queryset=CareTag.objects.current().only("resident_id", "group_id"), to_attr="now")
 
@@ -487,7 +497,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     if scope.role != "grid_worker":
         return redirect("registry:people")
     day = services.today()
-    mine = Resident.objects.visible_to(request.user).current().select_related("address", "grid")
+    mine = Resident.objects.visible_to(request.user).current().select_related("address", "grid").defer(*GEOMETRY)
     planned = list(mine.filter(visit_due__isnull=False).order_by("visit_due", "id")[:300])
     rows = _rows(planned)
     for row in rows:
@@ -500,7 +510,10 @@ def phone(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "late": sum(1 for r in rows if r["late"]),
-        "grids": Grid.objects.filter(pk__in=scope.grids or []).select_related("region").order_by("code"),
+        "grids": Grid.objects.filter(pk__in=scope.grids or [])
+        .select_related("region")
+        .defer("geometry", "region__geometry")
+        .order_by("code"),
         "kinds": PersonKind.choices,
         "relations": Relation.choices,
         # 90007 审计整改 is the audit findings' own category, not a need found at someone's home.

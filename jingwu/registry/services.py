@@ -133,9 +133,9 @@ def _derived(fields: dict[str, Any]) -> dict[str, Any]:
     if "id_number" in fields:
         number = fields["id_number"]
         out["id_key"] = id_key(number) if number else ""
-        if number:
-            born = idcard.birth_date(number)
-            out["sex"], out["birth_year"] = idcard.sex(number), born.year if born else None
+        born = idcard.birth_date(number) if number else None
+        out["sex"] = idcard.sex(number) if number else ""
+        out["birth_year"] = born.year if born else None
     if "phone" in fields:
         out["phone_key"] = phone_key(fields["phone"]) if fields["phone"] else ""
     return out
@@ -346,7 +346,7 @@ def save_person(
     now = clock.now()
     with transaction.atomic():
         if resident is None and clean.get("id_number"):
-            resident = Resident.objects.filter(id_key=id_key(clean["id_number"])).first()
+            resident = Resident.objects.exclude(id_key="").filter(id_key=id_key(clean["id_number"])).first()
             if resident is not None and data.get("_new_only"):
                 raise Invalid(_("此人已登记"), code="duplicate_person")
         if resident is None and not clean.get("id_number") and address is not None and clean.get("name"):
@@ -364,7 +364,7 @@ def save_person(
             if "version" in data and str(data["version"]) != str(r.version):
                 raise Conflict(_("记录已被他人修改，请刷新后再改"))
             number = clean.get("id_number")
-            if number and Resident.objects.filter(id_key=id_key(number)).exclude(pk=r.pk).exists():
+            if number and Resident.objects.exclude(id_key="").filter(id_key=id_key(number)).exclude(pk=r.pk).exists():
                 raise Invalid(_("这个身份证号已登记在另一人名下"), code="duplicate_person")
             before = _personal(r)
             for k, v in clean.items():
@@ -624,6 +624,10 @@ def record_visit(
             return VisitResult(first, False)
     found = _text(found, "found", 2000, required=True, label=_("走访情况"))
     need = _text(need, "need", 2000)
+    if need and scope.role != "grid_worker":
+        # Cases are reported by the loop's reporters: a department's staff record the visit, and the need goes to
+        # the person's grid worker or the hotline (the department would otherwise dispatch to itself unseen).
+        raise Forbidden(_("诉求由网格员上报；请记录走访情况，并请网格员上报诉求"), code="need_by_grid_worker")
     x, y = _point(lon, lat)
     now = clock.now()
     when = at or now
@@ -658,7 +662,8 @@ def record_visit(
                     lon=x,
                     lat=y,
                     category=category,
-                    address=home.label if home is not None else "",
+                    # A restricted group's person (重点人员): the case carries the place, not the address.
+                    address=home.label if home is not None and not _restricted(resident) else "",
                     client_key=f"visit:{v.pk}",
                     origin=v,
                 )
@@ -677,6 +682,10 @@ def record_visit(
     return VisitResult(v, True)
 
 
+def _restricted(r: Resident) -> bool:
+    return CareTag.objects.current().filter(resident=r, group__restricted=True).exists()
+
+
 def visit_link(case: Any, user: Any) -> tuple[str, str] | None:
     v = Visit.objects.filter(case=case).only("resident_id").first()
     if v is None or not Resident.objects.filter(pk=v.resident_id).visible_to(user).exists():
@@ -692,7 +701,12 @@ def load(user: Any, pk: Any) -> Resident:
         key = int(pk)
     except (TypeError, ValueError) as exc:
         raise NotFound(_("没有这个人员")) from exc
-    r = Resident.objects.visible_to(user).select_related("address", "household", "grid", "region").filter(pk=key)
+    r = (
+        Resident.objects.visible_to(user)
+        .select_related("address", "household", "grid", "region")
+        .defer("grid__geometry", "region__geometry")
+        .filter(pk=key)
+    )
     found = r.first()
     if found is None:
         raise NotFound(_("没有这个人员"))
@@ -732,7 +746,7 @@ def search(user: Any, q: str = "", **filters: Any) -> Any:
     qs = Resident.objects.visible_to(user)
     kind = query_kind(q)
     if kind == "id":
-        qs = qs.filter(id_key=id_key(str(q)))
+        qs = qs.exclude(id_key="").filter(id_key=id_key(str(q)))  # the partial unique index, on SQLite too
     elif kind == "phone":
         qs = qs.filter(phone_key=phone_key(str(q)))
     elif kind == "name":

@@ -31,6 +31,9 @@ class Command(BaseCommand):
             help="days of daily grid patrols, back from today (default 365)",
         )
         parser.add_argument("--petitions", type=int, default=200, help="petitions over the year (default 200)")
+        parser.add_argument(
+            "--residents", type=int, default=22000, help="people in the grid registry, about (default 22000)"
+        )
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--hj212", default=os.environ.get("JINGWU_HJ212_BIND", "127.0.0.1:6000"))
         parser.add_argument("--mqtt", default=os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"))
@@ -95,6 +98,17 @@ class Command(BaseCommand):
                 "{tasks} tasks in all ({late} late), {projects} livelihood projects, {findings} audit findings "
                 "({findings_closed} rectified)".format(**sup)
             )
+            from jingwu.registry.demo import load as load_registry_people
+
+            self.stdout.write("registering addresses, households and people; a year of care, aid and visits …")
+            reg = load_registry_people(town, people=opts["residents"])
+            self.stdout.write(
+                "{addresses} standard addresses, {households} households, {current} residents ({floating} floating); "
+                "{cared} in care groups, aid of {aid_wan} 万元 over the year; {visits} visits, {visit_cases} needs "
+                "raised as cases, {overdue} people overdue for a visit; {proposals_pending} proposals to review".format(
+                    **reg
+                )
+            )
             self.stdout.write(
                 f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
             )
@@ -150,6 +164,7 @@ class Command(BaseCommand):
             ("shiftlead", "值班长 shift lead"),
             ("dispatcher", "派遣员 dispatcher"),
             ("h_b05", "城建办处置人员 department handler"),
+            ("h_b06", "社会事务办 registry steward (/registry/: people, visits, proposals, counts)"),
             ("gw001", "网格员 grid worker (gw001…gw100)"),
             ("leader", "领导 leader"),
             ("ins03", "第三方检查员 inspector (ins01…ins11; ins01–02 the town's own)"),
