@@ -578,9 +578,10 @@ def run(args: argparse.Namespace, reuse: bool) -> None:
 
         return go
 
+    # The group by its id, as the search resolves it first (the (group, resident) index walks it in id order).
     in_group = (
-        " AND EXISTS (SELECT 1 FROM registry_caretag t JOIN registry_caregroup g ON g.id = t.group_id"
-        " WHERE t.resident_id = r.id AND g.code = 'disabled' AND t.until IS NULL)"
+        " AND EXISTS (SELECT 1 FROM registry_caretag t WHERE t.resident_id = r.id"
+        " AND t.group_id = (SELECT id FROM registry_caregroup WHERE code = 'disabled') AND t.until IS NULL)"
     )
     restricted = (
         " AND r.id NOT IN (SELECT t.resident_id FROM registry_caretag t JOIN registry_caregroup g"

@@ -271,7 +271,8 @@ class CareTag(models.Model):
                 condition=Q(grade__isnull=True) | Q(grade__gte=1, grade__lte=4), name="registry_grade_1_4"
             ),
         ]
-        indexes = [models.Index(fields=["group", "until"])]
+        # (group, resident): a group's people in resident order, so a group's first page stops early.
+        indexes = [models.Index(fields=["group", "resident"]), models.Index(fields=["group", "until"])]
 
     def __str__(self) -> str:
         return f"{self.group_id}:{self.resident_id}"

@@ -756,7 +756,8 @@ def search(user: Any, q: str = "", **filters: Any) -> Any:
     if filters.get("region"):
         qs = qs.filter(region__code=filters["region"])
     if filters.get("group"):
-        tagged = CareTag.objects.current().filter(resident=OuterRef("pk"), group__code=filters["group"])
+        gid = CareGroup.objects.filter(code=filters["group"]).values_list("pk", flat=True).first() or 0
+        tagged = CareTag.objects.current().filter(resident=OuterRef("pk"), group_id=gid)
         qs = qs.filter(Exists(tagged))
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
