@@ -22,6 +22,7 @@ COMMANDS = {
     "mqtt": ("mqtt", "bridge MQTT readings and events in (MQTT_URL; MQTT 5 shared subscription)"),
     "simulate": ("simulate", "drive the demo's devices over HJ 212 and MQTT (exceedances, faults, a fire alarm)"),
     "read-report": ("read_report", "read a government work report's figures and tasks for review: FILE [--json]"),
+    "rekey-registry": ("rekey_registry", "recompute the registry's search digests (after JINGWU_INDEX_KEY changed)"),
     "migrate": ("migrate", "create or update the database tables"),
     "open311-key": ("open311_key", "Open311 client keys: create NAME | list | revoke NAME"),
     "token": ("token", "API tokens: create USERNAME [--name N] | list [USERNAME] | revoke PREFIX"),

@@ -318,6 +318,10 @@ JINGWU_BASEMAP_LAYERS = basemaps.layers(
 # The key of the audit trail's seals (audit/seal.py). Keep it from the database's administrators; by default
 # it is derived from the secret key.
 JINGWU_AUDIT_KEY = env("JINGWU_AUDIT_KEY") or hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()
+# The key of the keyed digests that let sealed values be searched (lib/idcard.keyed: the registry's names, ID
+# numbers and phones). Set it on its own so that the secret key can change without the digests; after changing
+# this one, `jingwu rekey-registry` recomputes them. By default it is derived from the secret key.
+JINGWU_INDEX_KEY = env("JINGWU_INDEX_KEY") or hashlib.sha256(f"index:{SECRET_KEY}".encode()).hexdigest()
 # Keys of personal data at rest (lib/crypto.py): comma-separated Fernet keys, the newest first. Production must
 # set its own; elsewhere one is derived from the secret key.
 JINGWU_DATA_KEYS = [k.strip() for k in env("JINGWU_DATA_KEYS").split(",") if k.strip()]

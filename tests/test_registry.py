@@ -726,3 +726,15 @@ def test_a_need_is_reported_by_the_grid_worker_and_a_restricted_persons_case_car
     with connection.cursor() as cur:
         cur.execute("SELECT found FROM registry_visit WHERE id = %s", [v.visit.pk])
         assert cur.fetchone()[0].startswith("enc1:")
+
+
+def test_digests_follow_the_index_key_and_are_recomputed_by_the_command(cast: Any, steward: Any, settings: Any) -> None:
+    from django.core.management import call_command
+
+    r = person_in(steward)
+    settings.JINGWU_INDEX_KEY = "another index key"
+    assert list(services.search(steward, OLD_MAN)) == []  # the old digests no longer match
+    call_command("rekey_registry", stdout=io.StringIO())
+    assert list(services.search(steward, OLD_MAN)) == [r]
+    assert list(services.search(steward, "13800001111")) == [r] and list(services.search(steward, "张三")) == [r]
+    assert AuditEvent.objects.filter(action="privacy.rekey_registry").exists()

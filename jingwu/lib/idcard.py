@@ -48,9 +48,11 @@ def sex(value: str) -> str:
 
 
 def keyed(purpose: str, text: str) -> str:
-    """A keyed digest (HMAC-SHA256 under SECRET_KEY) of a personal value: equal values give equal digests, so
-    a sealed column can be searched for equality through it, and the digest alone tells nothing without the
-    key."""
+    """A keyed digest (HMAC-SHA256 under ``JINGWU_INDEX_KEY``) of a personal value: equal values give equal
+    digests, so a sealed column can be searched for equality through it, and the digest alone tells nothing
+    without the key."""
+    from django.conf import settings
+
     if not text:
         return ""
-    return salted_hmac(purpose, text, algorithm="sha256").hexdigest()
+    return salted_hmac(purpose, text, secret=settings.JINGWU_INDEX_KEY, algorithm="sha256").hexdigest()

@@ -390,9 +390,7 @@ def panel_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "department": dept[1] if dept else "",
         "status_label": State(case.status).label,
         "countdown": countdown(case.due_at, now, case.status == State.HANDLING and clock_time),
-        "handling": countdown(case.handling_deadline, now, clock_time)
-        if case.status == State.HANDLING
-        else None,
+        "handling": countdown(case.handling_deadline, now, clock_time) if case.status == State.HANDLING else None,
         "duplicates": services.find_duplicates(case) if case.status in OPEN_STATES else [],
         "suggested": suggested,
         "departments": Department.objects.filter(active=True).order_by("code"),
