@@ -738,3 +738,43 @@ def test_digests_follow_the_index_key_and_are_recomputed_by_the_command(cast: An
     assert list(services.search(steward, OLD_MAN)) == [r]
     assert list(services.search(steward, "13800001111")) == [r] and list(services.search(steward, "张三")) == [r]
     assert AuditEvent.objects.filter(action="privacy.rekey_registry").exists()
+
+
+def test_refused_forms_keep_what_was_typed_and_a_disability_needs_kind_and_grade(cast: Any, steward: Any) -> None:
+    r = person_in(steward)
+    c = Client()
+    c.force_login(steward)
+    page = c.post(f"/registry/people/{r.pk}/", {"action": "correct", "phone": "13511112222", "id_number": "123"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "身份证号码无效" in html and 'value="13511112222"' in html
+    r.refresh_from_db()
+    assert r.phone == "13800001111"  # nothing saved
+    page = c.post(f"/registry/people/{r.pk}/", {"action": "tag", "group": "disabled", "since": "2026-01-05"})
+    assert "残疾人须登记残疾类别和等级" in page.content.decode() and not r.tags.exists()
+
+
+def test_a_phone_position_outside_the_chosen_village_is_left_out_and_proposals_read_plainly(
+    cast: Any, steward: Any
+) -> None:
+    body = {
+        "kind": "add",
+        "name": "邻居",
+        "person_kind": "floating",
+        "address": {
+            "region": VILLAGE_A,
+            "road": "幸福路",
+            "number": "9",
+            "grid": GRID_A1,
+            "lon": IN_B[0],
+            "lat": IN_B[1],
+        },
+    }
+    made = Api(cast["gw_a"]).post("/registry/proposals", body)
+    assert made.status_code == 201, made.content
+    r = person_in(steward)
+    services.propose(actor=cast["gw_a"], kind="edit", data={"kind": "floating"}, resident=r, client_key="k")
+    c = Client()
+    c.force_login(steward)
+    html = c.get("/registry/proposals/").content.decode()
+    assert "人口类型：</span><b>流动人口</b>" in html and "户籍人口 → <b>流动人口</b>" in html
+    assert "甲村幸福路9号" in html

@@ -127,11 +127,43 @@ def headers(kind: str) -> list[str]:
     return [_(h) for _f, h in KINDS[kind][1]]
 
 
-def template(kind: str) -> bytes:
-    from jingwu.web.export import write_xlsx
+# What each column takes, for the template's second sheet (说明): the first sheet stays a header row only, so
+# that nothing made up is ever imported by mistake.
+HINTS: dict[str, Any] = {
+    "region": gettext_noop("村/社区的名称或12位区划代码（必填）"),
+    "grid": gettext_noop("15位网格编码；有经纬度时可不填（按位置确定）"),
+    "lon": gettext_noop("WGS-84经度，如117.105"),
+    "lat": gettext_noop("WGS-84纬度，如39.045"),
+    "name": gettext_noop("必填"),
+    "id_number": gettext_noop("18位公民身份号码，按GB 11643校验；已登记的人按此号码更新"),
+    "phone": gettext_noop("手机或固定电话，可带+86、空格或短横线"),
+    "month": gettext_noop("如2026-01"),
+    "on": gettext_noop("如2026-01-31"),
+    "amount": gettext_noop("元，最多两位小数"),
+    "rented": gettext_noop("是/否"),
+}
+CHOICES = {"kind": PersonKind, "relation": Relation, "use": HouseUse, "ownership": Ownership, "scheme": Scheme}
 
+
+def template(kind: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _(KINDS[kind][0])[:31]
+    sheet.append(headers(kind))
+    notes = book.create_sheet(_("说明"))
+    notes.append([_("列"), _("填写说明")])
+    required = KINDS[kind][2]
+    for f, h in KINDS[kind][1]:
+        hint = _(HINTS[f]) if f in HINTS else ""
+        if f in CHOICES:
+            hint = "、".join(str(label) for _v, label in CHOICES[f].choices)
+        if f in required and f != "name" and f != "region":
+            hint = (hint + "；" if hint else "") + _("必填")
+        notes.append([_(h), hint])
     out = io.BytesIO()
-    write_xlsx(out, _(KINDS[kind][0]), headers(kind), [])
+    book.save(out)
     return out.getvalue()
 
 

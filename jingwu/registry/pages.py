@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -31,11 +32,41 @@ from jingwu.web.jobs import Sheet, start_export
 
 from . import access, excel, services
 from .choices import DisabilityKind, Left, PersonKind, ProposalState, Relation, Scheme
-from .models import CareGroup, CareTag, Proposal, Residence, Resident, Visit
+from .models import Address, CareGroup, CareTag, Proposal, Residence, Resident, Visit
 
 PAGE = 50
 # A grid's or a village's boundary is not needed to name it on a list (and is the biggest column).
 GEOMETRY = ("grid__geometry",)
+# What the change log's and the proposals' internal names are called on the pages.
+FIELD_LABELS = {
+    "name": gettext_lazy("姓名"),
+    "id_number": gettext_lazy("身份证号"),
+    "phone": gettext_lazy("联系电话"),
+    "kind": gettext_lazy("人口类型"),
+    "relation": gettext_lazy("与户主关系"),
+    "left": gettext_lazy("注销原因"),
+    "address": gettext_lazy("居住地址"),
+    "grid": gettext_lazy("网格"),
+    "household": gettext_lazy("户号"),
+    "group": gettext_lazy("人群"),
+    "since": gettext_lazy("起始日期"),
+    "until": gettext_lazy("终止日期"),
+    "category": gettext_lazy("优抚类别"),
+    "enlisted": gettext_lazy("入伍年份"),
+    "discharged": gettext_lazy("退役年份"),
+    "note": gettext_lazy("备注"),
+}
+ACTION_LABELS = {
+    "create": gettext_lazy("登记"),
+    "settle": gettext_lazy("入住"),
+    "move": gettext_lazy("迁移"),
+    "update": gettext_lazy("更正"),
+    "remove": gettext_lazy("注销"),
+    "tag": gettext_lazy("人群标签"),
+    "untag": gettext_lazy("终止标签"),
+    "veteran": gettext_lazy("退役军人信息采集"),
+}
+VALUE_LABELS = {"kind": dict(PersonKind.choices), "relation": dict(Relation.choices), "left": dict(Left.choices)}
 MASKS = {"name": mask_name, "id_number": mask_id, "phone": mask_phone}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -153,8 +184,14 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         r = services.load(request.user, pk)
     except ServiceError as exc:
         raise Http404 from exc
+    posted: Mapping[str, str] = {}
     if request.method == "POST":
-        return _act(request, scope, r)
+        done = _act(request, scope, r)
+        if done is not None:
+            return done
+        # Refused: the page again with what was typed kept beside the message.
+        posted = request.POST
+        r = services.load(request.user, pk)
     services.viewed(request.user, r)
     homes = list(
         Residence.objects.filter(resident=r).select_related("address", "grid").defer(*GEOMETRY).order_by("-since")
@@ -184,7 +221,14 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "benefits": list(r.benefits.order_by("-month")[:24]),
         "enrolments": list(r.enrolments.order_by("-on")),
         "veteran": getattr(r, "veteran", None),
-        "history": services.history("resident", r.pk, last=30),
+        "history": [
+            {
+                **h,
+                "action_label": ACTION_LABELS.get(h["action"], h["action"]),
+                "field_labels": [str(FIELD_LABELS.get(f, f)) for f in h["fields"]],
+            }
+            for h in services.history("resident", r.pk, last=30)
+        ],
         "groups": CareGroup.objects.filter(active=True) if scope.edit else [],
         "disabilities": DisabilityKind.choices,
         "kinds": PersonKind.choices,
@@ -192,11 +236,58 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "reasons": Left.choices,
         "today": services.today(),
         "late": r.visit_due is not None and r.visit_due < services.today(),
+        "keep": _kept(posted, getattr(r, "veteran", None)),
     }
     return render(request, "registry/person.html", context)
 
 
-def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse:
+def _proposed(person: dict[str, Any], r: Resident | None, *, full: bool) -> list[dict[str, str]]:
+    """A proposal's fields as the steward judges them: the label, the value now on the record, the value
+    proposed (choices by their names; personal values masked unless shown in full)."""
+    out = []
+    for k, v in person.items():
+        now = getattr(r, k, "") if r is not None else ""
+
+        def shown(value: Any, k: str = k) -> str:
+            if k in VALUE_LABELS:
+                return str(VALUE_LABELS[k].get(value, value or "—"))
+            if not value:
+                return "—"
+            return str(value) if full or k not in MASKS else MASKS[k](str(value))
+
+        out.append({"label": str(FIELD_LABELS.get(k, k)), "now": shown(now) if r is not None else "", "new": shown(v)})
+    return out
+
+
+def _address_text(parts: dict[str, Any] | None) -> str:
+    if not parts:
+        return ""
+    from jingwu.geo.models import Region
+
+    a = Address(**{p: str(parts.get(p) or "") for p in services.ADDRESS_PARTS})
+    a.region = Region.objects.filter(code=parts.get("region")).defer("geometry").first()  # type: ignore[assignment]
+    return a.compose() if a.region else " ".join(str(parts.get(p) or "") for p in ("region", *services.ADDRESS_PARTS))
+
+
+def _kept(posted: Mapping[str, str], veteran: Any) -> dict[str, dict[str, str]]:
+    """Each form's values: what was just typed into the form that was refused, else what the record has."""
+    forms = {
+        "correct": {"name": "", "id_number": "", "phone": ""},
+        "veteran": {
+            "category": veteran.category if veteran else "",
+            "enlisted": str(veteran.enlisted or "") if veteran else "",
+            "discharged": str(veteran.discharged or "") if veteran else "",
+            "note": veteran.note if veteran else "",
+        },
+        "tag": {"evidence": "", "since": ""},
+    }
+    action = posted.get("action", "")
+    if action in forms:
+        forms[action] = {k: str(posted.get(k, "")) for k in forms[action]}
+    return forms
+
+
+def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse | None:
     if not scope.edit:
         raise PermissionDenied
     form = request.POST
@@ -244,8 +335,10 @@ def _act(request: HttpRequest, scope: access.Scope, r: Resident) -> HttpResponse
             raise Http404
     except ValueError:
         messages.error(request, _("日期或等级格式不对"))
+        return None
     except ServiceError as exc:
         messages.error(request, exc.message)
+        return None
     return redirect("registry:person", pk=r.pk)
 
 
@@ -328,7 +421,15 @@ def proposals(request: HttpRequest) -> HttpResponse:
             full.append(p.pk)
         else:
             person = {k: MASKS.get(k, str)(str(v)) if v else v for k, v in person.items()}
-        rows.append({"p": p, "person": person, "address": body.get("address"), "household": body.get("household")})
+        rows.append(
+            {
+                "p": p,
+                "items": _proposed(person, p.resident, full=p.pk in full),
+                "who": mask_name(p.resident.name) if p.resident else "",
+                "address": _address_text(body.get("address")),
+                "household": body.get("household"),
+            }
+        )
     if full:
         audit.record("registry.proposals_view", "proposal", "", actor=request.user, data={"shown": full})
     return render(request, "registry/proposals.html", {"nav": "registry", "scope": scope, "rows": rows})
@@ -483,7 +584,10 @@ def export(request: HttpRequest) -> HttpResponse:
             params["q_sealed"] = crypto.seal(f["q"])  # never the plain text in the job's row
         return start_export(request.user, "registry.people", params, n)
     return xlsx_response(
-        _("实有人口"), [_(h) for h in EXPORT_HEADERS], rows, f"jingwu-residents-{clock.now():%Y%m%d-%H%M}.xlsx"
+        _("实有人口"),
+        [_(h) for h in EXPORT_HEADERS],
+        rows,
+        f"jingwu-residents-{clock.now().astimezone(services._tz()):%Y%m%d-%H%M}.xlsx",
     )
 
 

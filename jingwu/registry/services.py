@@ -46,6 +46,7 @@ from .models import (
 NAME_PURPOSE, ID_PURPOSE, PHONE_PURPOSE = "jingwu.registry.name", "jingwu.registry.id", "jingwu.registry.phone"
 PHONE = re.compile(r"^\+?[0-9]{7,20}$")
 VISIT_KIND = "registry.visit"
+DISABLED = "disabled"  # the care group whose tags carry a disability's kind and grade
 # Fields a person's record is made of, as the forms, the API, proposals and the import name them.
 PERSON_FIELDS = ("name", "id_number", "phone", "kind", "relation", "household", "address")
 
@@ -491,6 +492,9 @@ def tag(
 ) -> CareTag:
     if disability and disability not in DisabilityKind.values:
         raise Invalid(_("残疾类别不对"), code="unknown_disability")
+    if care.code == DISABLED and (not disability or grade is None):
+        # GB/T 26341: a disability is recorded with its kind and grade (the 残疾人证 states both).
+        raise Invalid(_("残疾人须登记残疾类别和等级"), code="disability_required")
     if grade is not None and not 1 <= int(grade) <= 4:
         raise Invalid(_("残疾等级须为一至四级"), code="invalid_grade")
     _in_range(since, _("起始日期"))
@@ -809,7 +813,14 @@ def propose(
     elif not access.grid_allowed(scope, resident.grid_id):
         raise NotFound(_("没有这个人员"))
     if address_data:
-        addr = clean_address(address_data)
+        try:
+            addr = clean_address(address_data)
+        except Invalid as exc:
+            # The phone's position is only a help: standing elsewhere (registering a neighbour from the lane), the
+            # village and grid the worker chose decide, and the point is left out.
+            if exc.code not in ("outside_region", "outside_territory") or not address_data.get("grid"):
+                raise
+            addr = clean_address({**address_data, "lon": None, "lat": None})
         known = Address.objects.filter(region=addr["region"], **{p: addr[p] for p in ADDRESS_PARTS}).first()
         if known is not None:
             # An address on the registry keeps its own place: the proposal names it, and is judged by its grid.

@@ -1,5 +1,11 @@
-/* A person's page: the full record on request (the server audits each reveal). */
+/* A person's page: the full record on request (the server audits each reveal); a confirmation before a form
+   that cannot be undone from the page (注销). */
 (function () {
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.dataset.confirm)) e.preventDefault();
+    });
+  });
   var b = document.getElementById("reveal");
   if (!b) return;
   b.addEventListener("click", function () {
