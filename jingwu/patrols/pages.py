@@ -104,7 +104,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     from jingwu.web.phone import service_worker_script
 
     response = HttpResponse(
-        service_worker_script("jingwu-patrol-v1", "/patrols/m/", SHELL), content_type="application/javascript"
+        service_worker_script("jingwu-patrol-v2", "/patrols/m/", SHELL), content_type="application/javascript"
     )
     response["Service-Worker-Allowed"] = "/patrols/m/"
     return response

@@ -670,7 +670,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     from jingwu.web.phone import service_worker_script
 
     response = HttpResponse(
-        service_worker_script("jingwu-visits-v1", "/registry/m/", [*SHELL, "/static/registry/visits.js"]),
+        service_worker_script("jingwu-visits-v2", "/registry/m/", [*SHELL, "/static/registry/visits.js"]),
         content_type="application/javascript",
     )
     response["Service-Worker-Allowed"] = "/registry/m/"

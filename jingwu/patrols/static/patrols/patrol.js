@@ -105,30 +105,12 @@
   function flush() {
     if (sending || !navigator.onLine) return render();
     sending = true;
-    return box.all().then(function (items) {
-      var pending = items.filter(function (i) { return i.user === USER && !i.error; })
-        .sort(function (a, b) { return a.created - b.created; });
-      return pending.reduce(function (p, item) {
-        return p.then(function (go) {
-          if (!go) return false;
-          return O.post(item).then(function (a) {
-            if (a.outcome === "sent") {
-              O.bump("sent");
-              return box.del(item.key).then(function () { settled(item, a.body); return true; });
-            }
-            if (a.outcome === "waiting") {
-              item.wait = a.relogin ? TEXT.relogin : TEXT.later;
-              return box.put(item).then(function () { return false; });
-            }
-            item.error = a.reason;
-            O.bump("failed");
-            return box.put(item).then(function () {
-              toast(TEXT.failed + "：" + a.reason);
-              return item.kind === "start" ? refusedStart(item) : true;
-            });
-          }, function () { return false; });
-        });
-      }, Promise.resolve(true));
+    return O.sendAll(box, {
+      user: USER, relogin: TEXT.relogin, later: TEXT.later, sent: settled,
+      refused: function (item, reason) {
+        toast(TEXT.failed + "：" + reason);
+        return item.kind === "start" ? refusedStart(item) : true;
+      }
     }).then(function () { sending = false; return render(); }, function () { sending = false; });
   }
 

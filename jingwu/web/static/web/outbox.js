@@ -76,5 +76,34 @@
     });
   }
 
-  window.JingwuOutbox = {store: store, post: post, uuid: uuid, csrf: csrf, el: el, bump: bump};
+  // One round of sending a person's waiting items, in the order they were made. A network failure or a passing
+  // refusal (signed out, server busy) ends the round: the rest would fare the same, and order matters. A refusal
+  // of the content keeps the item with the server's reason. opts: {user, relogin, later (the texts a waiting
+  // item shows), sent(item, body), refused(item, reason) → whether to go on (or a promise of it)}.
+  function sendAll(box, opts) {
+    return box.all().then(function (items) {
+      var pending = items.filter(function (i) { return i.user === opts.user && !i.error; })
+        .sort(function (a, b) { return a.created - b.created; });
+      return pending.reduce(function (p, item) {
+        return p.then(function (go) {
+          if (!go) return false;
+          return post(item).then(function (a) {
+            if (a.outcome === "sent") {
+              bump("sent");
+              return box.del(item.key).then(function () { opts.sent(item, a.body); return true; });
+            }
+            if (a.outcome === "waiting") {
+              item.wait = a.relogin ? opts.relogin : opts.later;
+              return box.put(item).then(function () { return false; });
+            }
+            item.error = a.reason;
+            bump("failed");
+            return box.put(item).then(function () { return opts.refused(item, a.reason); });
+          }, function () { return false; });
+        });
+      }, Promise.resolve(true));
+    });
+  }
+
+  window.JingwuOutbox = {store: store, post: post, sendAll: sendAll, uuid: uuid, csrf: csrf, el: el, bump: bump};
 })();
