@@ -124,6 +124,7 @@ from jingwu.patrols.api import router as patrols_router  # noqa: E402
 from jingwu.petitions.api import router as petitions_router  # noqa: E402
 from jingwu.registry.api import router as registry_router  # noqa: E402
 from jingwu.safety.api import router as safety_router  # noqa: E402
+from jingwu.stats.api import router as stats_router  # noqa: E402
 from jingwu.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("", org_router)
@@ -135,3 +136,4 @@ api.add_router("", patrols_router)
 api.add_router("", petitions_router)
 api.add_router("", supervision_router)
 api.add_router("", registry_router)
+api.add_router("", stats_router)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "jingwu.petitions",
     "jingwu.supervision",
     "jingwu.registry",
+    "jingwu.stats",
     "jingwu.ops",
 ]
 
@@ -333,6 +334,9 @@ if not JINGWU_DATA_KEYS:
 JINGWU_PERSONAL_DATA_DAYS = envint("JINGWU_PERSONAL_DATA_DAYS", 3 * 365)
 # A list export longer than this is built by the task worker (我的导出) instead of while the person waits.
 JINGWU_EXPORT_SYNC_ROWS = envint("JINGWU_EXPORT_SYNC_ROWS", 5000)
+# The evaluation's weights (docs/stats.md): JSON, subject → indicator → weight; a subject left out keeps the
+# shipped default scheme.
+JINGWU_EVALUATION = json.loads(os.environ.get("JINGWU_EVALUATION", "") or "{}")
 # An Excel import of more rows than this is done by the task worker, its progress shown on a page.
 JINGWU_IMPORT_SYNC_ROWS = envint("JINGWU_IMPORT_SYNC_ROWS", 300)
 # The scheduler's warning before a deadline (working or continuous, as the case runs).

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("jingwu.petitions.urls")),
     path("", include("jingwu.supervision.urls")),
     path("", include("jingwu.registry.urls")),
+    path("", include("jingwu.stats.urls")),
     path("", include("jingwu.web.urls")),
 ]

@@ -11,7 +11,7 @@ from django.test import TestCase
 from django_tasks_db.models import DBTaskResult
 
 from jingwu.cases import jobs, services
-from jingwu.cases.models import Case, DailyCount, ScheduledRun, Transition
+from jingwu.cases.models import Case, ScheduledRun, Transition
 from jingwu.cases.signals import case_changed
 from jingwu.lib.errors import Forbidden, Invalid
 from jingwu.org import actors
@@ -237,10 +237,14 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
     # The nightly rollup counts the day from its transitions.
     at.move(datetime(2026, 3, 3, 1, 5, tzinfo=TZ))
     assert "daily_rollup" in jobs.tick()
-    assert jobs.rollup_day(datetime(2026, 3, 2).date()) == 1
-    day = DailyCount.objects.get(day="2026-03-02")
-    assert (day.reported, day.filed, day.escalated, day.open_overdue) == (1, 1, 1, 1)
-    assert jobs.rollup_day(datetime(2026, 3, 2).date()) == 1 and DailyCount.objects.count() == 1
+    from jingwu.stats.models import DailyStat
+    from jingwu.stats.rollup import rollup_day, rollup_pending
+
+    assert rollup_pending() == [datetime(2026, 3, 2).date()] and rollup_pending() == []
+    day = DailyStat.objects.get(day="2026-03-02", dim="")
+    assert (day.reported, day.filed, day.dispatched) == (1, 1, 0)
+    rows = DailyStat.objects.count()
+    assert rollup_day(datetime(2026, 3, 2).date()) == rows and DailyStat.objects.count() == rows
 
 
 def test_the_workflows_are_published(cast: Any) -> None:

@@ -175,9 +175,9 @@ def test_overview_rates_follow_the_national_formulas(cast: Any, at: Any) -> None
     parked = to_state(cast, "handling")
     act(parked, "suspend", cast["leader"], reason="long_term")
     at.move(at.now + timedelta(days=2))  # every handling deadline has now passed
-    from jingwu.web.overview import kpis, periods
+    from jingwu.stats.figures import periods, tile
 
-    year = kpis(periods(at.now)[2][2], at.now)
+    year = tile(periods(at.now)[2][2], at.now)
     # 应结案 = 2 (the suspended one is excluded); closed 1 of them, on time 1 → 50% and 50%.
     assert year["due"] == 2 and year["closure_rate"] == 50.0 and year["on_time_rate"] == 50.0
     assert late.pk

@@ -20,7 +20,7 @@ from jingwu.lib.errors import ServiceError
 from jingwu.org import actors
 
 from .choices import OPEN_STATES, Action, State
-from .models import Case, DailyCount, ScheduledRun, Transition
+from .models import Case, ScheduledRun, Transition
 
 BATCH = 500
 
@@ -79,42 +79,6 @@ def escalate_overdue(now: datetime | None = None) -> int:
             continue  # someone acted first; the next run sees the new state
         made += after.version != case.version  # the same version back: escalated already for this deadline
     return made
-
-
-def rollup_day(day: date) -> int:
-    """The day's counts per region, from the transitions (rewritten whole: the job is idempotent)."""
-    from jingwu.workcal.services import get_calendar
-
-    tz = get_calendar().tz
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    end = start + timedelta(days=1)
-    counts = (
-        Transition.objects.filter(at__gte=start, at__lt=end)
-        .values("case__region_id")
-        .annotate(
-            reported=Count("id", filter=Q(action=Action.REPORT)),
-            filed=Count("id", filter=Q(action=Action.FILE)),
-            dispatched=Count("id", filter=Q(action=Action.DISPATCH)),
-            handled=Count("id", filter=Q(action=Action.FEEDBACK)),
-            closed=Count("id", filter=Q(action__in=[Action.CLOSE, Action.SELF_RESOLVE])),
-            escalated=Count("id", filter=Q(action=Action.ESCALATE)),
-        )
-    )
-    overdue = dict(
-        Case.objects.filter(status__in=OPEN_STATES, due_at__lt=end, reported_at__lt=end)
-        .values_list("region_id")
-        .annotate(n=Count("id"))
-    )
-    rows: dict[Any, dict[str, Any]] = {}
-    for row in counts:
-        values: dict[str, Any] = dict(row)
-        rows[values.pop("case__region_id")] = values
-    for region, n in overdue.items():
-        rows.setdefault(region, {})["open_overdue"] = n
-    with transaction.atomic():
-        DailyCount.objects.filter(day=day).delete()
-        DailyCount.objects.bulk_create([DailyCount(day=day, region_id=region, **vals) for region, vals in rows.items()])
-    return len(rows)
 
 
 def erase_personal_data(now: datetime | None = None) -> int:
@@ -181,13 +145,6 @@ def escalate_task() -> int:
 
 
 @task()
-def rollup_task() -> int:
-    from jingwu.workcal.services import get_calendar
-
-    return rollup_day(clock.now().astimezone(get_calendar().tz).date() - timedelta(days=1))
-
-
-@task()
 def seal_task() -> int:
     from jingwu.audit import seal
 
@@ -219,7 +176,6 @@ class Job:
 JOBS = [
     Job("warn_due_soon", warn_task, every=timedelta(minutes=5)),
     Job("escalate_overdue", escalate_task, every=timedelta(minutes=5)),
-    Job("daily_rollup", rollup_task, at=time(1, 0)),
     Job("audit_seal", seal_task, every=timedelta(minutes=5)),
     Job("erase_personal_data", erase_task, at=time(2, 0)),
 ]

@@ -291,6 +291,8 @@ class Case(models.Model):
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["department", "status"]),
             models.Index(fields=["region", "reported_at"]),
+            # 应结案 (stats): cases whose handling deadline falls in a period.
+            models.Index(fields=["handling_deadline"], name="case_handling_deadline_idx"),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["lat", "lon"]),
             # Duplicate suggestion: same category, a narrow latitude band.
@@ -445,25 +447,3 @@ class ScheduledRun(models.Model):
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"
 
-
-class DailyCount(models.Model):
-    """The nightly rollup: one day's flow per village/community, counted from the transitions."""
-
-    day = models.DateField(_("日期"))
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("村/社区"))
-    reported = models.PositiveIntegerField(_("上报数"), default=0)
-    filed = models.PositiveIntegerField(_("立案数"), default=0)
-    dispatched = models.PositiveIntegerField(_("派遣数"), default=0)
-    handled = models.PositiveIntegerField(_("处置数"), default=0)
-    closed = models.PositiveIntegerField(_("结案数"), default=0)
-    escalated = models.PositiveIntegerField(_("督办数"), default=0)
-    open_overdue = models.PositiveIntegerField(_("日终超时在办"), default=0)
-
-    class Meta:
-        verbose_name = _("每日统计")
-        verbose_name_plural = _("每日统计")
-        ordering = ["-day"]
-        constraints = [models.UniqueConstraint(fields=["day", "region"], name="unique_daily_count")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.region_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -50,6 +50,35 @@ LABELS: dict[str, str] = {"cases": gettext_noop("案件")}
 ALLOWED: dict[str, Callable[[Any], bool]] = {}
 
 
+# kind → writer(job, out, progress): a file that is more than one sheet of rows (a monthly report with its
+# charts). ``progress(done, total)`` shows how far it is on 我的导出; the writer returns (rows, file stem).
+REPORTS: dict[str, Callable[[Export, Any, Callable[[int, int], None]], tuple[int, str]]] = {}
+
+
+def register_report(
+    kind: str,
+    writer: Callable[[Export, Any, Callable[[int, int], None]], tuple[int, str]],
+    label: str,
+    allowed: Callable[[Any], bool],
+) -> None:
+    REPORTS[kind] = writer
+    LABELS[kind] = label
+    ALLOWED[kind] = allowed
+
+
+def _progress(job: Export) -> Callable[[int, int], None]:
+    """Store the share done at most once a percent, so a long export shows it moving without a write per row."""
+    last = [-1]
+
+    def tell(done: int, total: int) -> None:
+        share = min(99, int(100 * done / total)) if total else 0
+        if share > last[0]:
+            last[0] = share
+            Export.objects.filter(pk=job.pk).update(progress=share)
+
+    return tell
+
+
 def register_exporter(
     kind: str, builder: Callable[[Any, dict[str, Any]], Sheet], label: str, allowed: Callable[[Any], bool]
 ) -> None:
@@ -88,16 +117,24 @@ def build_export(export_id: int) -> str:
             return job.status if job else "gone"
     try:
         with translation.override(job.params.get("_lang") or None):
-            sheet = _sheet(job)
+            tell = _progress(job)
+            kind = job.params.get("_kind", "cases")
             with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as out:
-                if job.fmt == "xlsx":
-                    write_xlsx(out, sheet.name, sheet.header, sheet.rows)
+                if kind in REPORTS:
+                    rows, stem = REPORTS[kind](job, out, tell)
                 else:
-                    write_csv(out, sheet.header, sheet.rows)
+                    sheet = _sheet(job)
+                    counted = _counting(sheet.rows, sheet.count, tell)
+                    if job.fmt == "xlsx":
+                        write_xlsx(out, sheet.name, sheet.header, counted)
+                    else:
+                        write_csv(out, sheet.header, counted)
+                    rows, stem = sheet.count, sheet.stem
                 out.seek(0)
                 stamp = job.created_at.strftime("%Y%m%d-%H%M")
-                job.file.save(f"jingwu-{sheet.stem}-{stamp}-{job.pk}.{job.fmt}", File(out), save=False)
-        job.rows = sheet.count
+                job.file.save(f"jingwu-{stem}-{stamp}-{job.pk}.{job.fmt}", File(out), save=False)
+        job.rows = rows
+        job.progress = 100
         job.status = Export.Status.DONE
     except Exception as exc:  # the person sees 失败 and may ask again; the worker's log has the trace
         log.exception("export %s failed", export_id)
@@ -107,13 +144,23 @@ def build_export(export_id: int) -> str:
     return str(job.status)
 
 
+def _counting(rows: Iterable[list[Any]], total: int, tell: Callable[[int, int], None]) -> Iterator[list[Any]]:
+    for done, row in enumerate(rows, 1):
+        if done % 5000 == 0:
+            tell(done, total)
+        yield row
+
+
 def _sheet(job: Export) -> Sheet:
     kind = job.params.get("_kind", "cases")
     if kind != "cases":
         return EXPORTERS[kind](job.user, job.params)
     listing = lists.case_list_for(job.user, job.params)
     header = [_(c) for c in lists.COLUMNS]
-    return Sheet(_("案件"), header, lists.export_rows(listing), listing.queryset.count(), "cases")
+    total = listing.queryset.count()
+    limit = lists.XLSX_LIMIT if job.fmt == "xlsx" else None
+    rows = lists.export_rows(listing, limit)
+    return Sheet(_("案件"), header, rows, min(total, limit) if limit else total, "cases")
 
 
 def _purge() -> None:

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from jingwu.cases import selectors
-from jingwu.cases.choices import OPEN_STATES, Source, State
+from jingwu.cases.choices import OPEN_STATES, CaseKind, Source, State
 from jingwu.cases.models import Case
 from jingwu.cases.refs import refs
 from jingwu.lib import clock
+
+from jingwu.stats.indicators import MEASURES
 
 from .export import csv_response, xlsx_response
 
@@ -28,6 +30,8 @@ FILTER_KEYS = (
     *("q", "region", "category", "source", "department", "status", "reported_after", "reported_before"),
     # What the overview's figures count, so that each figure opens exactly its cases.
     *("filed_after", "closed_after", "closed_before", "due_after", "dispatched_to", "dispatched_after"),
+    # A statistic's figure (``jingwu.stats``): the measure, its period and the slices it has no other filter for.
+    *("measure", "from", "to", "grid", "kind", "worker", "actor"),
 )
 FILTER_LABELS = {
     "queue": gettext_noop("队列"),
@@ -45,9 +49,17 @@ FILTER_LABELS = {
     "due_after": gettext_noop("应结案起"),
     "dispatched_to": gettext_noop("派遣至"),
     "dispatched_after": gettext_noop("派遣起"),
+    "measure": gettext_noop("统计口径"),
+    "from": gettext_noop("统计起"),
+    "to": gettext_noop("统计止"),
+    "grid": gettext_noop("网格"),
+    "kind": gettext_noop("业务领域"),
+    "worker": gettext_noop("网格员"),
+    "actor": gettext_noop("经办人"),
 }
 PAGE_SIZES = (20, 50, 100)
-EXPORT_LIMIT = 100_000
+# An Excel sheet holds 1,048,576 rows, the header included; a CSV has no such limit and none is set here.
+XLSX_LIMIT = 1_048_575
 
 # key → (label, ordering); "-key" in the URL sorts descending. Ties are broken by id so pages never overlap.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -113,8 +125,10 @@ class CaseList:
                 "category": lambda v: categories.get(v, v),
                 "source": lambda v: str(Source(v).label) if v in Source.values else v,
                 "status": lambda v: "、".join(str(State(s).label) for s in v.split(",") if s in State.values),
+                "measure": lambda v: str(MEASURES[v].label) if v in MEASURES else v,
+                "kind": lambda v: str(CaseKind(v).label) if v in CaseKind.values else v,
             }.get(key, str)(value) or value
-            if key.endswith(("_after", "_before")):
+            if key.endswith(("_after", "_before")) or key in ("from", "to"):
                 shown = value[:10]  # the day; the time and zone are the URL's business
             out.append({"key": key, "label": _(FILTER_LABELS[key]), "value": shown})
         return out
@@ -142,7 +156,7 @@ def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
     before = _date(params["reported_before"])
     if before is not None:
         qs = qs.filter(reported_at__lt=before)
-    listed = _event_filters(qs, params)
+    listed = _measure_filter(_event_filters(qs, params), params)
     sort = str(query.get("sort", "")) or ("due" if params["queue"] else "-number")
     key = sort.lstrip("-")
     if key not in SORTS:
@@ -155,6 +169,21 @@ def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
         for f in SORTS[key]
     ]
     return CaseList(params=params, queryset=listed.order_by(*ordering), sort=sort)
+
+
+def _measure_filter(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
+    """Exactly the cases a statistic counts: its measure over its period (``jingwu.stats.indicators``)."""
+    from jingwu.stats import indicators
+
+    qs = indicators.filter_cases(qs, {k: params[k] for k in ("grid", "kind", "worker")})
+    if params["measure"] not in indicators.MEASURES:
+        return qs
+    start, end = _date(params["from"]), _date(params["to"])
+    period = indicators.period_of(start, end)
+    actor = indicators.actor_of(params["actor"]) if params["actor"] else None
+    if params["actor"] and actor is None:
+        return qs.none()
+    return qs.filter(indicators.measure_q(params["measure"], period, actor))
 
 
 def _event_filters(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
@@ -249,7 +278,7 @@ COLUMNS = (
 )
 
 
-def export_rows(listing: CaseList) -> Iterator[list[str]]:
+def export_rows(listing: CaseList, limit: int | None = None) -> Iterator[list[str]]:
     """The filtered cases, in the list's order. No personal data: reporters are not in an export."""
     from jingwu.workcal.services import get_calendar
 
@@ -265,7 +294,8 @@ def export_rows(listing: CaseList) -> Iterator[list[str]]:
         *("id", "number", "status", "category_id", "region_id", "grid_id", "source", "description", "address"),
         *("department_id", "reported_at", "due_at", "closed_at"),
     ]
-    for c in listing.queryset.only(*fields)[:EXPORT_LIMIT].iterator(chunk_size=2000):
+    qs = listing.queryset.only(*fields)
+    for c in (qs[:limit] if limit else qs).iterator(chunk_size=5000):
         cat = r.categories.get(c.category_id) if c.category_id else None
         region = r.regions.get(c.region_id) if c.region_id else None
         dept = r.departments.get(c.department_id) if c.department_id else None

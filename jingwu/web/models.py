@@ -19,6 +19,8 @@ class Export(models.Model):
     params = models.JSONField(_("筛选条件"), default=dict)
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
     rows = models.PositiveIntegerField(_("行数"), default=0)
+    # How far the worker is, in percent (a large export or a report takes minutes).
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     file = models.FileField(_("文件"), upload_to="exports/", blank=True)
     error = models.CharField(_("错误"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("申请时间"))

@@ -1,0 +1,325 @@
+"""What the leader's overview and the big screen show, from the one set of definitions (``indicators``) and
+the daily rollup (``rollup``). Every figure carries the link to the cases it counts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from jingwu.cases.choices import OPEN_STATES
+from jingwu.cases.models import Case
+from jingwu.cases.refs import refs
+from jingwu.lib import clock
+
+from . import indicators as ind
+from . import rollup
+
+RATE_MEASURES = ["due", "closed_due", "closed_on_time", "handled_on_time"]
+
+
+def _tz() -> Any:
+    from jingwu.workcal.services import get_calendar
+
+    return get_calendar().tz
+
+
+def periods(now: datetime) -> list[tuple[str, str, datetime]]:
+    tz = _tz()
+    day = datetime.combine(now.astimezone(tz).date(), time.min, tzinfo=tz)
+    return [
+        ("today", _("今日"), day),
+        ("month", _("本月"), day.replace(day=1)),
+        ("year", _("本年"), day.replace(month=1, day=1)),
+    ]
+
+
+def link(measure: str, period: ind.Period, **filters: str) -> str:
+    return "/centre/?" + urlencode({"measure": measure, **period.params(), **filters})
+
+
+def pct(num: int, den: int) -> float | None:
+    return round(100 * num / den, 2) if den else None
+
+
+def tile(since: datetime, now: datetime) -> dict[str, Any]:
+    """A period's flow (from the rollup) and its deadline rates (from the cases, over an index)."""
+    period = ind.Period(since, now, now)
+    flow = rollup.flow(since, now, "", now).get("", dict.fromkeys(rollup.FIGURES, 0))
+    rates = ind.count(Case.objects.all(), period, measures=RATE_MEASURES)
+    due = rates.value("", "due")
+    return {
+        "reported": flow["reported"],
+        "filed": flow["filed"],
+        "closed": flow["closed"],
+        "due": due,
+        "closure_rate": pct(rates.value("", "closed_due"), due),
+        "on_time_rate": pct(rates.value("", "closed_on_time"), due),
+        "links": {
+            "reported": link("reported", period),
+            "filed": link("filed", period),
+            "closed": link("closed", period),
+            "due": link("due", period),
+            "closed_due": link("closed_due", period),
+            "closed_on_time": link("closed_on_time", period),
+        },
+    }
+
+
+def overdue_by(field: str, now: datetime) -> dict[Any, int]:
+    return dict(
+        Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).values_list(field).annotate(n=Count("id")).order_by()
+    )
+
+
+def open_by(field: str) -> dict[Any, int]:
+    return dict(Case.objects.filter(status__in=OPEN_STATES).values_list(field).annotate(n=Count("id")).order_by())
+
+
+def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
+    period = ind.Period(since, now, now)
+    r = refs()
+    flow = rollup.flow(since, now, "region", now)
+    late = overdue_by("region_id", now)
+    out = []
+    for key, figures in flow.items():
+        if not key.isdigit() or int(key) not in r.regions:
+            continue
+        code, name = r.regions[int(key)]
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "reported": figures["reported"],
+                "closed": figures["closed"],
+                "overdue": late.get(int(key), 0),
+                "links": {
+                    "reported": link("reported", period, region=code),
+                    "closed": link("closed", period, region=code),
+                    "overdue": f"/centre/?queue=overdue&region={code}",
+                },
+            }
+        )
+    out.sort(key=lambda x: (-x["reported"], x["name"]))
+    return out
+
+
+def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
+    period = ind.Period(since, now, now)
+    r = refs()
+    flow = rollup.flow(since, now, "department", now)
+    still = open_by("department_id")
+    late = overdue_by("department_id", now)
+    out = []
+    for key, figures in flow.items():
+        if not key.isdigit() or int(key) not in r.departments or not figures["dispatched"]:
+            continue
+        code, name = r.departments[int(key)]
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "dispatched": figures["dispatched"],
+                "handled": figures["fed_back"],
+                "on_time_rate": pct(figures["fed_back_on_time"], figures["fed_back"]),
+                "returned": figures["returned"],
+                "reworked": figures["reworked"],
+                "open": still.get(int(key), 0),
+                "overdue": late.get(int(key), 0),
+                "links": {
+                    "dispatched": link("dispatched", period, department=code),
+                    "handled": link("fed_back", period, department=code),
+                    "open": f"/centre/?department={code}&status={','.join(sorted(OPEN_STATES))}",
+                },
+            }
+        )
+    out.sort(key=lambda d: (-d["dispatched"], d["name"]))
+    return out
+
+
+def categories(since: datetime, now: datetime, top: int = 10) -> list[dict[str, Any]]:
+    period = ind.Period(since, now, now)
+    r = refs()
+    rows = []
+    for key, figures in rollup.flow(since, now, "category", now).items():
+        if not key.isdigit() or int(key) not in r.categories or not figures["reported"]:
+            continue
+        kind, code, name = r.categories[int(key)][:3]
+        rows.append(
+            {
+                "code": f"{kind}:{code}",
+                "name": name,
+                "reported": figures["reported"],
+                "link": link("reported", period, category=f"{kind}:{code}"),
+            }
+        )
+    rows.sort(key=lambda x: (-x["reported"], x["name"]))
+    return rows[:top]
+
+
+def sources(since: datetime, now: datetime) -> list[dict[str, Any]]:
+    from jingwu.cases.choices import Source
+
+    period = ind.Period(since, now, now)
+    rows = [
+        {
+            "code": key,
+            "name": str(Source(key).label) if key in Source.values else key,
+            "reported": figures["reported"],
+            "link": link("reported", period, source=key),
+        }
+        for key, figures in rollup.flow(since, now, "source", now).items()
+        if figures["reported"]
+    ]
+    rows.sort(key=lambda x: -x["reported"])
+    return rows
+
+
+def months(now: datetime, count: int = 12) -> list[dict[str, Any]]:
+    tz = _tz()
+    today = now.astimezone(tz).date()
+    first = today.replace(day=1)
+    for _i in range(count - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    out = []
+    for month, figures in rollup.by_month(first, today, now):
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        period = ind.Period(_at(month), min(_at(following), now), now)
+        out.append(
+            {
+                "month": month.strftime("%Y-%m"),
+                "reported": figures["reported"],
+                "closed": figures["closed"],
+                "links": {"reported": link("reported", period), "closed": link("closed", period)},
+            }
+        )
+    return out
+
+
+def days(now: datetime, count: int = 30) -> list[dict[str, Any]]:
+    today = now.astimezone(_tz()).date()
+    out = []
+    for day, figures in rollup.by_day(today - timedelta(days=count - 1), today, now):
+        period = ind.Period(_at(day), min(_at(day + timedelta(days=1)), now), now)
+        out.append(
+            {
+                "day": day.strftime("%m-%d"),
+                "reported": figures["reported"],
+                "closed": figures["closed"],
+                "links": {"reported": link("reported", period), "closed": link("closed", period)},
+            }
+        )
+    return out
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=_tz())
+
+
+def overview(now: datetime | None = None) -> dict[str, Any]:
+    """The leader's overview: today, this month and this year; the year by village and unit; twelve months."""
+    now = now or clock.now()
+    tiles = [{"key": key, "label": label, "figures": tile(since, now)} for key, label, since in periods(now)]
+    year = periods(now)[2][2]
+    return {
+        "tiles": tiles,
+        "overdue": Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).count(),
+        "regions": regions(year, now),
+        "departments": departments(year, now),
+        "months": months(now),
+    }
+
+
+def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The big screen's data, refreshed by the page every half minute: today and this month, the grids' load,
+    the latest cases and alarms, thirty days' trend, the top categories, the units' league table, and the
+    monitoring and safety summaries."""
+    from jingwu.cases.choices import State
+
+    now = now or clock.now()
+    (_k, _l, today), (_k2, _l2, month) = periods(now)[:2]
+    r = refs()
+    load = {
+        row["grid_id"]: row
+        for row in Case.objects.filter(status__in=OPEN_STATES, grid__isnull=False)
+        .values("grid_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by()
+    }
+    latest = [
+        {
+            "number": c.number,
+            "category": r.categories[c.category_id][2] if c.category_id in r.categories else "",
+            "region": r.regions[c.region_id][1] if c.region_id in r.regions else "",
+            "status": str(State(c.status).label),
+            "at": c.reported_at.astimezone(_tz()).strftime("%H:%M"),
+            "kind": c.kind,
+            "link": f"/cases/{c.number}/",
+        }
+        for c in Case.objects.filter(reported_at__lte=now)
+        .order_by("-reported_at")
+        .only("number", "category_id", "region_id", "status", "reported_at", "kind")[:12]
+    ]
+    return {
+        "at": now.astimezone(_tz()).strftime("%Y-%m-%d %H:%M:%S"),
+        "today": tile(today, now),
+        "month": tile(month, now),
+        "open": Case.objects.filter(status__in=OPEN_STATES).count(),
+        "overdue": Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).count(),
+        "grids": [
+            {"code": code, "open": load[pk]["open"], "overdue": load[pk]["overdue"]}
+            for pk, code in r.grids.items()
+            if pk in load
+        ],
+        "latest": latest,
+        "alarms": _alarms(user, now),
+        "days": days(now),
+        "categories": categories(month, now, top=8),
+        "sources": sources(month, now),
+        "departments": departments(month, now)[:10],
+        "monitoring": _monitoring(user),
+        "safety": _safety(now),
+    }
+
+
+def _alarms(user: Any, now: datetime) -> list[dict[str, Any]]:
+    from jingwu.iot.models import Alarm
+
+    out = []
+    for a in Alarm.objects.visible_to(user).select_related("device", "rule").order_by("-raised_at")[:8]:
+        out.append(
+            {
+                "device": a.device.name,
+                "rule": a.rule.name,
+                "status": a.get_status_display(),
+                "open": a.status != "cleared",
+                "at": a.raised_at.astimezone(_tz()).strftime("%m-%d %H:%M"),
+                "link": f"/iot/alarms/{a.pk}/",
+            }
+        )
+    return out
+
+
+def _monitoring(user: Any) -> dict[str, Any]:
+    from jingwu.iot.pages import summary
+
+    s = summary(user)
+    return {k: s[k] for k in ("devices", "online", "offline", "fault", "alarms", "fire", "unacknowledged", "town")}
+
+
+def _safety(now: datetime) -> dict[str, Any]:
+    from jingwu.safety.models import Enterprise, Hazard
+
+    hazards = Hazard.objects.all()
+    open_states = list(OPEN_STATES)
+    year = periods(now)[2][2]
+    return {
+        "enterprises": Enterprise.objects.count(),
+        "hazards_year": hazards.filter(found_at__gte=year).count(),
+        "hazards_open": hazards.filter(status__in=open_states).count(),
+        "hazards_overdue": hazards.filter(status__in=open_states, rectify_by__lt=now).count(),
+        "hazards_closed_year": hazards.filter(closed_at__gte=year).count(),
+    }

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from .rollup import rollup_pending
+
+
+@task()
+def rollup_task() -> int:
+    """Roll yesterday, and any day before it the worker missed."""
+    return len(rollup_pending())
