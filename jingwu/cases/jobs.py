@@ -6,12 +6,12 @@ and each reads the one clock (``lib.clock``), so tests drive them under a pinned
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext
 from django_tasks import task
 

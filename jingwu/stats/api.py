@@ -40,7 +40,9 @@ def reader(request: HttpRequest, roles: tuple[str, ...] = READERS) -> Any:
 
 
 class Filters(Schema):
-    from_: datetime | None = Field(None, alias="from", description="start (ISO 8601); this month's first day by default")
+    from_: datetime | None = Field(
+        None, alias="from", description="start (ISO 8601); this month's first day by default"
+    )
     to: datetime | None = Field(None, description="end, exclusive (ISO 8601); now by default")
     region: str = Field("", description="village/community code")
     grid: str = Field("", description="grid code")
@@ -170,7 +172,7 @@ class ScoreQuery(Schema):
 @router.get("/stats/scores", response=list[ScoreOut], summary="Evaluation scores and grades for a period")
 def scores(request: HttpRequest, q: Query[ScoreQuery]) -> list[dict[str, Any]]:
     user = reader(request)
-    period = _period(Filters(**{"from": q.from_, "to": q.to}))
+    period = _period(Filters.model_validate({"from": q.from_, "to": q.to}))
     return evaluation.scores(user, q.subject, period)
 
 

@@ -71,7 +71,10 @@ def tile(since: datetime, now: datetime) -> dict[str, Any]:
 
 def overdue_by(field: str, now: datetime) -> dict[Any, int]:
     return dict(
-        Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).values_list(field).annotate(n=Count("id")).order_by()
+        Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now)
+        .values_list(field)
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 
@@ -103,7 +106,7 @@ def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
                 },
             }
         )
-    out.sort(key=lambda x: (-x["reported"], x["name"]))
+    out.sort(key=lambda x: (-int(x["reported"]), str(x["name"])))
     return out
 
 
@@ -136,7 +139,7 @@ def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
                 },
             }
         )
-    out.sort(key=lambda d: (-d["dispatched"], d["name"]))
+    out.sort(key=lambda d: (-int(d["dispatched"]), str(d["name"])))
     return out
 
 
@@ -156,7 +159,7 @@ def categories(since: datetime, now: datetime, top: int = 10) -> list[dict[str, 
                 "link": link("reported", period, category=f"{kind}:{code}"),
             }
         )
-    rows.sort(key=lambda x: (-x["reported"], x["name"]))
+    rows.sort(key=lambda x: (-int(x["reported"]), str(x["name"])))
     return rows[:top]
 
 

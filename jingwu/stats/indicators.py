@@ -150,9 +150,7 @@ MEASURES: dict[str, Measure] = {
         _m("verified_on_time", _("按时核实数"), "verify", lambda p, a: _step(p, Action.VERIFY, **ON)),
         # 立案
         _m("filed", _("立案数"), "filed", lambda p, a: _step(p, Action.FILE, actor=a), by_actor=True),
-        _m(
-            "filed_on_time", _("按时立案数"), "filed", lambda p, a: _step(p, Action.FILE, actor=a, **ON), by_actor=True
-        ),
+        _m("filed_on_time", _("按时立案数"), "filed", lambda p, a: _step(p, Action.FILE, actor=a, **ON), by_actor=True),
         _m(
             "filed_kept",
             _("立案未作废数"),
@@ -310,11 +308,18 @@ SLICES: dict[str, Slice] = {
 }
 
 
+NULLABLE = {"region": "region_id", "grid": "grid_id", "department": "department_id", "category": "category_id"}
+
+
 def filter_cases(qs: QuerySet[Case], filters: Mapping[str, str]) -> QuerySet[Case]:
     """The slice filters, as the case list reads them (``region=<code>``, ``worker=<username>`` …)."""
     from jingwu.cases.refs import refs
 
     r = refs()
+    for key, column in NULLABLE.items():
+        if filters.get(key) == "-":
+            qs = qs.filter(**{f"{column}__isnull": True})
+    filters = {k: v for k, v in filters.items() if v != "-"}
     if value := filters.get("region"):
         qs = qs.filter(region_id__in=[pk for pk, v in r.regions.items() if v[0] == value] or [0])
     if value := filters.get("grid"):
@@ -328,8 +333,7 @@ def filter_cases(qs: QuerySet[Case], filters: Mapping[str, str]) -> QuerySet[Cas
     if value := filters.get("category"):
         kind, _sep, code = value.rpartition(":")
         qs = qs.filter(
-            category_id__in=[pk for pk, v in r.categories.items() if v[1] == code and (not kind or v[0] == kind)]
-            or [0]
+            category_id__in=[pk for pk, v in r.categories.items() if v[1] == code and (not kind or v[0] == kind)] or [0]
         )
     if value := filters.get("source"):
         qs = qs.filter(source=value)
@@ -372,8 +376,9 @@ class Table:
 
     def link(self, row: Any, measure: str, label: str = "") -> str:
         params = {"measure": measure, **self.period.params(), **self.filters}
-        if self.slice.param and row not in ("", None):
-            params[self.slice.param] = label or str(row)
+        if self.slice.param:
+            # "-": the cases with no value in that slice (no department yet, no grid).
+            params[self.slice.param] = "-" if row in ("", None) else (label or str(row))
         if self.actor:
             params["actor"] = self.actor
         return "/centre/?" + urlencode(params)
@@ -399,17 +404,20 @@ def count(
     table = Table(sl, period, filters, actor=getattr(actor, "username", "") or "")
     for keys in groups.values():
         base = measure_q(WIDEST[MEASURES[keys[0]].base], period, actor)
-        aggregates = {k: Count("id", filter=measure_q(k, period, actor)) for k in keys}
+        # Named apart from the model's fields (``handled_on_time`` is both a measure and a column).
+        aggregates = {f"m_{k}": Count("id", filter=measure_q(k, period, actor)) for k in keys}
         if keys == [WIDEST[MEASURES[keys[0]].base]]:
-            aggregates = {keys[0]: Count("id")}
+            aggregates = {f"m_{keys[0]}": Count("id")}
         rows = qs.filter(base)
         if sl.field:
             result = rows.values(sl.field).annotate(**aggregates).order_by()
             for row in result:
                 values = dict(row)
-                table.counts.setdefault(values.pop(sl.field), {}).update(values)
+                key = values.pop(sl.field)
+                table.counts.setdefault(key, {}).update({k[2:]: v for k, v in values.items()})
         else:
-            table.counts.setdefault("", {}).update(rows.aggregate(**aggregates))
+            values = rows.aggregate(**aggregates)
+            table.counts.setdefault("", {}).update({k[2:]: v for k, v in values.items()})
     if by == "worker":
         table.counts = _by_worker(table.counts)
     return table
@@ -508,7 +516,9 @@ STAGES: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 
 
-def stage_times(cases: QuerySet[Case], period: Period, filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def stage_times(
+    cases: QuerySet[Case], period: Period, filters: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """For each stage left in the period: how many times, and the mean and 90th percentile in working hours
     (calendar time for the urgent categories is not singled out: the working calendar measures every stage).
 
@@ -523,9 +533,16 @@ def stage_times(cases: QuerySet[Case], period: Period, filters: Mapping[str, str
     # The previous step of each case (by seq): the window runs over the cases' steps up to the period's end,
     # then the outer filter keeps the steps that left a stage inside the period.
     steps = (
-        Transition.objects.filter(case__in=qs.filter(Exists(Transition.objects.filter(
-            case=OuterRef("pk"), at__gte=period.start, at__lt=period.end, from_state__in=states
-        ))), at__lt=period.end)
+        Transition.objects.filter(
+            case__in=qs.filter(
+                Exists(
+                    Transition.objects.filter(
+                        case=OuterRef("pk"), at__gte=period.start, at__lt=period.end, from_state__in=states
+                    )
+                )
+            ),
+            at__lt=period.end,
+        )
         .exclude(to_state="")
         .exclude(to_state=F("from_state"))
         .annotate(entered=Window(Lag("at"), partition_by=[F("case_id")], order_by=F("seq").asc()))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from jingwu.cases.choices import CaseKind
 from jingwu.cases.models import Case
 from jingwu.cases.refs import refs
 from jingwu.lib import clock
@@ -96,6 +97,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "slices": [(s.key, s.label) for s in ind.SLICES.values() if s.key],
             "filters": filters,
             "regions": sorted(r.regions.values()),
+            "kinds": CaseKind.choices,
             "departments": sorted(r.departments.values()),
             "whole": whole[0] if whole else None,
             "rows": rows,
@@ -141,6 +143,13 @@ def report(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("period", "month")
     rp = reports.report_period(kind, request.GET.get("value", ""), clock.now())
     data = reports.report_data(request.user, rp) if request.GET.get("value") else None
+    if data is not None:
+        data["last"] = data["end"] - timedelta(seconds=1)
+        data["evaluations"] = [
+            (_("网格员"), data["workers"]),
+            (_("责任单位"), data["departments"]),
+            (_("村/社区"), data["regions"]),
+        ]
     today = clock.now().astimezone(_tz()).date()
     months = []
     m = today.replace(day=1)
@@ -154,8 +163,10 @@ def report(request: HttpRequest) -> HttpResponse:
             "nav": "stats",
             "rp": rp,
             "data": data,
-            "months": months,
-            "years": [str(today.year - i) for i in range(5)],
+            "pickers": [
+                ("month", _("月度报告"), months),
+                ("year", _("年度报告"), [str(today.year - i) for i in range(5)]),
+            ],
         },
     )
 

@@ -99,7 +99,9 @@ def report_data(user: Any, rp: ReportPeriod) -> dict[str, Any]:
         for m in ind.FLOW
     ]
     slices = {}
-    by_measures = sorted({m for k in BY_INDICATORS for m in (ind.INDICATORS[k].num, ind.INDICATORS[k].den)} | {"reported"})
+    by_measures = sorted(
+        {m for k in BY_INDICATORS for m in (ind.INDICATORS[k].num, ind.INDICATORS[k].den)} | {"reported"}
+    )
     for by in ("region", "department", "category"):
         rows = ind.indicator_rows(ind.count(cases, p, by, measures=by_measures), by_measures)
         rows = [r for r in rows if r["key"]]

@@ -113,7 +113,7 @@ def rollup_pending(now: datetime | None = None, limit: int = CATCH_UP) -> list[d
         day = first.astimezone(_tz()).date()
     else:
         day = last + timedelta(days=1)
-    done = []
+    done: list[date] = []
     while day <= yesterday and len(done) < limit:
         rollup_day(day)
         done.append(day)
@@ -161,15 +161,18 @@ def _rolled(first: date, last: date, dim: str) -> dict[str, dict[str, int]]:
         .annotate(**{f: Sum(f) for f in FIGURES})
         .order_by()
     )
-    return {r.pop("key"): r for r in (dict(x) for x in rows)}
+    out: dict[str, dict[str, int]] = {}
+    for row in rows:
+        values = dict(row)
+        out[str(values.pop("key"))] = {k: int(v or 0) for k, v in values.items()}
+    return out
 
 
 def by_day(first: date, last: date, now: datetime | None = None) -> list[tuple[date, dict[str, int]]]:
     """The whole territory's flow for each day from ``first`` to ``last`` (a trend line)."""
     now = now or clock.now()
     rolled = {
-        r["day"]: r
-        for r in DailyStat.objects.filter(dim="", day__gte=first, day__lte=last).values("day", *FIGURES)
+        r["day"]: r for r in DailyStat.objects.filter(dim="", day__gte=first, day__lte=last).values("day", *FIGURES)
     }
     out = []
     day = first
@@ -195,4 +198,3 @@ def by_month(first: date, last: date, now: datetime | None = None) -> list[tuple
         months.append((month, {f: figures.get(f, 0) for f in FIGURES}))
         month = following
     return months
-

@@ -21,7 +21,6 @@ from jingwu.cases.choices import OPEN_STATES, CaseKind, Source, State
 from jingwu.cases.models import Case
 from jingwu.cases.refs import refs
 from jingwu.lib import clock
-
 from jingwu.stats.indicators import MEASURES
 
 from .export import csv_response, xlsx_response
@@ -143,12 +142,15 @@ def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
     params = {k: str(query.get(k, "")).strip() for k in (*FILTER_KEYS, "queue")}
     qs = Case.objects.visible_to(user).filter(queue_filter(params["queue"]))
     statuses = [s for s in params["status"].split(",") if s in State.values] or None
+    def given(key: str) -> str | None:
+        return params[key] if params[key] not in ("", "-") else None  # "-" (none): ``_measure_filter``'s
+
     f = selectors.CaseFilter(
         q=params["q"] or None,
-        region=params["region"] or None,
-        category=params["category"] or None,
-        source=params["source"] or None,
-        department=params["department"] or None,
+        region=given("region"),
+        category=given("category"),
+        source=given("source"),
+        department=given("department"),
         status=statuses,
         reported_after=_date(params["reported_after"]),
     )
@@ -175,7 +177,9 @@ def _measure_filter(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case
     """Exactly the cases a statistic counts: its measure over its period (``jingwu.stats.indicators``)."""
     from jingwu.stats import indicators
 
-    qs = indicators.filter_cases(qs, {k: params[k] for k in ("grid", "kind", "worker")})
+    chosen = {k: params[k] for k in ("grid", "kind", "worker")}
+    chosen |= {k: "-" for k in ("region", "department", "category") if params[k] == "-"}
+    qs = indicators.filter_cases(qs, chosen)
     if params["measure"] not in indicators.MEASURES:
         return qs
     start, end = _date(params["from"]), _date(params["to"])
