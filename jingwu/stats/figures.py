@@ -87,7 +87,7 @@ def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
     r = refs()
     flow = rollup.flow(since, now, "region", now)
     late = overdue_by("region_id", now)
-    out = []
+    out: list[dict[str, Any]] = []
     for key, figures in flow.items():
         if not key.isdigit() or int(key) not in r.regions:
             continue
@@ -116,7 +116,7 @@ def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
     flow = rollup.flow(since, now, "department", now)
     still = open_by("department_id")
     late = overdue_by("department_id", now)
-    out = []
+    out: list[dict[str, Any]] = []
     for key, figures in flow.items():
         if not key.isdigit() or int(key) not in r.departments or not figures["dispatched"]:
             continue
@@ -146,7 +146,7 @@ def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
 def categories(since: datetime, now: datetime, top: int = 10) -> list[dict[str, Any]]:
     period = ind.Period(since, now, now)
     r = refs()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, figures in rollup.flow(since, now, "category", now).items():
         if not key.isdigit() or int(key) not in r.categories or not figures["reported"]:
             continue
@@ -167,7 +167,7 @@ def sources(since: datetime, now: datetime) -> list[dict[str, Any]]:
     from jingwu.cases.choices import Source
 
     period = ind.Period(since, now, now)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": key,
             "name": str(Source(key).label) if key in Source.values else key,

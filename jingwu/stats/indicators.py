@@ -55,10 +55,12 @@ class Period:
 
 
 def _step(p: Period, *actions: str, actor: Any = None, **extra: Any) -> Q:
-    steps = Transition.objects.filter(case=OuterRef("pk"), action__in=actions, at__gte=p.start, at__lt=p.end, **extra)
+    # ``pk IN (steps of the period)``, not a correlated EXISTS: the planner then reads the period's steps by the
+    # (action, at) index and joins the cases by key, instead of probing every case for a step.
+    steps = Transition.objects.filter(action__in=actions, at__gte=p.start, at__lt=p.end, **extra)
     if actor is not None:
         steps = steps.filter(actor=actor)
-    return Q(Exists(steps))
+    return Q(pk__in=steps.values("case_id"))
 
 
 def _ever(*actions: str, **extra: Any) -> Q:

@@ -163,8 +163,9 @@ def _rolled(first: date, last: date, dim: str) -> dict[str, dict[str, int]]:
     )
     out: dict[str, dict[str, int]] = {}
     for row in rows:
-        values = dict(row)
-        out[str(values.pop("key"))] = {k: int(v or 0) for k, v in values.items()}
+        values: dict[str, Any] = dict(row)
+        key = str(values.pop("key"))
+        out[key] = {k: int(v or 0) for k, v in values.items()}
     return out
 
 

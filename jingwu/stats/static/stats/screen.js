@@ -12,7 +12,8 @@
   var SOURCE = root.dataset.source, MAP = root.dataset.map;
   var INTERVAL = (parseInt(root.dataset.interval, 10) || 30) * 1000;
   // The API speaks the browser's Accept-Language unless told: ask for the page's language, so the wall is in one.
-  var HEADERS = {Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-Hans"};
+  // A poll, not a person: it does not count as activity for the idle sign-out (web/session.py).
+  var HEADERS = {Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-Hans", "X-Jingwu-Poll": "1"};
 
   var C = {
     cyan: "#2de2ff", blue: "#3d8bff", green: "#36e39a", amber: "#ffb547", red: "#ff4d5e",
@@ -34,12 +35,18 @@
   }
   fit();
   window.addEventListener("resize", fit);
+  // A double click on the header puts the wall in full screen (and back).
+  document.querySelector(".head").addEventListener("dblclick", function () {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+  });
 
   // --- clock ---------------------------------------------------------------------------------------------------
   // The wall shows the server's time (its calendar's time zone), as the figures are: the offset is learnt from
   // each answer's "at" and kept unless it moves by more than two seconds (a wall PC's clock drifts; the network
   // takes its time).
-  var WEEKDAYS = (T.weekdays || "").split(","), skew = 0;
+  var skew = 0, weekday = null;
+  try { weekday = new Intl.DateTimeFormat(document.documentElement.lang || "zh-Hans", {weekday: "long"}); } catch (e) { weekday = null; }
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function learn(at) {
     var m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(at || "");
@@ -51,7 +58,7 @@
     var d = new Date(Date.now() + skew);
     document.getElementById("clock").textContent = two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
     document.getElementById("clock-date").textContent =
-      d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + (WEEKDAYS[d.getDay()] || "");
+      d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + (weekday ? weekday.format(d) : "");
   }
   tick();
   setInterval(tick, 1000);
@@ -93,6 +100,7 @@
   function chart(id) {
     if (!charts[id]) {
       var c = echarts.init(document.getElementById(id), null, {renderer: "svg"});
+      c.setOption({animationDuration: 600, animationDurationUpdate: 500});
       // A click on a point, a bar or a slice opens the list of exactly the cases it counts.
       c.on("click", function (p) {
         var url = p.data && p.data.link;
@@ -227,7 +235,7 @@
     var days = d.days || [];
     function series(key, name, colour) {
       return {
-        name: name, type: "line", smooth: true, symbol: "circle", symbolSize: 7, showSymbol: false, cursor: "pointer",
+        name: name, type: "line", smooth: 0.35, smoothMonotone: "x", symbol: "circle", symbolSize: 7, showSymbol: false, cursor: "pointer",
         lineStyle: {width: 3, color: colour, shadowColor: colour, shadowBlur: 8},
         itemStyle: {color: colour},
         areaStyle: {color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [{offset: 0, color: colour + "55"}, {offset: 1, color: colour + "00"}])},
@@ -240,7 +248,8 @@
       legend: {right: 6, top: 0, itemWidth: 22, itemHeight: 10, textStyle: {color: C.text, fontSize: 16}},
       grid: {left: 6, right: 14, top: 34, bottom: 4, containLabel: true},
       xAxis: {type: "category", boundaryGap: false, data: days.map(function (x) { return x.day; }),
-        axisLine: {lineStyle: {color: C.axis}}, axisTick: {show: false}, axisLabel: Object.assign({interval: 6}, axisLabel)},
+        axisLine: {lineStyle: {color: C.axis}}, axisTick: {show: false}, axisLabel: Object.assign({interval: function (i) { return (days.length - 1 - i) % 7 === 0; },
+          alignMinLabel: "left", alignMaxLabel: "right"}, axisLabel)},
       yAxis: {type: "value", minInterval: 1, splitNumber: 4, axisLabel: axisLabel, splitLine: {lineStyle: {color: C.line, type: "dashed"}}},
       series: [series("reported", T.reported, C.cyan), series("closed", T.closed, C.green)]
     });
@@ -312,7 +321,7 @@
   }
 
   function loadMap() {
-    return fetch(MAP, {credentials: "same-origin", cache: "no-store", headers: HEADERS})
+    return get(MAP)
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (data) {
         var fc = {type: "FeatureCollection", features: []}, minLat = 90, maxLat = -90;
@@ -339,7 +348,7 @@
     var s = {};
     try { s = JSON.parse(document.getElementById("tiles").textContent) || {}; } catch (e) { s = {}; }
     if (!s.local) return null;
-    return fetch(s.local, {credentials: "same-origin", headers: HEADERS})
+    return get(s.local)
       .then(function (r) { return r.ok ? r.json() : {features: []}; })
       .then(function (fc) {
         (fc.features || []).forEach(function (f) {
@@ -397,7 +406,8 @@
         Object.assign({map: "jingwu", silent: true, z: 1, itemStyle: {areaColor: "#021a3d", borderColor: "#0c4b8c", borderWidth: 1,
           shadowColor: "rgba(45, 226, 255, 0.55)", shadowBlur: 24}}, layout, {layoutCenter: ["50%", "51.6%"]}),
         Object.assign({map: "jingwu", z: 2, regions: regions,
-          label: {show: grids <= 40, color: "rgba(216, 236, 255, 0.8)", fontSize: 14},
+          label: {show: grids <= 40, color: "rgba(216, 236, 255, 0.8)", fontSize: 14, offset: [0, 24],
+            formatter: function (p) { return names[p.name] || p.name; }},
           itemStyle: {areaColor: "#0b2c57", borderColor: "rgba(125, 215, 255, 0.55)", borderWidth: 0.8},
           emphasis: {label: {show: true, color: "#fff", fontSize: 16, formatter: function (p) { return names[p.name] || p.name; }},
             itemStyle: {areaColor: "#39b8ff", borderColor: "#fff", borderWidth: 1.5}},
@@ -446,11 +456,18 @@
     root.dataset.state = on ? "stale" : "ready";
   }
 
+  // A fetch that hangs counts as lost after 20 s, so the mark shows rather than the wall silently aging.
+  function get(url) {
+    var ctl = window.AbortController ? new AbortController() : null, timer = ctl && setTimeout(function () { ctl.abort(); }, 20000);
+    return fetch(url, {credentials: "same-origin", cache: "no-store", headers: HEADERS, signal: ctl ? ctl.signal : undefined})
+      .finally(function () { if (timer) clearTimeout(timer); });
+  }
+
   function refresh() {
     if (!geo && !mapLoading) {
       mapLoading = loadMap().catch(function () { return null; }).then(function () { mapLoading = null; });
     }
-    var data = fetch(SOURCE, {credentials: "same-origin", cache: "no-store", headers: HEADERS})
+    var data = get(SOURCE)
       .then(function (r) {
         // A signed-out session answers with a login page or a 401/403: as lost as a dropped line.
         if (!r.ok || (r.headers.get("content-type") || "").indexOf("json") < 0) throw new Error(String(r.status));
@@ -464,9 +481,7 @@
       root.dataset.refreshed = String(count);
       return last;
     }, function () {
-      // Keep what is shown; draw the map if only the figures failed before it came.
-      if (last && geo) drawMap(last);
-      lost(true);
+      lost(true); // what is shown stays, marked
       return last;
     });
   }
