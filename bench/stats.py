@@ -31,7 +31,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from run import PG, pct  # noqa: E402
+from run import PG, pct
 
 DB = "jingwu_bench_stats"
 GOAL_MS = 200.0

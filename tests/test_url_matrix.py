@@ -51,6 +51,9 @@ SUPERVISION = [*CENTRE, "auditor", "h_env"]
 # The registry (一标三实): grid workers (their own grids), and the shift lead and leaders for oversight; the
 # stewards (a department named in registry.Steward) are not among these roles (test_registry covers them).
 REGISTRY = ["gw_a", "shiftlead", "leader"]
+# Statistics: the centre and the auditors; the overview's data and the big screen: leaders, shift leads, admins.
+STATS = [*CENTRE, "auditor"]
+SCREEN = ["shiftlead", "leader", "admin"]
 
 
 def missing(*allowed: str) -> dict[str, int]:
@@ -161,6 +164,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "registry/import/": ("/registry/import/", page()),  # stewards only
     "registry/import/<str:kind>/template.xlsx": ("/registry/import/people/template.xlsx", page(*REGISTRY)),
     "registry/counts/": ("/registry/counts/", page(*REGISTRY)),
+    "stats/": ("/stats/", page(*STATS)),
+    "stats/scores/": ("/stats/scores/", page(*STATS)),
+    "stats/report/": ("/stats/report/", page(*STATS)),
+    "stats/report/excel": None,  # POST only (test_stats)
+    "screen/": ("/screen/", page(*SCREEN)),
     "registry/export": ("/registry/export", page()),  # stewards whose department may export
     "registry/m/": ("/registry/m/", page("gw_a") | {"shiftlead": 302, "leader": 302}),
     "registry/m/sw.js": ("/registry/m/sw.js", EVERYONE),
@@ -278,6 +286,12 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "api/registry/proposals": None,  # POST only (test_registry)
     "api/registry/proposals/<pk>/decide": None,  # POST only (test_registry)
     "api/registry/counts": ("/api/registry/counts", api(*REGISTRY)),
+    "api/stats/indicators": ("/api/stats/indicators", api(*STATS)),
+    "api/stats/stages": ("/api/stats/stages", api(*STATS)),
+    "api/stats/scores": ("/api/stats/scores", api(*STATS)),
+    "api/stats/rankings": ("/api/stats/rankings", api(*STATS)),
+    "api/stats/overview": ("/api/stats/overview", api(*SCREEN)),
+    "api/stats/screen": ("/api/stats/screen", api(*SCREEN)),
     "api/iot/aqi": ("/api/iot/aqi?station=none&date=2026-03-02", api(*MONITOR) | dict.fromkeys(MONITOR, 404)),
     "api/iot/ingest": None,  # POST only, with a device token (test_iot)
     "api/petitions": ("/api/petitions", api(*SIGNED_IN)),  # each sees what visible_to gives them
