@@ -376,3 +376,26 @@ def test_queries_do_not_grow_with_the_cases(cast: Any, week: dict[str, Case], at
     with CaptureQueriesContext(connection) as second:
         assert c.get(url).status_code == 200
     assert len(second) == len(first), path
+
+
+def test_the_report_workbook_is_made_in_the_background(cast: Any, week: dict[str, Case]) -> None:
+    from openpyxl import load_workbook
+
+    from jingwu.web.models import Export
+
+    c = _api(cast)
+    r = c.post("/stats/report/excel", {"period": "month", "value": "2026-03"})
+    assert r.status_code == 302 and r["Location"].startswith("/exports/")
+    job = Export.objects.get()
+    if job.status == "pending":  # a queued task backend: run it as the worker would
+        from jingwu.web.jobs import build_export
+
+        build_export.call(job.pk)
+        job.refresh_from_db()
+    assert job.status == "done" and job.progress == 100, job.error
+    book = load_workbook(job.file.path)
+    summary = {row[0]: row for row in book["概况"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["结案率"][1:] == (6, 7, pytest.approx(0.8571))
+    assert book["趋势"]._charts and book["村·社区"]._charts
+    assert "gw_a" in str([row for row in book["网格员评价"].iter_rows(values_only=True)])
+    assert "统计报告" in c.get("/exports/").content.decode()

@@ -186,7 +186,7 @@ def write_workbook(out: Any, data: dict[str, Any]) -> None:
 
     names = {"region": _("村/社区"), "department": _("责任单位"), "category": _("类别")}
     for by, rows in data["slices"].items():
-        ws = book.create_sheet(str(names[by]))
+        ws = book.create_sheet(str(names[by]).replace("/", "·"))  # "/" may not stand in a sheet's name
         ws.append([str(names[by]), _("上报"), *[str(ind.INDICATORS[k].label) for k in BY_INDICATORS]])
         for r in rows:
             rates = [None if r["rates"].get(k) is None else r["rates"][k] / 100 for k in BY_INDICATORS]
