@@ -352,6 +352,7 @@ ENDPOINTS = [
     "/api/stats/rankings?subject=department",
     "/api/stats/overview",
     "/api/stats/screen",
+    "/screen/data.json",
     "/stats/?by=department",
     "/stats/scores/?subject=region",
     "/stats/report/?period=month&value=2026-03",
@@ -399,3 +400,22 @@ def test_the_report_workbook_is_made_in_the_background(cast: Any, week: dict[str
     assert book["趋势"]._charts and book["村·社区"]._charts
     assert "gw_a" in str([row for row in book["网格员评价"].iter_rows(values_only=True)])
     assert "统计报告" in c.get("/exports/").content.decode()
+
+
+def test_the_wall_polls_under_the_pages_session_rules(cast: Any, week: dict[str, Case], settings: Any) -> None:
+    """The wall's refresh is not activity: an unattended wall is signed out after the idle timeout (等保 2.0)."""
+    import time
+
+    c = _api(cast)
+    assert c.get("/screen/").status_code == 200
+    data = c.get("/screen/data.json", HTTP_X_JINGWU_POLL="1").json()
+    latest = {x["number"]: x for x in data["latest"]}
+    assert latest[week["F"].number]["state"] == "handling" and latest[week["F"].number]["overdue"] is True
+    assert latest[week["F"].number]["at"] == "03-02 09:00"  # not today: the day is shown
+    # 环卫公司 has F open from before this month: it stays on the league table.
+    assert any(d["code"] == "W07" and d["open"] == 1 for d in data["departments"])
+    session = c.session
+    session["jw_active"] = time.time() - settings.SESSION_COOKIE_AGE - 5
+    session.save()
+    r = c.get("/screen/data.json", HTTP_X_JINGWU_POLL="1")
+    assert r.status_code == 302 and "/login/" in r["Location"]

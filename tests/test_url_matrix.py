@@ -169,6 +169,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]] | None] = {
     "stats/report/": ("/stats/report/", page(*STATS)),
     "stats/report/excel": None,  # POST only (test_stats)
     "screen/": ("/screen/", page(*SCREEN)),
+    "screen/data.json": ("/screen/data.json", page(*SCREEN)),
     "registry/export": ("/registry/export", page()),  # stewards whose department may export
     "registry/m/": ("/registry/m/", page("gw_a") | {"shiftlead": 302, "leader": 302}),
     "registry/m/sw.js": ("/registry/m/sw.js", EVERYONE),

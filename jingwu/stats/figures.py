@@ -117,8 +117,14 @@ def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
     still = open_by("department_id")
     late = overdue_by("department_id", now)
     out: list[dict[str, Any]] = []
+    # A unit with nothing dispatched in the period still answers for what it has open from before.
+    for pk in still:
+        if pk is not None:
+            flow.setdefault(str(pk), dict.fromkeys(rollup.FIGURES, 0))
     for key, figures in flow.items():
-        if not key.isdigit() or int(key) not in r.departments or not figures["dispatched"]:
+        if not key.isdigit() or int(key) not in r.departments:
+            continue
+        if not figures["dispatched"] and not still.get(int(key)):
             continue
         code, name = r.departments[int(key)]
         out.append(
@@ -252,22 +258,32 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
         .order_by()
     }
+    local_today = now.astimezone(_tz()).date()
+
+    def shown(at: datetime) -> str:
+        local = at.astimezone(_tz())
+        return local.strftime("%H:%M") if local.date() == local_today else local.strftime("%m-%d %H:%M")
+
     latest = [
         {
             "number": c.number,
             "category": r.categories[c.category_id][2] if c.category_id in r.categories else "",
             "region": r.regions[c.region_id][1] if c.region_id in r.regions else "",
+            "state": c.status,
             "status": str(State(c.status).label),
-            "at": c.reported_at.astimezone(_tz()).strftime("%H:%M"),
+            "overdue": c.is_overdue(now),
+            "at": shown(c.reported_at),
+            "reported_at": c.reported_at.isoformat(),
             "kind": c.kind,
             "link": f"/cases/{c.number}/",
         }
         for c in Case.objects.filter(reported_at__lte=now)
         .order_by("-reported_at")
-        .only("number", "category_id", "region_id", "status", "reported_at", "kind")[:12]
+        .only("number", "category_id", "region_id", "status", "reported_at", "kind", "due_at")[:12]
     ]
     return {
         "at": now.astimezone(_tz()).strftime("%Y-%m-%d %H:%M:%S"),
+        "at_iso": now.astimezone(_tz()).isoformat(),
         "today": tile(today, now),
         "month": tile(month, now),
         "open": Case.objects.filter(status__in=OPEN_STATES).count(),
@@ -310,7 +326,12 @@ def _monitoring(user: Any) -> dict[str, Any]:
     from jingwu.iot.pages import summary
 
     s = summary(user)
-    return {k: s[k] for k in ("devices", "online", "offline", "fault", "alarms", "fire", "unacknowledged", "town")}
+    out = {k: s[k] for k in ("devices", "online", "offline", "fault", "alarms", "fire", "unacknowledged", "town")}
+    hour = s.get("hour")
+    # The hour the town's AQI is of, and how many stations reported in it.
+    out["hour"] = hour.astimezone(_tz()).strftime("%m-%d %H:00") if hour else None
+    out["reporting"] = s.get("reporting", 0)
+    return out
 
 
 def _safety(now: datetime) -> dict[str, Any]:

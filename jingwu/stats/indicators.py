@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.cases.choices import Action, CaseKind, Satisfaction, Source, State
@@ -63,8 +63,12 @@ def _step(p: Period, *actions: str, actor: Any = None, **extra: Any) -> Q:
     return Q(pk__in=steps.values("case_id"))
 
 
-def _ever(*actions: str, **extra: Any) -> Q:
-    return Q(Exists(Transition.objects.filter(case=OuterRef("pk"), action__in=actions, **extra)))
+def _since(p: Period, *actions: str, **extra: Any) -> Q:
+    """Cases with such a step at any time from the period's start on (what followed a step of the period: a
+    report's filing, a dispatch's return). A set of ids read by the (action, at) index, hashed once, rather than
+    a look-up per case."""
+    steps = Transition.objects.filter(action__in=actions, at__gte=p.start, **extra)
+    return Q(pk__in=steps.values("case_id"))
 
 
 def _waiting(p: Period, *states: str) -> Q:
@@ -100,7 +104,12 @@ def _m(key: str, label: Any, base: str, where: Callable[[Period, Any], Q], by_ac
 GW = Q(source=Source.GRID_WORKER)
 CITIZEN = Q(source__in=CITIZEN_SOURCES)
 PLEASED = Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])
-MISDISPATCHED = _ever(Action.RETURN) | _ever(Action.CHECK, outcome="fail")
+
+
+def _misdispatched(p: Period) -> Q:
+    return _since(p, Action.RETURN) | _since(p, Action.CHECK, outcome="fail")
+
+
 ON = {"on_time": True}
 # The operator's first step on a report: accept, send to verify, or void.
 _FIRST_STEPS = (Action.ACCEPT, Action.SEND_TO_VERIFY, Action.VOID)
@@ -115,14 +124,14 @@ MEASURES: dict[str, Measure] = {
             "reported_gw_valid",
             _("有效上报数"),
             "reported",
-            lambda p, a: _reported(p) & GW & (_ever(Action.FILE) | _ever(Action.SELF_RESOLVE)),
+            lambda p, a: _reported(p) & GW & _since(p, Action.FILE, Action.SELF_RESOLVE),
         ),
         _m("citizen", _("群众诉求数"), "reported", lambda p, a: _reported(p) & CITIZEN),
         _m(
             "citizen_responded",
             _("按时响应数"),
             "reported",
-            lambda p, a: _reported(p) & CITIZEN & _ever(*_FIRST_STEPS, from_state=State.REPORTED, on_time=True),
+            lambda p, a: _reported(p) & CITIZEN & _since(p, *_FIRST_STEPS, from_state=State.REPORTED, on_time=True),
         ),
         _m("citizen_resolved", _("已解决数"), "reported", lambda p, a: _reported(p) & CITIZEN & Q(status=State.CLOSED)),
         _m("citizen_rated", _("评价数"), "reported", lambda p, a: _reported(p) & CITIZEN & ~Q(satisfaction="")),
@@ -192,7 +201,7 @@ MEASURES: dict[str, Measure] = {
             "dispatched_right",
             _("准确派遣数"),
             "dispatch",
-            lambda p, a: _step(p, Action.DISPATCH, actor=a) & ~MISDISPATCHED,
+            lambda p, a: _step(p, Action.DISPATCH, actor=a) & ~_misdispatched(p),
             by_actor=True,
         ),
         # 处置 and 结案 against the handling deadline
@@ -213,7 +222,7 @@ MEASURES: dict[str, Measure] = {
             "reworked",
             _("返工数"),
             "fed_back",
-            lambda p, a: _step(p, Action.FEEDBACK) & _ever(Action.CHECK, outcome="fail", at__gte=p.start),
+            lambda p, a: _step(p, Action.FEEDBACK) & _since(p, Action.CHECK, outcome="fail"),
         ),
         _m("returned", _("回退数"), "returned", lambda p, a: _step(p, Action.RETURN)),
         # 核查
@@ -534,17 +543,9 @@ def stage_times(
     states = [s for _label, group in STAGES.values() for s in group]
     # The previous step of each case (by seq): the window runs over the cases' steps up to the period's end,
     # then the outer filter keeps the steps that left a stage inside the period.
+    left = Transition.objects.filter(at__gte=period.start, at__lt=period.end, from_state__in=states)
     steps = (
-        Transition.objects.filter(
-            case__in=qs.filter(
-                Exists(
-                    Transition.objects.filter(
-                        case=OuterRef("pk"), at__gte=period.start, at__lt=period.end, from_state__in=states
-                    )
-                )
-            ),
-            at__lt=period.end,
-        )
+        Transition.objects.filter(case__in=qs.filter(pk__in=left.values("case_id")), at__lt=period.end)
         .exclude(to_state="")
         .exclude(to_state=F("from_state"))
         .annotate(entered=Window(Lag("at"), partition_by=[F("case_id")], order_by=F("seq").asc()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -188,3 +188,14 @@ def screen(request: HttpRequest) -> HttpResponse:
     from jingwu.web.views import tile_settings
 
     return render(request, "stats/screen.html", {"map": tile_settings(), "title": _("智慧精武 · 城市运行数据大屏")})
+
+
+@roles_required(*SCREEN)
+@never_cache
+def screen_data(request: HttpRequest) -> JsonResponse:
+    """The wall's data under the pages' session rules: in the page's language, and a refresh (``X-Jingwu-Poll``)
+    does not count as activity, so an unattended wall signs out after the idle timeout as every page does
+    (等保 2.0); ``GET /api/stats/screen`` is the same data for API clients."""
+    from . import figures
+
+    return JsonResponse(figures.screen(request.user, clock.now()))

@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("stats/report/", pages.report, name="report"),
     path("stats/report/excel", pages.report_excel, name="report_excel"),
     path("screen/", pages.screen, name="screen"),
+    path("screen/data.json", pages.screen_data, name="screen_data"),
 ]

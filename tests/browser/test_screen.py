@@ -48,8 +48,8 @@ def town(cast: Any) -> Case:
 
 
 def api(page: Any) -> dict[str, Any]:
-    """What /api/stats/screen says now, asked with the page's own session."""
-    response = page.request.get("/api/stats/screen")
+    """What /screen/data.json says now, asked with the page's own session."""
+    response = page.request.get("/screen/data.json")
     assert response.ok, response.status
     return response.json()
 

@@ -1,4 +1,4 @@
-/* 数据大屏: the command-centre wall. Draws /api/stats/screen every 30 s without reloading (the last figures stay
+/* 数据大屏: the command-centre wall. Draws /screen/data.json every 30 s without reloading (the last figures stay
    when a fetch fails, with a 'connection lost' mark), the grids from /map/data.json once, coloured by their load
    on every refresh. The page is one 1920×1080 stage scaled to the viewport, so a 4K wall shows the same picture
    sharper: the charts are SVG. window.JingwuScreen.refresh() refreshes at once (and returns a promise). */
@@ -142,7 +142,7 @@
     setFigure(value, town ? town.aqi : null);
     value.style.color = town && town.colour ? town.colour : "";
     document.getElementById("aqi-label").textContent = town ? town.label : T.noAqi;
-    document.getElementById("aqi").title = town ? town.name + (town.primary_pollutants.length ? " · " + town.primary_pollutants.join(", ") : "") : "";
+    document.getElementById("aqi").title = town ? town.name + (town.primary_pollutants.length ? " · " + town.primary_pollutants.join(", ") : "") + (d.monitoring.hour ? " · " + d.monitoring.hour : "") : "";
   }
 
   // --- feeds ---------------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@
       a.appendChild(el("span", "at", c.at));
       a.appendChild(el("span", "number", c.number));
       a.appendChild(el("span", "what", c.category || "—"));
-      a.appendChild(el("span", "chip", c.status));
+      a.appendChild(el("span", "chip" + (c.overdue ? " alert" : ""), c.status));
       li.appendChild(a);
       list.appendChild(li);
     });
