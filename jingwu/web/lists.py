@@ -27,9 +27,8 @@ from .export import csv_response, xlsx_response
 
 FILTER_KEYS = (
     *("q", "region", "category", "source", "department", "status", "reported_after", "reported_before"),
-    # What the overview's figures count, so that each figure opens exactly its cases.
-    *("filed_after", "closed_after", "closed_before", "due_after", "dispatched_to", "dispatched_after"),
-    # A statistic's figure (``jingwu.stats``): the measure, its period and the slices it has no other filter for.
+    # A statistic's figure (``jingwu.stats``): the measure, its period and the slices it has no other filter for,
+    # so that each figure on the overview, the statistics pages and the big screen opens exactly its cases.
     *("measure", "from", "to", "grid", "kind", "worker", "actor"),
 )
 FILTER_LABELS = {
@@ -42,12 +41,6 @@ FILTER_LABELS = {
     "status": gettext_noop("状态"),
     "reported_after": gettext_noop("上报起"),
     "reported_before": gettext_noop("上报止"),
-    "filed_after": gettext_noop("立案起"),
-    "closed_after": gettext_noop("结案起"),
-    "closed_before": gettext_noop("结案止"),
-    "due_after": gettext_noop("应结案起"),
-    "dispatched_to": gettext_noop("派遣至"),
-    "dispatched_after": gettext_noop("派遣起"),
     "measure": gettext_noop("统计口径"),
     "from": gettext_noop("统计起"),
     "to": gettext_noop("统计止"),
@@ -120,7 +113,6 @@ class CaseList:
                 "queue": lambda v: queues.get(v, v),
                 "region": lambda v: regions.get(v, v),
                 "department": lambda v: departments.get(v, v),
-                "dispatched_to": lambda v: departments.get(v, v),
                 "category": lambda v: categories.get(v, v),
                 "source": lambda v: str(Source(v).label) if v in Source.values else v,
                 "status": lambda v: "、".join(str(State(s).label) for s in v.split(",") if s in State.values),
@@ -158,7 +150,7 @@ def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
     before = _date(params["reported_before"])
     if before is not None:
         qs = qs.filter(reported_at__lt=before)
-    listed = _measure_filter(_event_filters(qs, params), params)
+    listed = _measure_filter(qs, params)
     sort = str(query.get("sort", "")) or ("due" if params["queue"] else "-number")
     key = sort.lstrip("-")
     if key not in SORTS:
@@ -188,38 +180,6 @@ def _measure_filter(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case
     if params["actor"] and actor is None:
         return qs.none()
     return qs.filter(indicators.measure_q(params["measure"], period, actor))
-
-
-def _event_filters(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
-    """Cases by what happened to them in a period (the overview counts steps, not report dates)."""
-    from django.db.models import Exists, OuterRef
-
-    from jingwu.cases.choices import Action
-    from jingwu.cases.models import Transition
-
-    now = clock.now()
-    filed = _date(params["filed_after"])
-    if filed is not None:
-        steps = Transition.objects.filter(case=OuterRef("pk"), action=Action.FILE, at__gte=filed, at__lte=now)
-        qs = qs.filter(Exists(steps))
-    closed = _date(params["closed_after"])
-    if closed is not None:
-        qs = qs.filter(closed_at__gte=closed, closed_at__lte=now)
-    closed_before = _date(params["closed_before"])
-    if closed_before is not None:
-        qs = qs.filter(closed_at__lt=closed_before)
-    due = _date(params["due_after"])
-    if due is not None:
-        # 应结案 (DOMAIN §5): the handling deadline fell in the period; 挂账 cases are not counted.
-        qs = qs.filter(handling_deadline__gte=due, handling_deadline__lte=now).exclude(status=State.SUSPENDED)
-    if params["dispatched_to"]:
-        dept = next((pk for pk, d in refs().departments.items() if d[0] == params["dispatched_to"]), None)
-        when = _date(params["dispatched_after"])
-        steps = Transition.objects.filter(case=OuterRef("pk"), action=Action.DISPATCH, department_id=dept or 0)
-        if when is not None:
-            steps = steps.filter(at__gte=when, at__lte=now)
-        qs = qs.filter(Exists(steps))
-    return qs
 
 
 def page_of(listing: CaseList, request: HttpRequest) -> Page[Any]:
