@@ -215,9 +215,7 @@ def main() -> None:
         "big screen data": lambda: figures.screen(leader, now),
         "every indicator, this month (live)": lambda: ind.count(Case.objects.visible_to(leader), month_p),
         "every indicator, this year (live)": lambda: ind.count(Case.objects.visible_to(leader), year_p),
-        "every indicator by village, this month": lambda: ind.count(
-            Case.objects.visible_to(leader), month_p, "region"
-        ),
+        "every indicator by village, this month": lambda: ind.count(Case.objects.visible_to(leader), month_p, "region"),
     }
     times: dict[str, list[float]] = {k: [] for k in work}
     base: list[float] = []
@@ -230,8 +228,10 @@ def main() -> None:
             times[k].append(timed(fn))
             base.append(timed(raw))
     month_cases = Case.objects.filter(reported_at__gte=periods["month"], reported_at__lt=now).count()
-    print(f"\n{total:,} cases ({year_cases:,} this year, {month_cases:,} this month, to {now:%Y-%m-%d %H:%M}), "
-          f"{args.repeat} runs each, PostgreSQL")
+    print(
+        f"\n{total:,} cases ({year_cases:,} this year, {month_cases:,} this month, to {now:%Y-%m-%d %H:%M}), "
+        f"{args.repeat} runs each, PostgreSQL"
+    )
     print(f"{'figure':44} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  vs raw p50")
     b50 = pct(base, 50)
     for k, v in times.items():
