@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -163,9 +164,35 @@ def test_demo_town_and_a_sample_of_its_year(capsys: Any) -> None:
     assert findings.count() >= 18 and findings.filter(case__status="closed").exists()
     assert "audit findings" in out
     _assert_registry(out)
+    _assert_stats(out)
     # Running it again keeps the data.
     call_command("demo", "--no-serve", *SMALL)
     assert "already loaded" in capsys.readouterr().out
+
+
+def _assert_stats(out: str) -> None:
+    """The year is rolled up, and the rollup gives the figures the cases give."""
+    from jingwu.lib import clock
+    from jingwu.stats import rollup
+    from jingwu.stats.models import DailyStat
+
+    assert "days of statistics" in out
+    last = rollup.rolled_until()
+    assert last is not None and DailyStat.objects.filter(dim="region").exists()
+    now = clock.now()
+    start = now - timedelta(days=200)
+    rolled, live = rollup.flow(start, now, "region", now), rollup.live(start, now, "region")
+    assert rolled.keys() == live.keys()
+    for key, figures in live.items():
+        # 上报, 立案, 结案 happen once in a case's life: the days add up to the period. A step a case may take again
+        # (派遣 after 回退, 反馈 after 返工) counts once a day, so a period's sum may count such a case twice.
+        for figure in ("reported", "filed", "closed"):
+            assert rolled[key][figure] == figures[figure], (key, figure)
+        for figure in ("dispatched", "fed_back", "returned", "reworked"):
+            assert figures[figure] <= rolled[key][figure], (key, figure)
+    for figure in ("dispatched", "fed_back"):
+        cases = sum(f[figure] for f in live.values())
+        assert sum(f[figure] for f in rolled.values()) <= cases * 1.15, figure
 
 
 def _assert_registry(out: str) -> None:

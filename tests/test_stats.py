@@ -337,6 +337,10 @@ def test_the_api(cast: Any, week: dict[str, Case]) -> None:
     assert _api(cast, "dispatcher").get("/api/stats/screen").status_code == 403
     screen = c.get("/api/stats/screen").json()
     assert screen["open"] == 1 and screen["latest"][0]["number"] == week["J"].number  # F; E (挂账) is not open
+    too_long = c.get("/api/stats/stages", {"from": "2026-01-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00"})
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "period_too_long"
+    year_page = c.get("/stats/", {"from": "2026-01-01", "to": "2026-12-31"}).content.decode()
+    assert 'id="stats-stages-too-long"' in year_page and 'id="stats-stages"' not in year_page
     stages = c.get("/api/stats/stages", q).json()
     assert [s["key"] for s in stages][:3] == ["accept", "verify", "file"]
     schema = c.get("/api/openapi.json").json()

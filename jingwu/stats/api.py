@@ -3,7 +3,7 @@ screen's data. Every count comes with the link to the case list it counts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -140,7 +140,14 @@ class StageOut(Schema):
 @router.get("/stats/stages", response=list[StageOut], summary="Time per stage, in working hours")
 def stages(request: HttpRequest, q: Query[Filters]) -> list[dict[str, Any]]:
     user = reader(request)
-    return ind.stage_times(Case.objects.visible_to(user), _period(q), _filters(q))
+    period = _period(q)
+    if period.end - period.start > timedelta(days=ind.STAGE_DAYS):
+        raise Invalid(
+            gettext("各环节用时一次最多统计%(days)s天") % {"days": ind.STAGE_DAYS},
+            code="period_too_long",
+            details={"max_days": ind.STAGE_DAYS},
+        )
+    return ind.stage_times(Case.objects.visible_to(user), period, _filters(q))
 
 
 class PartOut(Schema):

@@ -103,7 +103,8 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "columns": [(m, ind.MEASURES[m].label) for m in TABLE_MEASURES],
             "rates": [(k, ind.INDICATORS[k].label, ind.INDICATORS[k].num, ind.INDICATORS[k].den) for k in TABLE_RATES],
-            "stages": ind.stage_times(cases, period, filters),
+            "stages": ind.stage_times(cases, period, filters) if (last - first).days < ind.STAGE_DAYS else None,
+            "stage_days": ind.STAGE_DAYS,
         },
     )
 

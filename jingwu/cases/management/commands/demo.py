@@ -109,6 +109,10 @@ class Command(BaseCommand):
                     **reg
                 )
             )
+            from jingwu.stats.rollup import rollup_pending
+
+            days = rollup_pending()
+            self.stdout.write(f"rolled up {len(days)} days of statistics (the nightly job keeps them from now on)")
             self.stdout.write(
                 f"loaded {made} cases and {safety['hazards']} hazard cases in {time.monotonic() - started:.1f} s"
             )
