@@ -2047,6 +2047,7 @@ EN.update(
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
         # stats (issue 15)
+    "%(kind)s除外": "all but %(kind)s",
     "各环节用时一次最多统计%(days)s天": "Time per stage covers at most %(days)s days at a time",
     "各环节用时一次最多统计%(stage_days)s天，请缩短统计期间。": "Time per stage covers at most %(stage_days)s days at a time; choose a shorter period.",
     "无权查看统计": "You may not view statistics",

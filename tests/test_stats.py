@@ -423,3 +423,18 @@ def test_the_wall_polls_under_the_pages_session_rules(cast: Any, week: dict[str,
     session.save()
     r = c.get("/screen/data.json", HTTP_X_JINGWU_POLL="1")
     assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+def test_the_overview_leaves_petitions_out_for_everyone(cast: Any, week: dict[str, Case]) -> None:
+    """A leader sees petitions and a shift lead does not: the overview counts the loop without them, so that
+    each figure opens the same list for both."""
+    Case.objects.filter(pk=week["A"].pk).update(kind="petition")
+    rollup.rollup_pending(AFTER)
+    tile = figures.tile(WEEK[0], WEEK[1])
+    assert (tile["reported"], tile["filed"], tile["closed"], tile["due"]) == (10, 7, 6, 6)
+    for who in ("leader", "shiftlead"):
+        for figure in ("reported", "filed", "closed", "due"):
+            params = dict(parse_qsl(urlparse(tile["links"][figure]).query))
+            assert case_list_for(cast[who], params).queryset.count() == tile[figure], (who, figure)
+    html = _api(cast, "shiftlead").get(tile["links"]["reported"]).content.decode()
+    assert "信访除外" in html

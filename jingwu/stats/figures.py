@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from jingwu.cases.choices import OPEN_STATES
+from jingwu.cases.choices import OPEN_STATES, CaseKind
 from jingwu.cases.models import Case
 from jingwu.cases.refs import refs
 from jingwu.lib import clock
@@ -19,6 +19,13 @@ from . import indicators as ind
 from . import rollup
 
 RATE_MEASURES = ["due", "closed_due", "closed_on_time", "handled_on_time"]
+# The overview and the wall count the loop without petitions (信访): those are seen by the leaders and the petition
+# clerks only, on their own register, and a figure here must open the same cases for everyone who sees it.
+NOT_PETITIONS = "!" + CaseKind.PETITION
+
+
+def loop_cases() -> Any:
+    return Case.objects.exclude(kind=CaseKind.PETITION)
 
 
 def _tz() -> Any:
@@ -38,7 +45,7 @@ def periods(now: datetime) -> list[tuple[str, str, datetime]]:
 
 
 def link(measure: str, period: ind.Period, **filters: str) -> str:
-    return "/centre/?" + urlencode({"measure": measure, **period.params(), **filters})
+    return "/centre/?" + urlencode({"measure": measure, **period.params(), **filters, "kind": NOT_PETITIONS})
 
 
 def pct(num: int, den: int) -> float | None:
@@ -49,7 +56,7 @@ def tile(since: datetime, now: datetime) -> dict[str, Any]:
     """A period's flow (from the rollup) and its deadline rates (from the cases, over an index)."""
     period = ind.Period(since, now, now)
     flow = rollup.flow(since, now, "", now).get("", dict.fromkeys(rollup.FIGURES, 0))
-    rates = ind.count(Case.objects.all(), period, measures=RATE_MEASURES)
+    rates = ind.count(loop_cases(), period, measures=RATE_MEASURES)
     due = rates.value("", "due")
     return {
         "reported": flow["reported"],
@@ -71,7 +78,8 @@ def tile(since: datetime, now: datetime) -> dict[str, Any]:
 
 def overdue_by(field: str, now: datetime) -> dict[Any, int]:
     return dict(
-        Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now)
+        loop_cases()
+        .filter(status__in=OPEN_STATES, due_at__lt=now)
         .values_list(field)
         .annotate(n=Count("id"))
         .order_by()
@@ -79,7 +87,7 @@ def overdue_by(field: str, now: datetime) -> dict[Any, int]:
 
 
 def open_by(field: str) -> dict[Any, int]:
-    return dict(Case.objects.filter(status__in=OPEN_STATES).values_list(field).annotate(n=Count("id")).order_by())
+    return dict(loop_cases().filter(status__in=OPEN_STATES).values_list(field).annotate(n=Count("id")).order_by())
 
 
 def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
@@ -102,7 +110,7 @@ def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
                 "links": {
                     "reported": link("reported", period, region=code),
                     "closed": link("closed", period, region=code),
-                    "overdue": f"/centre/?queue=overdue&region={code}",
+                    "overdue": f"/centre/?queue=overdue&region={code}&kind={NOT_PETITIONS}",
                 },
             }
         )
@@ -141,7 +149,7 @@ def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
                 "links": {
                     "dispatched": link("dispatched", period, department=code),
                     "handled": link("fed_back", period, department=code),
-                    "open": f"/centre/?department={code}&status={','.join(sorted(OPEN_STATES))}",
+                    "open": f"/centre/?department={code}&status={','.join(sorted(OPEN_STATES))}&kind={NOT_PETITIONS}",
                 },
             }
         )
@@ -235,7 +243,7 @@ def overview(now: datetime | None = None) -> dict[str, Any]:
     year = periods(now)[2][2]
     return {
         "tiles": tiles,
-        "overdue": Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).count(),
+        "overdue": loop_cases().filter(status__in=OPEN_STATES, due_at__lt=now).count(),
         "regions": regions(year, now),
         "departments": departments(year, now),
         "months": months(now),
@@ -253,7 +261,8 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
     r = refs()
     load = {
         row["grid_id"]: row
-        for row in Case.objects.filter(status__in=OPEN_STATES, grid__isnull=False)
+        for row in loop_cases()
+        .filter(status__in=OPEN_STATES, grid__isnull=False)
         .values("grid_id")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
         .order_by()
@@ -277,7 +286,8 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
             "kind": c.kind,
             "link": f"/cases/{c.number}/",
         }
-        for c in Case.objects.filter(reported_at__lte=now)
+        for c in loop_cases()
+        .filter(reported_at__lte=now)
         .order_by("-reported_at")
         .only("number", "category_id", "region_id", "status", "reported_at", "kind", "due_at")[:12]
     ]
@@ -286,8 +296,8 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "at_iso": now.astimezone(_tz()).isoformat(),
         "today": tile(today, now),
         "month": tile(month, now),
-        "open": Case.objects.filter(status__in=OPEN_STATES).count(),
-        "overdue": Case.objects.filter(status__in=OPEN_STATES, due_at__lt=now).count(),
+        "open": loop_cases().filter(status__in=OPEN_STATES).count(),
+        "overdue": loop_cases().filter(status__in=OPEN_STATES, due_at__lt=now).count(),
         "grids": [
             {"code": code, "open": load[pk]["open"], "overdue": load[pk]["overdue"]}
             for pk, code in r.grids.items()

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
-from jingwu.cases.choices import Action
+from jingwu.cases.choices import Action, CaseKind
 from jingwu.cases.models import Case, Transition
 from jingwu.lib import clock
 
@@ -57,13 +57,16 @@ def live(start: datetime, end: datetime, dim: str) -> dict[str, dict[str, int]]:
     """The flow between ``start`` and ``end`` counted from the cases and steps (key → figure → count)."""
     field = DIMS[dim]
     out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    reported = Case.objects.filter(reported_at__gte=start, reported_at__lt=end)
+    # Without petitions (信访): the overview and the wall count the loop that every one of their viewers sees.
+    reported = Case.objects.filter(reported_at__gte=start, reported_at__lt=end).exclude(kind=CaseKind.PETITION)
     if field:
         for key, n in reported.values_list(field).annotate(n=Count("id")).order_by():
             out[_key(key)]["reported"] = n
     else:
         out[""]["reported"] = reported.count()
-    steps = Transition.objects.filter(at__gte=start, at__lt=end, action__in=STEP_ACTIONS)
+    steps = Transition.objects.filter(at__gte=start, at__lt=end, action__in=STEP_ACTIONS).exclude(
+        case__kind=CaseKind.PETITION
+    )
     if field:
         rows = steps.values(f"case__{field}").annotate(**_step_counts()).order_by()
         for row in rows:

@@ -117,7 +117,13 @@ class CaseList:
                 "source": lambda v: str(Source(v).label) if v in Source.values else v,
                 "status": lambda v: "、".join(str(State(s).label) for s in v.split(",") if s in State.values),
                 "measure": lambda v: str(MEASURES[v].label) if v in MEASURES else v,
-                "kind": lambda v: str(CaseKind(v).label) if v in CaseKind.values else v,
+                "kind": lambda v: (
+                    _("%(kind)s除外") % {"kind": CaseKind(v[1:]).label}
+                    if v[1:] in CaseKind.values and v.startswith("!")
+                    else str(CaseKind(v).label)
+                    if v in CaseKind.values
+                    else v
+                ),
             }.get(key, str)(value) or value
             if key.endswith(("_after", "_before")) or key in ("from", "to"):
                 shown = value[:10]  # the day; the time and zone are the URL's business
@@ -134,6 +140,7 @@ def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
     params = {k: str(query.get(k, "")).strip() for k in (*FILTER_KEYS, "queue")}
     qs = Case.objects.visible_to(user).filter(queue_filter(params["queue"]))
     statuses = [s for s in params["status"].split(",") if s in State.values] or None
+
     def given(key: str) -> str | None:
         return params[key] if params[key] not in ("", "-") else None  # "-" (none): ``_measure_filter``'s
 
