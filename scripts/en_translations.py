@@ -755,8 +755,8 @@ EN.update(
         "下载": "Download",
         "暂无导出文件": "No exports yet",
         "我的导出": "My exports",
-        "导出的行数较多，已转入后台生成。完成后可在本页下载，生成期间可以继续其他工作。": (
-            "This export is large, so it is being built in the background. Download it here when it is done;"
+        "文件已转入后台生成。完成后可在本页下载，生成期间可以继续其他工作。": (
+            "The file is being built in the background. Download it here when it is done;"
             " you can go on working meanwhile."
         ),
         "导出文件不存在或已过期": "The export does not exist or has expired",
@@ -2047,12 +2047,17 @@ EN.update(
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
         # stats (issue 15)
+    "日期“%(text)s”无法识别，已改用默认日期": "The date “%(text)s” was not understood; the default is used instead",
+    "生成Excel（后台生成，在“我的导出”下载）": "Make the Excel file (built in the background; download it from My exports)",
+    "统计范围：本账号可见的案件": "Counted over the cases this account may see",
+    "本年各责任单位应结案与结案": "Due and closed by department this year",
+    "处置时限在本年内到期的案件中按期处置的比例": "Of the cases whose handling deadline fell this year, the share handled on time",
     "%(kind)s除外": "all but %(kind)s",
     "各环节用时一次最多统计%(days)s天": "Time per stage covers at most %(days)s days at a time",
     "各环节用时一次最多统计%(stage_days)s天，请缩短统计期间。": "Time per stage covers at most %(stage_days)s days at a time; choose a shorter period.",
     "无权查看统计": "You may not view statistics",
     "结束时间须晚于开始时间": "The end must be after the start",
-    "统计评价": "Statistics",
+    "统计评价": "Stats",
     "统计报告": "Reports",
     "巡查到点率": "Patrol checkpoint rate",
     "网格员上报数": "Reported by grid workers",

@@ -162,7 +162,8 @@ def test_each_overview_figure_opens_a_list_of_exactly_that_many(cast: Any, at: A
         *zip(chart["links"]["months"][1], chart["closed"], strict=True),
         *zip(chart["links"]["regions"][0], chart["region_reported"], strict=True),
         *zip(chart["links"]["regions"][1], chart["region_closed"], strict=True),
-        *zip(chart["links"]["departments"][0], chart["dept_dispatched"], strict=True),
+        *zip(chart["links"]["departments"][0], chart["dept_due"], strict=True),
+        *zip(chart["links"]["departments"][1], chart["dept_closed"], strict=True),
     ]
     assert len(pairs) >= 6 and sum(value for _href, value in pairs) > 0
     for href, value in pairs:

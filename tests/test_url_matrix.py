@@ -51,14 +51,16 @@ SUPERVISION = [*CENTRE, "auditor", "h_env"]
 # The registry (一标三实): grid workers (their own grids), and the shift lead and leaders for oversight; the
 # stewards (a department named in registry.Steward) are not among these roles (test_registry covers them).
 REGISTRY = ["gw_a", "shiftlead", "leader"]
-# Statistics: the centre and the auditors; the overview's data and the big screen: leaders, shift leads, admins.
-STATS = [*CENTRE, "auditor"]
+# Statistics: the centre (who may open the lists behind the figures); the overview's data and the big screen:
+# leaders, shift leads, admins.
+STATS = CENTRE
 SCREEN = ["shiftlead", "leader", "admin"]
 
 
 def missing(*allowed: str) -> dict[str, int]:
     """A page of one object: those who may open such pages get 404 for one that does not exist."""
     return {r: 404 if r in allowed else (302 if r == "anonymous" else 403) for r in ROLES}
+
 
 # pattern → (path, expected status per role); "{n}" is a case in grid A1 handled by 环卫 (h_env),
 # "{a}" its first photo. POST-only endpoints are walked role by role in test_permissions.py.

@@ -22,10 +22,10 @@ from . import indicators as ind
 
 router = Router(tags=["stats"])
 
-# Who reads the statistics: the centre, the leaders, the supervisors and the auditors; each counts the cases
-# they may see. The overview and the big screen (whole-territory rollups) are for the leaders and the centre's
-# shift lead, as the overview page.
-READERS = (Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.OPERATOR, Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
+# Who reads the statistics: the command centre and the leaders, who may open the case lists every figure links
+# to; each counts the cases they may see. The overview and the big screen (whole-territory rollups) are for the
+# leaders, the shift leads and the administrators, as the overview page.
+READERS = (Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.OPERATOR, Role.ADMIN)
 SCREEN = (Role.LEADER, Role.SHIFT_LEAD, Role.ADMIN)
 
 Slice = Literal["", "region", "grid", "worker", "department", "category", "source", "kind"]

@@ -137,7 +137,9 @@ def scores(user: Any, subject: str, period: ind.Period) -> list[dict[str, Any]]:
             parts = _parts(table, key, value, weights)
             if with_patrols:
                 met, due = patrols.get(key, (0, 0))
-                link = "/patrols/?" + urlencode({"from": _day(period.start), "to": _day(period.end), "by": "person"})
+                # The patrol register's dates include their last day.
+                last_day = _day(period.end - timedelta(microseconds=1))
+                link = "/patrols/?" + urlencode({"from": _day(period.start), "to": last_day, "by": "person"})
                 parts.append(
                     Part(
                         "patrol_rate",

@@ -119,41 +119,38 @@ def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
 
 
 def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
+    """The units' league table: what fell due in the period (应结案) and how it went, counted from the cases (a
+    unit is the case's lead unit now, as on the statistics pages), and what each has open and overdue now."""
     period = ind.Period(since, now, now)
     r = refs()
-    flow = rollup.flow(since, now, "department", now)
+    table = ind.count(loop_cases(), period, "department", measures=["due", "closed_due", "handled_on_time"])
     still = open_by("department_id")
     late = overdue_by("department_id", now)
     out: list[dict[str, Any]] = []
-    # A unit with nothing dispatched in the period still answers for what it has open from before.
-    for pk in still:
-        if pk is not None:
-            flow.setdefault(str(pk), dict.fromkeys(rollup.FIGURES, 0))
-    for key, figures in flow.items():
-        if not key.isdigit() or int(key) not in r.departments:
+    for pk in set(table.counts) | set(still):
+        if pk not in r.departments:
             continue
-        if not figures["dispatched"] and not still.get(int(key)):
-            continue
-        code, name = r.departments[int(key)]
+        code, name = r.departments[pk]
+        due = table.value(pk, "due")
         out.append(
             {
                 "code": code,
                 "name": name,
-                "dispatched": figures["dispatched"],
-                "handled": figures["fed_back"],
-                "on_time_rate": pct(figures["fed_back_on_time"], figures["fed_back"]),
-                "returned": figures["returned"],
-                "reworked": figures["reworked"],
-                "open": still.get(int(key), 0),
-                "overdue": late.get(int(key), 0),
+                "due": due,
+                "closed": table.value(pk, "closed_due"),
+                "closure_rate": pct(table.value(pk, "closed_due"), due),
+                "on_time_rate": pct(table.value(pk, "handled_on_time"), due),
+                "open": still.get(pk, 0),
+                "overdue": late.get(pk, 0),
                 "links": {
-                    "dispatched": link("dispatched", period, department=code),
-                    "handled": link("fed_back", period, department=code),
+                    "due": link("due", period, department=code),
+                    "closed": link("closed_due", period, department=code),
+                    "on_time": link("handled_on_time", period, department=code),
                     "open": f"/centre/?department={code}&status={','.join(sorted(OPEN_STATES))}&kind={NOT_PETITIONS}",
                 },
             }
         )
-    out.sort(key=lambda d: (-int(d["dispatched"]), str(d["name"])))
+    out.sort(key=lambda d: (-int(d["due"]), -int(d["open"]), str(d["name"])))
     return out
 
 

@@ -480,7 +480,9 @@ def indicator_rows(table: Table, measures: Iterable[str] | None = None) -> list[
             if i.num in wanted and i.den in wanted:
                 row["rates"][i.key] = table.rate(key, i.key)
         rows.append(row)
-    rows.sort(key=lambda r: (-r["counts"].get(wanted[0], 0), r["name"]))
+    # The most cases first (上报 when counted), the row of no value (未指定) last.
+    first = "reported" if "reported" in wanted else wanted[0]
+    rows.sort(key=lambda r: (r["key"] == "", -r["counts"].get(first, 0), r["name"]))
     return rows
 
 

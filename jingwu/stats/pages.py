@@ -60,13 +60,27 @@ def _period_from(request: HttpRequest) -> tuple[ind.Period, date, date]:
     now = clock.now()
     tz = _tz()
     today = now.astimezone(tz).date()
-    first = _day(request.GET.get("from"), today.replace(day=1))
+    # By default the last 30 days, today included (a month to date is empty on the 1st).
+    first = _day(request.GET.get("from"), today - timedelta(days=29))
     last = _day(request.GET.get("to"), today)
+    for key in ("from", "to"):
+        text = request.GET.get(key)
+        if text and _day(text, date.min) == date.min:
+            from django.contrib import messages
+
+            messages.error(request, _("日期“%(text)s”无法识别，已改用默认日期") % {"text": text[:20]})
     if last < first:
         first, last = last, first
     start = datetime.combine(first, time.min, tz)
     end = datetime.combine(last + timedelta(days=1), time.min, tz)
     return ind.Period(start, end, now), first, last
+
+
+def _last_month(now: datetime) -> str:
+    """The last whole month: what a ranking or a monthly report is about by default (on the 1st, this month has a
+    few hours in it)."""
+    first = now.astimezone(_tz()).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
 FILTERS = ("region", "grid", "worker", "department", "category", "source", "kind")
@@ -114,7 +128,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     subject = request.GET.get("subject", "worker")
     subject = subject if subject in evaluation.SUBJECTS else "worker"
-    period = evaluation.month_period(request.GET.get("month", ""), now)
+    period = evaluation.month_period(request.GET.get("month", "") or _last_month(now), now)
     month = period.start.astimezone(_tz()).date()
     previous = (month - timedelta(days=1)).replace(day=1)
     following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -142,7 +156,8 @@ def scores(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     """The report's printable page (the browser prints it); the same figures as the Excel file."""
     kind = request.GET.get("period", "month")
-    rp = reports.report_period(kind, request.GET.get("value", ""), clock.now())
+    chosen = request.GET.get("value", "") or (_last_month(clock.now()) if kind == "month" else "")
+    rp = reports.report_period(kind, chosen, clock.now())
     data = reports.report_data(request.user, rp) if request.GET.get("value") else None
     if data is not None:
         data["last"] = data["end"] - timedelta(seconds=1)

@@ -107,12 +107,15 @@ def report_data(user: Any, rp: ReportPeriod) -> dict[str, Any]:
         rows = [r for r in rows if r["key"]]
         rows.sort(key=lambda r: (-r["counts"]["reported"], r["name"]))
         slices[by] = rows[:20] if by == "category" else rows
-    last = min(p.end, p.now) - timedelta(microseconds=1)
-    first_day = p.start.astimezone(last.tzinfo).date()
+    from jingwu.workcal.services import get_calendar
+
+    tz = get_calendar().tz  # the days of the town's calendar, not of UTC
+    first_day = p.start.astimezone(tz).date()
+    last_day = (min(p.end, p.now) - timedelta(microseconds=1)).astimezone(tz).date()
     if rp.kind == "year":
-        trend = [(m.strftime("%Y-%m"), f) for m, f in rollup.by_month(first_day, last.date(), p.now)]
+        trend = [(m.strftime("%Y-%m"), f) for m, f in rollup.by_month(first_day, last_day, p.now)]
     else:
-        trend = [(d.strftime("%m-%d"), f) for d, f in rollup.by_day(first_day, last.date(), p.now)]
+        trend = [(d.strftime("%m-%d"), f) for d, f in rollup.by_day(first_day, last_day, p.now)]
     return {
         "title": rp.title,
         "kind": rp.kind,

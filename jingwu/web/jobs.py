@@ -131,7 +131,9 @@ def build_export(export_id: int) -> str:
                         write_csv(out, sheet.header, counted)
                     rows, stem = sheet.count, sheet.stem
                 out.seek(0)
-                stamp = job.created_at.strftime("%Y%m%d-%H%M")
+                from django.utils.timezone import localtime
+
+                stamp = localtime(job.created_at).strftime("%Y%m%d-%H%M")  # as 申请时间 reads on 我的导出
                 job.file.save(f"jingwu-{stem}-{stamp}-{job.pk}.{job.fmt}", File(out), save=False)
         job.rows = rows
         job.progress = 100

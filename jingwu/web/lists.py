@@ -125,10 +125,33 @@ class CaseList:
                     else v
                 ),
             }.get(key, str)(value) or value
-            if key.endswith(("_after", "_before")) or key in ("from", "to"):
+            if key.endswith(("_after", "_before")):
                 shown = value[:10]  # the day; the time and zone are the URL's business
-            out.append({"key": key, "label": _(FILTER_LABELS[key]), "value": shown})
+            if key in ("from", "to"):
+                continue  # shown with the measure, and removed with it
+            drop = key
+            if key == "measure":
+                shown += self._period_text()
+                drop = "measure,from,to"
+            if key == "worker":
+                from jingwu.org.models import Person
+
+                name = Person.objects.filter(user__username=value).values_list("name", flat=True).first()
+                shown = f"{name} ({value})" if name else value
+            out.append({"key": key, "label": _(FILTER_LABELS[key]), "value": shown, "drop": drop})
         return out
+
+    def _period_text(self) -> str:
+        """The measure's period as days, its end shown as the last day it includes."""
+        from datetime import timedelta
+
+        from jingwu.workcal.services import get_calendar
+
+        tz = get_calendar().tz
+        start, end = _date(self.params.get("from", "")), _date(self.params.get("to", ""))
+        first = start.astimezone(tz).date().isoformat() if start else ""
+        last = (end - timedelta(microseconds=1)).astimezone(tz).date().isoformat() if end else ""
+        return f" · {first} — {last}" if first or last else ""
 
 
 def case_list(request: HttpRequest) -> CaseList:
@@ -138,6 +161,8 @@ def case_list(request: HttpRequest) -> CaseList:
 def case_list_for(user: Any, query: Mapping[str, str]) -> CaseList:
     """The list a person sees for these filters (the page's query string, or an export's stored one)."""
     params = {k: str(query.get(k, "")).strip() for k in (*FILTER_KEYS, "queue")}
+    if params["measure"] and params["measure"] not in MEASURES:
+        params["measure"] = params["from"] = params["to"] = ""  # an unknown figure filters nothing: no chip
     qs = Case.objects.visible_to(user).filter(queue_filter(params["queue"]))
     statuses = [s for s in params["status"].split(",") if s in State.values] or None
 

@@ -43,4 +43,6 @@ class Export(models.Model):
         from .jobs import LABELS
 
         kind = (self.params or {}).get("_kind", "cases")
-        return gettext(LABELS.get(kind, kind))
+        what = gettext(LABELS.get(kind, kind))
+        period = (self.params or {}).get("value")  # a report's month or year
+        return f"{what} {period}" if period else what

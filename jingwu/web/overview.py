@@ -23,7 +23,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "links": {
             "months": [[m["links"]["reported"] for m in months], [m["links"]["closed"] for m in months]],
             "regions": [[x["links"]["reported"] for x in regions], [x["links"]["closed"] for x in regions]],
-            "departments": [[d["links"]["dispatched"] for d in departments]],
+            "departments": [[d["links"]["due"] for d in departments], [d["links"]["closed"] for d in departments]],
         },
         "months": [m["month"] for m in months],
         "reported": [m["reported"] for m in months],
@@ -32,7 +32,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "region_reported": [x["reported"] for x in regions],
         "region_closed": [x["closed"] for x in regions],
         "departments": [d["name"] for d in departments],
-        "dept_dispatched": [d["dispatched"] for d in departments],
+        "dept_due": [d["due"] for d in departments],
+        "dept_closed": [d["closed"] for d in departments],
     }
     tiles = [{**t, "links": t["figures"]["links"]} for t in data["tiles"]]
     return render(

@@ -347,7 +347,8 @@ def map_data(request: HttpRequest) -> JsonResponse:
     ]
     markers = [
         {"n": n, "lon": lon, "lat": lat, "s": s, "o": bool(due and due < now)}
-        for n, lon, lat, s, due in visible.filter(status__in=OPEN_STATES)
+        # A petition or a suggestion has no place: it has no dot either.
+        for n, lon, lat, s, due in visible.filter(status__in=OPEN_STATES, lat__isnull=False, lon__isnull=False)
         .order_by("-id")
         .values_list("number", "lon", "lat", "status", "due_at")[:5000]
     ]

@@ -98,7 +98,7 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
         }"""
     )
     page.mouse.click(*at)
-    page.wait_for_url("**/centre/?*measure=dispatched*")
+    page.wait_for_url("**/centre/?*measure=due*")
     assert int(page.text_content("#case-total").strip()) == value
     assert page.js_errors == []
 

@@ -38,8 +38,8 @@ def query(context: template.Context, **changes: object) -> str:
     request = context["request"]
     params = {k: v for k, v in request.GET.items()}
     drop = changes.pop("drop", None)
-    if drop:
-        params.pop(str(drop), None)
+    for key in str(drop or "").split(","):  # "measure,from,to": a chip that stands for several keys
+        params.pop(key, None)
     for key, value in changes.items():
         if value in (None, ""):
             params.pop(key, None)

@@ -204,13 +204,13 @@
       var tr = el("tr"), name = el("td", "name"), a = el("a");
       tr.dataset.code = u.code;
       name.appendChild(el("span", "rank", i + 1));
-      a.href = u.links.dispatched;
+      a.href = u.links.due;
       a.textContent = u.name;
       a.title = u.name;
       name.appendChild(a);
       tr.appendChild(name);
-      tr.appendChild(el("td", "", u.dispatched));
-      tr.appendChild(el("td", "", u.handled));
+      tr.appendChild(el("td", "", u.due));
+      tr.appendChild(el("td", "", u.closed));
       var rate = el("td", u.on_time_rate === null ? "" : u.on_time_rate >= 90 ? "rate-high" : u.on_time_rate < 70 ? "rate-low" : "",
         u.on_time_rate === null ? "—" : Number(u.on_time_rate).toFixed(1) + "%");
       tr.appendChild(rate);
