@@ -333,6 +333,11 @@ def test_the_api(cast: Any, week: dict[str, Case]) -> None:
     bad = c.get("/api/stats/indicators", {"from": WEEK[1].isoformat(), "to": WEEK[0].isoformat()})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_period"
     assert c.get("/api/stats/indicators", {"by": "nonsense"}).status_code == 400
+    # ISO 8601 allows zones PostgreSQL refuses, and years no one means: a clear error, or an answer, never a 500.
+    far = c.get("/api/stats/scores", {"subject": "region", "from": "1055-03-18T15:51:45-17:49", "to": "2026-03-09"})
+    assert far.status_code == 400 and far.json()["error"]["code"] == "invalid_time"
+    odd = c.get("/api/stats/indicators", {"from": "2026-03-02T00:00:00-17:49", "to": "2026-03-09T00:00:00+00:00"})
+    assert odd.status_code == 200
     assert _api(cast, "gw_a").get("/api/stats/indicators").status_code == 403
     assert _api(cast, "dispatcher").get("/api/stats/screen").status_code == 403
     screen = c.get("/api/stats/screen").json()

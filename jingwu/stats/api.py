@@ -3,7 +3,7 @@ screen's data. Every count comes with the link to the case list it counts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -58,12 +58,20 @@ class IndicatorQuery(Filters):
 
 
 def _period(q: Filters) -> ind.Period:
+    """The query's period in UTC (PostgreSQL refuses a zone more than 16 hours off, which ISO 8601 allows),
+    between 1970 and 2100; a time without a zone is the town's."""
     now = clock.now()
-    start, end = q.from_, q.to
     tz = ind.period_of(None, None, now).start.tzinfo
-    start = start.replace(tzinfo=tz) if start is not None and start.tzinfo is None else start
-    end = end.replace(tzinfo=tz) if end is not None and end.tzinfo is None else end
-    p = ind.period_of(start, end, now)
+
+    def one(at: datetime | None, name: str) -> datetime | None:
+        if at is None:
+            return None
+        at = at.replace(tzinfo=tz) if at.tzinfo is None else at
+        if not 1970 <= at.year <= 2100:
+            raise Invalid(gettext("时间不在允许范围内"), code="invalid_time", details={"field": name})
+        return at.astimezone(UTC)
+
+    p = ind.period_of(one(q.from_, "from"), one(q.to, "to"), now)
     if p.end <= p.start:
         raise Invalid(gettext("结束时间须晚于开始时间"), code="invalid_period")
     return p

@@ -73,7 +73,13 @@ def test_command_centre_case_page_and_audit_at_both_sizes(cast: Any, new_page: A
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: Any, shot: Any, size: Any) -> None:
-    town(cast)
+    from datetime import timedelta
+
+    from jingwu.lib import clock
+
+    # A week ago: the handling deadlines have passed, so the units' chart has cases due (应结案) to click.
+    with clock.frozen_at(clock.now() - timedelta(days=7)):
+        town(cast)
     page = new_page("leader", size=size)
     page.goto("/overview/")
     for chart in ("chart-months", "chart-regions", "chart-departments"):
@@ -91,10 +97,12 @@ def test_overview_charts_draw_every_label_inside_the_chart(cast: Any, new_page: 
     page.locator("#chart-departments").scroll_into_view_if_needed()
     value, at = page.evaluate(
         """() => {
-          const c = window.JingwuCharts['chart-departments'], v = c.getOption().series[0].data[0];
-          const [x, y] = c.convertToPixel({seriesIndex: 0}, [v / 2, 0]);
+          // The first unit with cases due: the middle of its own bar (the 应结案 series, beside 结案).
+          const c = window.JingwuCharts['chart-departments'], values = c.getOption().series[0].data;
+          const i = values.findIndex((v) => v > 0);
+          const box = c.getModel().getSeriesByIndex(0).getData().getItemLayout(i);
           const r = document.getElementById('chart-departments').getBoundingClientRect();
-          return [v, [r.left + x, r.top + y]];
+          return [values[i], [r.left + box.x + box.width / 2, r.top + box.y + box.height / 2]];
         }"""
     )
     page.mouse.click(*at)
