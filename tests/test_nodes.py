@@ -521,3 +521,82 @@ def test_a_step_retried_through_both_nodes_at_once_is_taken_once(cluster: Cluste
             assert (ra.status_code, rb.status_code) == (200, 200), (ra.text, rb.text)
             assert ra.json()["version"] == rb.json()["version"] == version + 1
             assert len(dispatches(c, number)) == 1
+
+
+def test_revocations_on_one_node_are_refused_by_the_other_at_once(cluster: Cluster) -> None:
+    c = cluster
+    a, b = c.nodes
+    t1, t2 = c.token("op_rev_1"), c.token("op_rev_2")
+    with c.explained():
+        # Both tokens and two sessions are in use on node B (so any copy it might keep is warm).
+        for token in (t1, t2):
+            assert ok(b.api("GET", "/me", token))["username"] == "op_rev"
+            assert ok(a.api("GET", "/me", token))["username"] == "op_rev"
+        first, second = c.sign_in(b, "op_rev"), c.sign_in(b, "op_rev")
+        for session in (first, second):
+            assert ok(session.get(b.url + "/api/me"))["username"] == "op_rev"
+        admin = c.sign_in(a, "secadmin")
+
+        # A token revoked in the admin on node A: node B's very next request with it is refused; the other
+        # token of the same person still works.
+        c.admin_save(admin, a, f"org/apitoken/{c.seed['tokens']['op_rev_1_id']}", {"revoked": "on"})
+        assert b.api("GET", "/me", t1).status_code == 401
+        assert ok(b.api("GET", "/me", t2))["username"] == "op_rev"
+
+        # A session ended on node A is ended on node B.
+        r = first.post(a.url + "/logout/", data={"csrfmiddlewaretoken": csrf(first)})
+        assert r.status_code in (200, 302), r.text[:300]
+        assert first.get(b.url + "/api/me").status_code == 401
+        assert ok(second.get(b.url + "/api/me"))["username"] == "op_rev"
+
+        # The account deactivated on node A: its remaining token and session are refused by node B.
+        c.admin_save(admin, a, f"auth/user/{c.seed['users']['op_rev']}", {"username": "op_rev"})
+        assert b.api("GET", "/me", t2).status_code == 401
+        assert second.get(b.url + "/api/me").status_code == 401
+        page = second.get(b.url + "/centre/")
+        assert page.status_code == 302 and "/login/" in page.headers["location"]
+
+
+def test_a_grid_boundary_moved_on_one_node_moves_reports_on_the_other(cluster: Cluster) -> None:
+    import redis
+
+    c = cluster
+    a, b = c.nodes
+    grids = c.seed["grids"]
+    lon, lat = MOVED
+    stamps = redis.Redis.from_url(c.redis_url)
+
+    def where(node: Node) -> str | None:
+        return ok(node.http.get("/api/locate", params={"lon": lon, "lat": lat}))["grid"]
+
+    def stamp() -> Any:
+        found = list(stamps.keys("*jingwu:version:geo-grids"))
+        return stamps.get(found[0]) if found else None
+
+    with c.explained():
+        # Both nodes have built their grid index and found the point in B1.
+        assert where(a) == B1 and where(b) == B1
+        before = stamp()
+        assert before is not None, "the grid index's version stamp is not in Redis"
+        admin = c.sign_in(a, "sysadmin")
+
+        def save(code: str, west: float, east: float) -> None:
+            square = [[west, 39.04], [east, 39.04], [east, 39.05], [west, 39.05], [west, 39.04]]
+            fields = {
+                "code": code,
+                "name": grids[code]["name"],
+                "region": str(grids[code]["region"]),
+                "geometry": json.dumps({"type": "Polygon", "coordinates": [square]}),
+            }
+            c.admin_save(admin, a, f"geo/grid/{grids[code]['id']}", fields)
+
+        # The border between A1 and B1 moves east from 117.11 to 117.115: B1 gives the strip up, A1 takes it.
+        save(B1, 117.115, 117.12)
+        save(A1, 117.10, 117.115)
+        assert stamp() != before
+        assert where(a) == A1  # the node that made the change, at once
+        until("node B to see the moved border", lambda: where(b) == A1, STAMP_CHECK_SECONDS + 8)
+        body = {"lon": lon, "lat": lat, "description": "移动边界后的上报", "category": "matter:06010"}
+        case = ok(b.api("POST", "/cases", c.token("gw_a"), body), 201)["case"]
+        # In A1 now, which is gw_a's own grid: the report starts at 待立案 like any report of one's own grid.
+        assert (case["grid"], case["status"]) == (A1, "to_file"), case
