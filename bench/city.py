@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import functools
 import hashlib
 import math
 import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,12 @@ def ensure_db(fresh: bool) -> None:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone():
             conn.execute(f"CREATE DATABASE {DB}")
     with psycopg.connect(DB_URL, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_city_stage (name text PRIMARY KEY, done_at timestamptz, info jsonb)")
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_city_ddl (name text PRIMARY KEY, tbl text, ddl text, pos serial)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_city_stage (name text PRIMARY KEY, done_at timestamptz, info jsonb)"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_city_ddl (name text PRIMARY KEY, tbl text, ddl text, pos serial)"
+        )
 
 
 def done(conn: psycopg.Connection[Any], stage: str) -> bool:
@@ -176,8 +181,11 @@ def build_territory(conn: psycopg.Connection[Any], n_grids: int) -> None:
     cells = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=outline, ordered=True)
     cells = shapely.intersection(np.array(cells.geoms), outline)
     # Districts: six small ones in the centre, ten large ones around them.
-    ring = [(CENTRE[0] + r * math.cos(a) * KM_LON, CENTRE[1] + r * math.sin(a) * KM_LAT)
-            for r, n in ((5.0, 6), (33.0, 10)) for a in np.linspace(0, 2 * np.pi, n, endpoint=False) + r]
+    ring = [
+        (CENTRE[0] + r * math.cos(a) * KM_LON, CENTRE[1] + r * math.sin(a) * KM_LAT)
+        for r, n in ((5.0, 6), (33.0, 10))
+        for a in np.linspace(0, 2 * np.pi, n, endpoint=False) + r
+    ]
     district = nearest(pts, np.array(ring))
     street = np.zeros(n_grids, dtype=np.int64)
     community = np.zeros(n_grids, dtype=np.int64)
@@ -205,8 +213,16 @@ def build_territory(conn: psycopg.Connection[Any], n_grids: int) -> None:
                         continue
                     c_id, next_id = next_id, next_id + 1
                     c_code = f"{s_code[:9]}{c + 1:03d}"
-                    rows.append((c_id, c_code, f"{dname}{s + 1}街{c + 1}社区", "community", s_id,
-                                 shapely.union_all(cells[in_c])))
+                    rows.append(
+                        (
+                            c_id,
+                            c_code,
+                            f"{dname}{s + 1}街{c + 1}社区",
+                            "community",
+                            s_id,
+                            shapely.union_all(cells[in_c]),
+                        )
+                    )
                     for g, i in enumerate(in_c):
                         street[i], community[i] = s_id, c_id
                         grid_rows.append((int(i) + 1, f"{c_code}{g + 1:03d}", f"第{g + 1}网格", c_id, cells[i]))
@@ -243,16 +259,22 @@ def build_people() -> None:
     password = make_password("jingwu-demo-2026")
     rng = np.random.default_rng(SEED + 1)
     with transaction.atomic():
-        depts = [Department(code=f"D{d:02d}{k:02d}", name=f"{dname}{kind}", kind=DepartmentKind.choices[0][0])
-                 for d, (_, dname) in enumerate(DISTRICTS) for k, kind in enumerate(DEPT_KINDS)]
+        depts = [
+            Department(code=f"D{d:02d}{k:02d}", name=f"{dname}{kind}", kind=DepartmentKind.choices[0][0])
+            for d, (_, dname) in enumerate(DISTRICTS)
+            for k, kind in enumerate(DEPT_KINDS)
+        ]
         Department.objects.bulk_create(depts)
         districts = list(Region.objects.filter(level="district").order_by("code"))
         by_code = {d.code: d for d in Department.objects.all()}
         for d, region in enumerate(districts):
-            RoutingRule.objects.create(priority=10_000 + d, region=region, department=by_code[f"D{d:02d}00"],
-                                       note="未匹配时由区城管委兜底")
-        staff: list[tuple[str, str, str, str | None]] = [("admin", "管理员", Role.ADMIN, None),
-                                                         ("leader", "市领导", Role.LEADER, None)]
+            RoutingRule.objects.create(
+                priority=10_000 + d, region=region, department=by_code[f"D{d:02d}00"], note="未匹配时由区城管委兜底"
+            )
+        staff: list[tuple[str, str, str, str | None]] = [
+            ("admin", "管理员", Role.ADMIN, None),
+            ("leader", "市领导", Role.LEADER, None),
+        ]
         staff += [(f"op{i:02d}", f"受理员{i}", Role.OPERATOR, None) for i in range(1, 21)]
         staff += [(f"sl{i:02d}", f"值班长{i}", Role.SHIFT_LEAD, None) for i in range(1, 9)]
         staff += [(f"dp{i:02d}", f"派遣员{i}", Role.DISPATCHER, None) for i in range(1, 21)]
@@ -262,15 +284,26 @@ def build_people() -> None:
         staff += [(f"gw{i:05d}", f"网格员{i}", Role.GRID_WORKER, None) for i in range(1, n_workers + 1)]
         users = User.objects.bulk_create([User(username=u, password=password) for u, *_ in staff], batch_size=5000)
         people = Person.objects.bulk_create(
-            [Person(user=u, name=name, role=role, department=by_code[dept] if dept else None,
-                    phone=f"13{rng.integers(10**9):09d}") for u, (_, name, role, dept) in zip(users, staff, strict=True)],
+            [
+                Person(
+                    user=u,
+                    name=name,
+                    role=role,
+                    department=by_code[dept] if dept else None,
+                    phone=f"13{rng.integers(10**9):09d}",
+                )
+                for u, (_, name, role, dept) in zip(users, staff, strict=True)
+            ],
             batch_size=5000,
         )
         workers = [p for p in people if p.role == Role.GRID_WORKER]
         extra = rng.integers(0, len(workers), len(grids) - len(workers))
         GridAssignment.objects.bulk_create(
-            [GridAssignment(person=workers[i] if i < len(workers) else workers[extra[i - len(workers)]], grid_id=g)
-             for i, g in enumerate(grids)], batch_size=10000,
+            [
+                GridAssignment(person=workers[i] if i < len(workers) else workers[extra[i - len(workers)]], grid_id=g)
+                for i, g in enumerate(grids)
+            ],
+            batch_size=10000,
         )
         assert Category.objects.exists(), "the catalogue comes with the migrations"
 
@@ -287,38 +320,48 @@ def drop_indexes(conn: psycopg.Connection[Any]) -> None:
             "ORDER BY contype DESC",  # unique first: a foreign key may need the other table's unique index
             (table, table),
         ).fetchall():
-            conn.execute("INSERT INTO bench_city_ddl (name, tbl, ddl) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                         (name, table, ddl))
+            conn.execute(
+                "INSERT INTO bench_city_ddl (name, tbl, ddl) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (name, table, ddl),
+            )
             conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}" CASCADE')
         for name, ddl in conn.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", (table,)
+            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            (table,),
         ).fetchall():
-            conn.execute("INSERT INTO bench_city_ddl (name, tbl, ddl) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                         (name, table, ddl))
+            conn.execute(
+                "INSERT INTO bench_city_ddl (name, tbl, ddl) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (name, table, ddl),
+            )
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
     # Other tables' foreign keys into the big ones (an alarm's case, a hazard's case…) are checked per row too.
     for table, name, ddl in conn.execute(
         "SELECT conrelid::regclass::text, conname, format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', "
         "conrelid::regclass, conname, pg_get_constraintdef(oid)) FROM pg_constraint WHERE contype = 'f' "
-        "AND confrelid = ANY(%s::regclass[]) AND NOT conrelid = ANY(%s::regclass[])", (list(TABLES), list(TABLES))
+        "AND confrelid = ANY(%s::regclass[]) AND NOT conrelid = ANY(%s::regclass[])",
+        (list(TABLES), list(TABLES)),
     ).fetchall():
-        conn.execute("INSERT INTO bench_city_ddl (name, tbl, ddl) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                     (name, table, ddl))
+        conn.execute(
+            "INSERT INTO bench_city_ddl (name, tbl, ddl) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", (name, table, ddl)
+        )
         conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
 
 
 def rebuild_indexes() -> None:
     with psycopg.connect(DB_URL, autocommit=True) as conn:
-        todo = conn.execute("SELECT name, tbl, ddl FROM bench_city_ddl ORDER BY ddl LIKE '%%FOREIGN KEY%%', pos").fetchall()
+        todo = conn.execute(
+            "SELECT name, tbl, ddl FROM bench_city_ddl ORDER BY ddl LIKE '%%FOREIGN KEY%%', pos"
+        ).fetchall()
         conn.execute("SET maintenance_work_mem = '1GB'")
         conn.execute("SET max_parallel_maintenance_workers = 2")
         with progress() as bar:
             task = bar.add_task("indexes and constraints", total=len(todo))
             for name, table, ddl in todo:
                 bar.update(task, description=f"{table}.{name}"[:60])
-                partitioned = conn.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = %s::regclass",
-                                           (table,)).fetchone()[0]  # type: ignore[index]
+                partitioned = conn.execute(
+                    "SELECT relkind = 'p' FROM pg_class WHERE oid = %s::regclass", (table,)
+                ).fetchone()[0]  # type: ignore[index]
                 if "FOREIGN KEY" in ddl and not partitioned:  # NOT VALID then VALIDATE: no lock that blocks readers
                     conn.execute(ddl + " NOT VALID")
                     conn.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
@@ -364,14 +407,18 @@ class World:
         rng = np.random.default_rng(SEED + 2)
         act = rng.lognormal(0, 0.9, len(g))
         self.grid_p = act / act.sum()
-        worker = dict(conn.execute(
-            "SELECT DISTINCT ON (a.grid_id) a.grid_id, p.user_id FROM org_gridassignment a "
-            "JOIN org_person p ON p.id = a.person_id ORDER BY a.grid_id, a.id").fetchall())
+        worker = dict(
+            conn.execute(
+                "SELECT DISTINCT ON (a.grid_id) a.grid_id, p.user_id FROM org_gridassignment a "
+                "JOIN org_person p ON p.id = a.person_id ORDER BY a.grid_id, a.id"
+            ).fetchall()
+        )
         self.grid_worker = np.array([worker.get(int(i), 0) for i in self.grid_ids])
         cats = conn.execute(
             "SELECT c.id, f.id, f.limit_value, f.limit_unit, c.case_kind FROM cases_category c "
             "JOIN cases_filingcondition f ON f.category_id = c.id AND f.is_default "
-            "WHERE c.case_kind IN ('event', 'component') AND c.active ORDER BY c.id").fetchall()
+            "WHERE c.case_kind IN ('event', 'component') AND c.active ORDER BY c.id"
+        ).fetchall()
         self.cat_ids = np.array([c[0] for c in cats])
         self.cat_cond = np.array([c[1] for c in cats])
         self.cat_kind = np.array([c[4] for c in cats])
@@ -425,8 +472,15 @@ def gen_month(world: World, y: int, m: int, first: int, n: int) -> dict[str, Any
     src = rng.choice(len(SOURCES), n, p=SOURCE_P)
     district = world.grid_district[grid]
     dept_k = (world.cat_ids[cat] * 7 + rng.integers(0, 3, n)) % len(DEPT_KINDS)
-    c = {"id": np.arange(first, first + n), "rep": rep, "grid": grid, "cat": cat, "src": src, "dk": dept_k,
-         "district": district}
+    c = {
+        "id": np.arange(first, first + n),
+        "rep": rep,
+        "grid": grid,
+        "cat": cat,
+        "src": src,
+        "dk": dept_k,
+        "district": district,
+    }
     worker_src = SOURCES[src] == "grid_worker"
     # The pipeline: a citizen's report is accepted (or verified) first; a worker's own is 待立案 at once.
     accept = np.where(worker_src, 0, rep + rng.lognormal(np.log(900), 0.6, n).astype(int))
@@ -455,16 +509,55 @@ def gen_month(world: World, y: int, m: int, first: int, n: int) -> dict[str, Any
     susp_at = redisp + rng.integers(86400, 30 * 86400, n)
     now = world.now
     status = np.select(
-        [voided & (void_at <= now), voided, suspended & (susp_at <= now),
-         (~worker_src) & (accept > now) & verify, (~worker_src) & (accept > now),
-         filed > now, disp > now, returned & (redisp > now), fb2 > now, chk2 > now, close > now],
-        [S["voided"], S["reported"], S["suspended"], S["verifying"], S["reported"], S["to_file"], S["to_dispatch"],
-         S["returned"], S["handling"], S["to_check"], S["to_close"]],
+        [
+            voided & (void_at <= now),
+            voided,
+            suspended & (susp_at <= now),
+            (~worker_src) & (accept > now) & verify,
+            (~worker_src) & (accept > now),
+            filed > now,
+            disp > now,
+            returned & (redisp > now),
+            fb2 > now,
+            chk2 > now,
+            close > now,
+        ],
+        [
+            S["voided"],
+            S["reported"],
+            S["suspended"],
+            S["verifying"],
+            S["reported"],
+            S["to_file"],
+            S["to_dispatch"],
+            S["returned"],
+            S["handling"],
+            S["to_check"],
+            S["to_close"],
+        ],
         S["closed"],
     )
-    c.update(status=status, accept=accept, verify=verify, filed=filed, disp=disp, returned=returned, redisp=redisp,
-             deadline=deadline, ext=ext_count, fb=fb, rework=rework, chk=chk, fb2=fb2, chk2=chk2, close=close,
-             void_at=void_at, susp_at=susp_at, voided=voided, worker_src=worker_src)
+    c.update(
+        status=status,
+        accept=accept,
+        verify=verify,
+        filed=filed,
+        disp=disp,
+        returned=returned,
+        redisp=redisp,
+        deadline=deadline,
+        ext=ext_count,
+        fb=fb,
+        rework=rework,
+        chk=chk,
+        fb2=fb2,
+        chk2=chk2,
+        close=close,
+        void_at=void_at,
+        susp_at=susp_at,
+        voided=voided,
+        worker_src=worker_src,
+    )
     return c
 
 
@@ -482,36 +575,74 @@ def case_lines(world: World, c: dict[str, Any], y: int) -> Iterator[str]:
     closed_at = stage(c["close"], closed)
     on_time = np.where(past_fb, np.where(c["fb2"] <= c["deadline"], "t", "f"), "\\N")
     due = np.select(
-        [st == S["handling"], st == S["reported"], st == S["verifying"], st == S["to_file"], st == S["to_dispatch"],
-         st == S["returned"], st == S["to_check"], st == S["to_close"]],
-        [c["deadline"], c["rep"] + 3600, c["accept"] + 4 * 3600, c["rep"] + 7200, c["filed"] + 3600,
-         c["disp"] + 7200, c["fb2"] + 4 * 3600, c["chk2"] + 3600], 0)
+        [
+            st == S["handling"],
+            st == S["reported"],
+            st == S["verifying"],
+            st == S["to_file"],
+            st == S["to_dispatch"],
+            st == S["returned"],
+            st == S["to_check"],
+            st == S["to_close"],
+        ],
+        [
+            c["deadline"],
+            c["rep"] + 3600,
+            c["accept"] + 4 * 3600,
+            c["rep"] + 7200,
+            c["filed"] + 3600,
+            c["disp"] + 7200,
+            c["fb2"] + 4 * 3600,
+            c["chk2"] + 3600,
+        ],
+        0,
+    )
     updated = np.select(
         [closed, st == S["voided"], st == S["suspended"], past_fb, past_dispatch],
-        [c["close"], c["void_at"], c["susp_at"], c["fb2"], c["redisp"]], c["rep"])
-    satisfaction = np.where(closed & ~c["worker_src"], np.random.default_rng(int(c["id"][0])).choice(
-        ["satisfied", "satisfied", "satisfied", "basic", "dissatisfied"], n), "")
+        [c["close"], c["void_at"], c["susp_at"], c["fb2"], c["redisp"]],
+        c["rep"],
+    )
+    satisfaction = np.where(
+        closed & ~c["worker_src"],
+        np.random.default_rng(int(c["id"][0])).choice(
+            ["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"], n
+        ),
+        "",
+    )
     dept = np.where(past_dispatch | (st == S["returned"]), world.dept[c["district"], c["dk"]], 0)
     cols = {
-        "rep": ts(c["rep"]), "upd": ts(np.maximum(updated, c["rep"])), "due": ts(due), "dl": ts(deadline),
-        "disp": ts(dispatched), "fb": ts(fb_at), "cl": ts(closed_at),
+        "rep": ts(c["rep"]),
+        "upd": ts(np.maximum(updated, c["rep"])),
+        "due": ts(due),
+        "dl": ts(deadline),
+        "disp": ts(dispatched),
+        "fb": ts(fb_at),
+        "cl": ts(closed_at),
     }
     grid = c["grid"]
     jitter = np.random.default_rng(int(c["id"][0]) + 1).normal(0, 0.0006, (n, 2))
     lon = world.grid_lon[grid] + jitter[:, 0]
     lat = world.grid_lat[grid] + jitter[:, 1]
     prefix = "JW" + str(y)
+    rng = np.random.default_rng(int(c["id"][0]) + 3)
+    road = rng.integers(0, len(ROADS), n)
+    phrase = rng.choice(len(PHRASES), n, p=PHRASE_P)
+    house = rng.integers(1, 300, n)
+    text = [
+        _texts(int(r), int(p), int(h), DISTRICTS[int(d)][1])
+        for r, p, h, d in zip(road.tolist(), phrase.tolist(), house.tolist(), c["district"].tolist(), strict=True)
+    ]
     for i, cid in enumerate(c["id"].tolist()):
         g = int(grid[i])
         cat = int(c["cat"][i])
         d = int(dept[i])
         yield (
             f"{cid}\t{prefix}{cid:08d}\t{world.cat_kind[cat]}\t{world.cat_ids[cat]}\t{world.cat_cond[cat]}\t"
-            f"{SOURCES[c['src'][i]]}\t\t{lon[i]:.6f}\t{lat[i]:.6f}\t\t{world.grid_ids[g]}\t{world.grid_region[g]}\t"
-            f"{DESCRIPTIONS[(cid * 7) % len(DESCRIPTIONS)]}（第{g + 1}网格）\t\t\t{cid * 2654435761 % 4294967296:08x}\t"
+            f"{SOURCES[c['src'][i]]}\t\t{lon[i]:.6f}\t{lat[i]:.6f}\t{text[i][1]}\t{world.grid_ids[g]}\t"
+            f"{world.grid_region[g]}\t{text[i][0]}\t\t\t{cid * 2654435761 % 4294967296:08x}\t"
             f"{STATES[st[i]]}\t{d or NULL}\t{cols['rep'][i]}\t{cols['upd'][i]}\t{cols['due'][i]}\t{cols['dl'][i]}\t"
             f"{cols['disp'][i]}\t{cols['fb'][i]}\t{cols['cl'][i]}\t{on_time[i]}\t{c['ext'][i]}\t{int(c['rework'][i] and past_fb[i])}\t"
-            f"{int(c['returned'][i] and past_dispatch[i])}\t0\t{satisfaction[i]}\t\t1\t\t\n"
+            f"{int(c['returned'][i] and past_dispatch[i])}\t0\t{satisfaction[i]}\t\t1\t\t\t{text[i][2]}\n"
         )
 
 
@@ -519,15 +650,43 @@ CASE_COLS = (
     "id, number, kind, category_id, condition_id, source, source_detail, lon, lat, address, grid_id, region_id, description, "
     "reporter_name, reporter_phone, tracking_code, status, department_id, reported_at, updated_at, due_at, "
     "handling_deadline, dispatched_at, feedback_at, closed_at, handled_on_time, extension_count, rework_count, "
-    "return_count, escalation_count, satisfaction, satisfaction_note, version, origin_kind, origin_id"
+    "return_count, escalation_count, satisfaction, satisfaction_note, version, origin_kind, origin_id, search"
 )
-DESCRIPTIONS = [
+PHRASES = [
     "路边暴露垃圾未及时清运", "商户占道经营", "机动车乱停放堵塞消防通道", "墙面张贴小广告", "井盖破损存在安全隐患",
     "工地扬尘未覆盖", "垃圾桶满溢", "路灯不亮", "道路坑洼积水", "绿地被毁种菜", "私搭乱建", "噪音扰民",
-    "污水冒溢", "共享单车乱停放", "树木倒伏", "违规户外广告牌", "油烟扰民", "废弃车辆占用车位",
+    "污水冒溢", "共享单车乱停放", "树木倒伏", "违规户外广告牌", "油烟扰民", "废弃车辆占用车位", "雨水井盖缺失",
+    "人行道砖松动", "护栏损坏", "交通标志被遮挡", "施工围挡破损", "渣土车遗撒", "餐厨垃圾混投", "违规焚烧树叶",
+    "楼道堆放杂物", "电动车楼道充电", "消火栓被圈占", "河道漂浮物", "排水口异味", "公厕设施损坏", "健身器材损坏",
+    "流浪犬伤人隐患", "无证摊贩", "店外经营", "乱贴乱画", "空调外机滴水", "建筑垃圾乱倒", "供热管道漏水",
+    "燃气管线裸露", "信号灯故障", "公交站牌损坏", "盲道被占", "广告灯箱破损", "下水道堵塞", "化粪池满溢",
+    "违法占用绿地停车", "沿街晾晒", "夜间施工扰民",
 ]  # fmt: skip
-STEP_COLS = ("case_id, seq, action, outcome, actor_id, actor_name, role, at, note, reason, public_note, "
-             "deadline_before, deadline_after, on_time, client_key, data, from_state, to_state, department_id")
+PHRASE_P = (lambda w: w / w.sum())(1 / np.arange(1, len(PHRASES) + 1) ** 0.9)
+ROADS = [a + b for a in ("幸福", "和平", "建设", "解放", "胜利", "人民", "友谊", "光明", "长江", "黄河", "南京", "北京",
+                         "卫津", "复康", "红旗", "迎水", "津塘", "先锋", "育才", "东风", "海河", "金钟", "昆明", "成都")
+         for b in ("路", "道", "大街", "东路", "西路", "南路", "北路", "里")]  # fmt: skip
+
+
+@functools.cache
+def _words(text: str) -> tuple[str, ...]:
+    from jingwu.lib import textsearch
+
+    return tuple(textsearch.words(text))
+
+
+def _texts(road: int, phrase: int, house: int, district: str) -> tuple[str, str, str]:
+    """(description, address, search words) as ``Case.save`` would keep them; the words cut once per part."""
+    description = f"{ROADS[road]}{PHRASES[phrase]}"
+    address = f"{district}{ROADS[road]}{house}号"
+    words = dict.fromkeys((*_words(description), *_words(district), *_words(ROADS[road]), str(house), "号"))
+    return description, address, " ".join(words)
+
+
+STEP_COLS = (
+    "case_id, seq, action, outcome, actor_id, actor_name, role, at, note, reason, public_note, "
+    "deadline_before, deadline_after, on_time, client_key, data, from_state, to_state, department_id"
+)
 
 
 def step_arrays(world: World, c: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -538,8 +697,18 @@ def step_arrays(world: World, c: dict[str, Any]) -> dict[str, np.ndarray]:
     seq = np.zeros(len(st), dtype=np.int64)
     rng = np.random.default_rng(int(c["id"][0]) + 2)
 
-    def add(mask: np.ndarray, at: np.ndarray, action: str, frm: Any, to: Any, actor: np.ndarray, role: str,
-            on_time: np.ndarray | None = None, outcome: str = "", dept: np.ndarray | None = None) -> None:
+    def add(
+        mask: np.ndarray,
+        at: np.ndarray,
+        action: str,
+        frm: Any,
+        to: Any,
+        actor: np.ndarray,
+        role: str,
+        on_time: np.ndarray | None = None,
+        outcome: str = "",
+        dept: np.ndarray | None = None,
+    ) -> None:
         mask = mask & (at <= now) & (at > 0)
         idx = np.flatnonzero(mask)
         seq[idx] += 1
@@ -547,8 +716,21 @@ def step_arrays(world: World, c: dict[str, Any]) -> dict[str, np.ndarray]:
         frm_arr = np.full(len(idx), frm) if isinstance(frm, str) else frm[idx]
         ot = np.full(len(idx), -1) if on_time is None else on_time[idx].astype(int)
         dp = np.zeros(len(idx), dtype=np.int64) if dept is None else dept[idx]
-        parts.append((c["id"][idx], seq[idx].copy(), np.full(len(idx), action), np.full(len(idx), outcome),
-                      actor[idx], np.full(len(idx), role), at[idx], frm_arr, to_arr, ot, dp))
+        parts.append(
+            (
+                c["id"][idx],
+                seq[idx].copy(),
+                np.full(len(idx), action),
+                np.full(len(idx), outcome),
+                actor[idx],
+                np.full(len(idx), role),
+                at[idx],
+                frm_arr,
+                to_arr,
+                ot,
+                dp,
+            )
+        )
 
     n = len(st)
     all_ = np.ones(n, dtype=bool)
@@ -562,8 +744,17 @@ def step_arrays(world: World, c: dict[str, Any]) -> dict[str, np.ndarray]:
     add(all_, c["rep"], "report", "", first, np.where(ws, worker, 0), "grid_worker")
     v = ~ws & c["verify"]
     add(v, c["accept"], "send_to_verify", "reported", "verifying", ops, "operator")
-    add(v, c["accept"] + 1800, "verify", "verifying", "to_file", worker, "grid_worker",
-        on_time=np.ones(n, dtype=bool), outcome="confirmed")
+    add(
+        v,
+        c["accept"] + 1800,
+        "verify",
+        "verifying",
+        "to_file",
+        worker,
+        "grid_worker",
+        on_time=np.ones(n, dtype=bool),
+        outcome="confirmed",
+    )
     add(~ws & ~v & ~c["voided"], c["accept"], "accept", "reported", "to_file", ops, "operator")
     add(c["voided"], c["void_at"], "void", np.where(ws, "to_file", "reported"), "voided", shift, "shift_lead")
     live = ~c["voided"]
@@ -573,37 +764,88 @@ def step_arrays(world: World, c: dict[str, Any]) -> dict[str, np.ndarray]:
     add(r, c["disp"] + (c["redisp"] - c["disp"]) // 2, "return", "handling", "returned", handler, "handler", dept=dept)
     add(r, c["redisp"], "dispatch", "returned", "handling", disp, "dispatcher", dept=dept)
     e = live & (c["ext"] > 0)
-    add(e, c["redisp"] + (c["fb"] - c["redisp"]) // 3, "request_extension", "handling", "handling", handler,
-        "handler", dept=dept)
+    add(
+        e,
+        c["redisp"] + (c["fb"] - c["redisp"]) // 3,
+        "request_extension",
+        "handling",
+        "handling",
+        handler,
+        "handler",
+        dept=dept,
+    )
     add(e, c["redisp"] + (c["fb"] - c["redisp"]) // 2, "approve_extension", "handling", "handling", shift, "shift_lead")
     s = live & (st == S["suspended"])
     add(s, c["susp_at"], "suspend", "handling", "suspended", shift, "shift_lead")
     going = live & (st != S["suspended"])
-    add(going, c["fb"], "feedback", "handling", "to_check", handler, "handler", on_time=c["fb"] <= c["deadline"],
-        dept=dept)
+    add(
+        going,
+        c["fb"],
+        "feedback",
+        "handling",
+        "to_check",
+        handler,
+        "handler",
+        on_time=c["fb"] <= c["deadline"],
+        dept=dept,
+    )
     rw = going & c["rework"]
     add(rw, c["chk"], "check", "to_check", "handling", worker, "grid_worker", on_time=np.ones(n, bool), outcome="fail")
-    add(rw, c["fb2"], "feedback", "handling", "to_check", handler, "handler", on_time=c["fb2"] <= c["deadline"],
-        dept=dept)
-    add(going, c["chk2"], "check", "to_check", "to_close", worker, "grid_worker",
-        on_time=(c["chk2"] - c["fb2"]) <= 4 * 3600, outcome="pass")
+    add(
+        rw,
+        c["fb2"],
+        "feedback",
+        "handling",
+        "to_check",
+        handler,
+        "handler",
+        on_time=c["fb2"] <= c["deadline"],
+        dept=dept,
+    )
+    add(
+        going,
+        c["chk2"],
+        "check",
+        "to_check",
+        "to_close",
+        worker,
+        "grid_worker",
+        on_time=(c["chk2"] - c["fb2"]) <= 4 * 3600,
+        outcome="pass",
+    )
     add(going, c["close"], "close", "to_close", "closed", shift, "shift_lead", on_time=(c["close"] - c["chk2"]) <= 3600)
     cols = [np.concatenate([p[k] for p in parts]) for k in range(11)]
     order = np.argsort(cols[6], kind="stable")
-    return dict(zip(("case", "seq", "action", "outcome", "actor", "role", "at", "frm", "to", "on_time", "dept"),
-                    (col[order] for col in cols), strict=True))
+    return dict(
+        zip(
+            ("case", "seq", "action", "outcome", "actor", "role", "at", "frm", "to", "on_time", "dept"),
+            (col[order] for col in cols),
+            strict=True,
+        )
+    )
 
 
 def step_lines(s: dict[str, np.ndarray]) -> Iterator[str]:
     at = ts(s["at"])
     ot = {-1: "\\N", 0: "f", 1: "t"}
     for case, seq, action, outcome, actor, role, t, frm, to, on_time, dept in zip(
-        s["case"].tolist(), s["seq"].tolist(), s["action"].tolist(), s["outcome"].tolist(), s["actor"].tolist(),
-        s["role"].tolist(), at, s["frm"].tolist(), s["to"].tolist(), s["on_time"].tolist(), s["dept"].tolist(),
+        s["case"].tolist(),
+        s["seq"].tolist(),
+        s["action"].tolist(),
+        s["outcome"].tolist(),
+        s["actor"].tolist(),
+        s["role"].tolist(),
+        at,
+        s["frm"].tolist(),
+        s["to"].tolist(),
+        s["on_time"].tolist(),
+        s["dept"].tolist(),
         strict=True,
     ):
-        yield (f"{case}\t{seq}\t{action}\t{outcome}\t{actor or NULL}\t\t{role}\t{t}\t\t\t\t\\N\t\\N\t{ot[on_time]}\t"
-               f"\\N\t{{}}\t{frm}\t{to}\t{dept or NULL}\n")
+        yield (
+            f"{case}\t{seq}\t{action}\t{outcome}\t{actor or NULL}\t\t{role}\t{t}\t\t\t\t\\N\t\\N\t{ot[on_time]}\t"
+            f"\\N\t{{}}\t{frm}\t{to}\t{dept or NULL}\n"
+        )
 
 
 def photo_lines(c: dict[str, Any], s: dict[str, np.ndarray], y: int, m: int) -> Iterator[str]:
@@ -615,8 +857,10 @@ def photo_lines(c: dict[str, Any], s: dict[str, np.ndarray], y: int, m: int) -> 
         case = int(s["case"][i])
         kind = "report" if s["action"][i] == "report" else "feedback"
         digest = hashlib.sha256(f"{case}-{i}".encode()).hexdigest()
-        yield (f"{case}\t\\N\t{kind}\tcases/{y}/{m:02d}/{digest[:32]}.jpg\timage/jpeg\t{180_000 + case % 90_000}\t"
-               f"1600\t1200\t{digest}\t{s['actor'][i] or NULL}\t{at[k]}\t\\N\t\\N\t\\N\n")
+        yield (
+            f"{case}\t\\N\t{kind}\tcases/{y}/{m:02d}/{digest[:32]}.jpg\timage/jpeg\t{180_000 + case % 90_000}\t"
+            f"1600\t1200\t{digest}\t{s['actor'][i] or NULL}\t{at[k]}\t\\N\t\\N\t\\N\n"
+        )
 
 
 PHOTO_COLS = "case_id, transition_id, kind, file, content_type, size, width, height, sha256, uploaded_by_id, at, taken_at, taken_lon, taken_lat"
@@ -624,8 +868,9 @@ PHOTO_COLS = "case_id, transition_id, kind, file, content_type, size, width, hei
 
 def audit_lines(s: dict[str, np.ndarray], y: int) -> Iterator[str]:
     at = ts(s["at"])
-    for case, action, actor, role, t in zip(s["case"].tolist(), s["action"].tolist(), s["actor"].tolist(),
-                                            s["role"].tolist(), at, strict=True):
+    for case, action, actor, role, t in zip(
+        s["case"].tolist(), s["action"].tolist(), s["actor"].tolist(), s["role"].tolist(), at, strict=True
+    ):
         yield f"{t}\t{actor or NULL}\t\t{role}\tcase.{action}\tcase\tJW{y}{case:08d}\t\\N\t{{}}\n"
 
 
@@ -672,7 +917,9 @@ def load_cases(total: int, years: int) -> None:
                 copy_lines(conn, "cases_attachment", PHOTO_COLS, photo_lines(c, steps, y, m))
                 recent = steps["at"] >= audit_from
                 if recent.any():
-                    copy_lines(conn, "audit_auditevent", AUDIT_COLS, audit_lines({k: v[recent] for k, v in steps.items()}, y))
+                    copy_lines(
+                        conn, "audit_auditevent", AUDIT_COLS, audit_lines({k: v[recent] for k, v in steps.items()}, y)
+                    )
                 mark(conn, f"cases {y}-{m:02d}", f'{{"cases": {n}, "steps": {len(steps["at"])}}}')
                 conn.commit()
                 bar.advance(task, n)
@@ -690,11 +937,18 @@ def load_devices(conn: psycopg.Connection[Any], n: int) -> None:
         for i in range(n):
             gid, region, lon, lat = grids[pick[i]]
             t = types[kind[i]]
-            yield (f"{t}传感器{i + 1:06d}\t{t}\t\\N\t\t{lon:.6f}\t{lat:.6f}\t{gid}\t{region}\tCITY{i + 1:010d}\t"
-                   f"city-dev-{i + 1}\t\t\t60\toffline\t\\N\t\\N\t2024-01-01 00:00:00+00\n")
+            yield (
+                f"{t}传感器{i + 1:06d}\t{t}\t\\N\t\t{lon:.6f}\t{lat:.6f}\t{gid}\t{region}\tCITY{i + 1:010d}\t"
+                f"city-dev-{i + 1}\t\t\t60\toffline\t\\N\t\\N\t2024-01-01 00:00:00+00\n"
+            )
 
-    copy_lines(conn, "iot_device", "name, type, place_id, address, lon, lat, grid_id, region_id, mn, client_id, pw, "
-               "token_hash, interval, state, state_since, last_seen, created_at", lines())
+    copy_lines(
+        conn,
+        "iot_device",
+        "name, type, place_id, address, lon, lat, grid_id, region_id, mn, client_id, pw, "
+        "token_hash, interval, state, state_since, last_seen, created_at",
+        lines(),
+    )
 
 
 def _device_types() -> list[str]:

@@ -51,8 +51,9 @@ def o311(cast: Any) -> dict[str, Any]:
 
 def xml(resp: Any, root: str) -> ET.Element:
     assert resp["Content-Type"].startswith("text/xml"), resp["Content-Type"]
-    assert resp.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
-    doc = ET.fromstring(resp.content)
+    body = resp.getvalue()  # lists are streamed
+    assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    doc = ET.fromstring(body)
     assert doc.tag == root
     return doc
 

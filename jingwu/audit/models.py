@@ -26,7 +26,11 @@ class AuditEvent(models.Model):
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        # "Who touched this?" asks by the object alone (a case number, a user id) as well as with its type.
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"

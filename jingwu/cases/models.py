@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.geo.models import Grid, Region
@@ -140,9 +140,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 mine = GridAssignment.objects.filter(person=person).values("grid_id")
                 parts += [Q(grid_id__in=mine) & ~Q(kind=CaseKind.PETITION), Q(reporter_user=user)]
             elif role == Role.HANDLER and person is not None and person.department_id:
-                was_sent = Transition.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
-                helps = CaseSupport.objects.filter(case=OuterRef("pk"), department_id=person.department_id)
-                parts += [Q(department_id=person.department_id), Q(Exists(was_sent)), Q(Exists(helps))]
+                # Sets, not per-row EXISTS: PostgreSQL hashes the department's cases once (an index-only scan of
+                # its steps) and then walks the newest cases, where a correlated look-up per row would not scale.
+                was_sent = Transition.objects.filter(department_id=person.department_id).values("case_id")
+                helps = CaseSupport.objects.filter(department_id=person.department_id).values("case_id")
+                parts += [Q(department_id=person.department_id), Q(pk__in=was_sent), Q(pk__in=helps)]
             elif role == Role.PETITION_CLERK:
                 parts += [Q(kind__in=[CaseKind.PETITION, CaseKind.SUGGESTION]), Q(reporter_user=user)]
             elif role in REPORTERS or role == Role.SYSTEM:
@@ -279,6 +281,8 @@ class Case(models.Model):
     # The domain object that raised this case (a hazard, an alarm, a patrol finding): "app_label.model" and pk.
     origin_kind = models.CharField(_("来源对象类型"), max_length=48, blank=True)
     origin_id = models.CharField(_("来源对象"), max_length=64, blank=True)
+    # The words of the description and address (``lib.textsearch``), for the full-text index on PostgreSQL.
+    search = models.TextField(blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -303,10 +307,34 @@ class Case(models.Model):
             models.Index(fields=["category", "lat"], name="case_dup_idx"),
             # "Which case did this hazard raise?" Partial on PostgreSQL: most cases have no origin.
             models.Index(fields=["origin_kind", "origin_id"], name="case_origin_idx", condition=~Q(origin_kind="")),
+            # The open cases, a few in a thousand of a city's: the queues' counts and the overdue list read this
+            # small index alone (who may see a case and the pending extension are in it).
+            models.Index(
+                fields=["status", "due_at"],
+                include=["kind", "reporter_user", "grid", "department", "pending_extension"],
+                condition=Q(status__in=sorted(OPEN_STATES)),
+                name="case_open_idx",
+            ),
+            # 待回访: closed, the reporter not satisfied, not called back yet.
+            models.Index(
+                fields=["id"],
+                condition=Q(status="closed", satisfaction="unsatisfied", revisited_at__isnull=True),
+                name="case_revisit_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is None or {"description", "address"} & set(fields):
+            from jingwu.lib import textsearch
+
+            self.search = textsearch.document(self.description, self.address)
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "search"}
+        super().save(*args, **kwargs)
 
     def is_overdue(self, at: datetime) -> bool:
         return self.status in OPEN_STATES and self.due_at is not None and self.due_at < at
@@ -361,7 +389,8 @@ class Transition(StepRecord):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     from_state = models.CharField(_("原状态"), max_length=16, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
+    # Indexed with the time below: a department's steps, newest first, and the cases it has had.
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, db_index=False)
 
     class Meta:
         verbose_name = _("流转记录")
@@ -371,7 +400,8 @@ class Transition(StepRecord):
         # The statistics read a period's steps of one kind and their cases (``stats.indicators``): with the case,
         # on_time and outcome in the index, PostgreSQL answers from the index alone, not a heap page per step.
         indexes = [
-            models.Index(fields=["action", "at", "case", "on_time", "outcome"], name="transition_action_at_idx")
+            models.Index(fields=["action", "at", "case", "on_time", "outcome"], name="transition_action_at_idx"),
+            models.Index(fields=["department", "at", "case"], name="transition_department_idx"),
         ]
 
     def __str__(self) -> str:

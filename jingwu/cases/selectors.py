@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from jingwu.lib import clock
@@ -95,6 +96,22 @@ def apply_filter(qs: CaseQuerySet, f: CaseFilter, at: datetime | None = None) ->
         lon1, lat1, lon2, lat2 = f.bbox
         qs = qs.filter(lon__range=(min(lon1, lon2), max(lon1, lon2)), lat__range=(min(lat1, lat2), max(lat1, lat2)))
     if f.q:
-        term = f.q.strip()
-        qs = qs.filter(Q(number=term) | Q(description__icontains=term) | Q(address__icontains=term))
+        qs = text_search(qs, f.q)
     return qs
+
+
+def text_search(qs: CaseQuerySet, q: str) -> CaseQuerySet:
+    """A case number, or words of the description and address: on PostgreSQL the cases holding every word of
+    the query (a full-text index over the words ``lib.textsearch`` cut), elsewhere a substring."""
+    term = q.strip()
+    if connection.vendor != "postgresql":
+        return qs.filter(Q(number=term) | Q(description__icontains=term) | Q(address__icontains=term))
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    from jingwu.lib import textsearch
+
+    words = textsearch.words(term)
+    if not words:
+        return qs.filter(number=term)
+    query = SearchQuery(" ".join(words), config="simple", search_type="plain")
+    return qs.alias(m_words=SearchVector("search", config="simple")).filter(Q(number=term) | Q(m_words=query))

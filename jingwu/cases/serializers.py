@@ -12,7 +12,7 @@ from typing import Any
 
 from jingwu.lib.privacy import mask_name, mask_phone
 
-from .choices import State
+from .choices import OPEN_STATES, State
 from .models import Case
 from .refs import refs
 
@@ -26,47 +26,92 @@ def public_point(lon: float | None, lat: float | None) -> tuple[float | None, fl
     return round(lon, PUBLIC_DECIMALS), round(lat, PUBLIC_DECIMALS)
 
 
-def _case(c: Case, at: datetime, staff: bool, merged_number: str | None = None) -> dict[str, Any]:
+# The columns a case's list row is made of: lists read them with ``values()``, no model instances.
+FIELDS = (
+    "number", "status", "kind", "category_id", "source", "lon", "lat", "address", "grid_id", "region_id",
+    "description", "department_id", "reported_at", "updated_at", "due_at", "handling_deadline", "version",
+)  # fmt: skip
+STAFF_FIELDS = (
+    "reporter_name", "reporter_phone", "condition_id", "extension_count", "pending_extension", "rework_count",
+    "return_count",
+)  # fmt: skip
+_LABELS: dict[str, str] = {}
+
+
+def _label(status: str) -> str:
+    # Per language: the label is translated when read.
+    from django.utils.translation import get_language
+
+    key = f"{get_language()}:{status}"
+    if key not in _LABELS:
+        _LABELS[key] = str(State(status).label)
+    return _LABELS[key]
+
+
+def row(v: Any, at: datetime, staff: bool, merged_number: str | None = None) -> dict[str, Any]:
+    """A case as its audience sees it, from a mapping of ``FIELDS`` (and ``STAFF_FIELDS`` for staff)."""
     r = refs()
-    region = r.regions.get(c.region_id) if c.region_id else None
-    dept = r.departments.get(c.department_id) if c.department_id else None
+    region_id, dept_id, status, due = v["region_id"], v["department_id"], v["status"], v["due_at"]
+    region = r.regions.get(region_id) if region_id else None
+    dept = r.departments.get(dept_id) if dept_id else None
+    lon, lat = (v["lon"], v["lat"]) if staff else public_point(v["lon"], v["lat"])
     d: dict[str, Any] = {
-        "number": c.number,
-        "status": c.status,
-        "status_label": str(State(c.status).label),
-        "kind": c.kind,
-        "category": r.category_ref(c.category_id),
-        "source": c.source,
-        "lon": c.lon if staff else public_point(c.lon, c.lat)[0],
-        "lat": c.lat if staff else public_point(c.lon, c.lat)[1],
-        "address": c.address,
-        "grid": r.grids.get(c.grid_id) if c.grid_id else None,
+        "number": v["number"],
+        "status": status,
+        "status_label": _label(status),
+        "kind": v["kind"],
+        "category": r.category_ref(v["category_id"]),
+        "source": v["source"],
+        "lon": lon,
+        "lat": lat,
+        "address": v["address"],
+        "grid": r.grids.get(v["grid_id"]) if v["grid_id"] else None,
         "region": region[0] if region else None,
         "region_name": region[1] if region else None,
-        "description": c.description,
+        "description": v["description"],
         "department": dept[0] if dept else None,
         "department_name": dept[1] if dept else None,
-        "reported_at": c.reported_at,
-        "updated_at": c.updated_at,
-        "due_at": c.due_at,
-        "handling_deadline": c.handling_deadline,
-        "overdue": c.is_overdue(at),
-        "version": c.version,
+        "reported_at": v["reported_at"],
+        "updated_at": v["updated_at"],
+        "due_at": due,
+        "handling_deadline": v["handling_deadline"],
+        "overdue": status in OPEN_STATES and due is not None and due < at,
+        "version": v["version"],
     }
     if staff:
+        cond = v["condition_id"]
         d.update(
             {
-                "reporter_name": mask_name(c.reporter_name),
-                "reporter_phone": mask_phone(c.reporter_phone),
-                "condition": r.conditions[c.condition_id][0] if c.condition_id else None,
-                "extension_count": c.extension_count,
-                "pending_extension": c.pending_extension,
-                "rework_count": c.rework_count,
-                "return_count": c.return_count,
-                "merged_into": merged_number or getattr(c, "merged_number", None),
+                "reporter_name": mask_name(v["reporter_name"]),
+                "reporter_phone": mask_phone(v["reporter_phone"]),
+                "condition": r.conditions[cond][0] if cond else None,
+                "extension_count": v["extension_count"],
+                "pending_extension": v["pending_extension"],
+                "rework_count": v["rework_count"],
+                "return_count": v["return_count"],
+                "merged_into": merged_number or v.get("merged_number"),
             }
         )
     return d
+
+
+class _Attrs:
+    """A model instance read as a mapping."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Case) -> None:
+        self.c = c
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self.c, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self.c, name, default)
+
+
+def _case(c: Case, at: datetime, staff: bool, merged_number: str | None = None) -> dict[str, Any]:
+    return row(_Attrs(c), at, staff, merged_number)
 
 
 def _blank_staff(staff: bool) -> dict[str, Any]:
@@ -87,6 +132,9 @@ def _blank_staff(staff: bool) -> dict[str, Any]:
 
 def staff_case(c: Case, at: datetime, merged_number: str | None = None) -> dict[str, Any]:
     return _case(c, at, True, merged_number)
+
+
+PUBLIC_BLANKS = _blank_staff(False)
 
 
 def public_case(c: Case, at: datetime) -> dict[str, Any]:

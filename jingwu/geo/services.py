@@ -18,6 +18,8 @@ from jingwu.lib.cached import SharedVersioned
 
 from .models import Grid, Region, RegionLevel
 
+_intersects_xy = shapely.intersects_xy
+
 
 @dataclass(frozen=True)
 class Located:
@@ -42,6 +44,7 @@ class GridIndex:
         self.codes = [r[1] for r in rows]
         self.region_ids = np.array([r[2] for r in rows], dtype=np.int64)
         self.geoms = np.array([shape(r[3]) for r in rows], dtype=object)
+        self.located = [Located(int(r[0]), r[1], int(r[2])) for r in rows]
         self.tree = STRtree(self.geoms)
         self._build_raster()
 
@@ -49,6 +52,11 @@ class GridIndex:
         if not len(self.geoms):
             self.raster = np.full((1, 1), -1, dtype=np.int64)
             self.origin, self.step = (0.0, 0.0), (1.0, 1.0)
+            self._cells, self._border_list, self.border_starts = [-1], [], [0, 0]
+            self.border_grids = np.zeros(0, dtype=np.int64)
+            self.border_geoms = self.geoms[:0]
+            self._nx = self._ny = 1
+            self._ox, self._oy, self._sx, self._sy = 0.0, 0.0, 1.0, 1.0
             return
         minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
         width, height = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
@@ -70,6 +78,21 @@ class GridIndex:
         raster[b[inside]] = g[inside]
         raster[b[~inside]] = self.BOUNDARY
         self.raster = raster.reshape(ny, nx)
+        # Each border cell keeps the grids it touches (lowest first, as the exact test decides ties), so that a
+        # single point is tested against two or three prepared polygons rather than sent to the tree: in a
+        # city's dense centre most points fall in border cells.
+        order = np.lexsort((geom_idx, box_idx))
+        box_idx, geom_idx = box_idx[order], geom_idx[order]
+        border = raster[box_idx] == self.BOUNDARY
+        starts = np.searchsorted(box_idx[border], np.arange(len(boxes) + 1))
+        self.border_grids = geom_idx[border]
+        self.border_geoms = self.geoms[self.border_grids]
+        self.border_starts = starts.tolist()
+        shapely.prepare(self.geoms)
+        self._cells = self.raster.ravel().tolist()
+        self._border_list = self.border_grids.tolist()
+        self._nx, self._ny = nx, ny
+        self._ox, self._oy, self._sx, self._sy = minx, miny, self.step[0], self.step[1]
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -105,16 +128,24 @@ class GridIndex:
         return (lons >= self.origin[0]) & (lons <= maxx) & (lats >= self.origin[1]) & (lats <= maxy)
 
     def locate(self, lon: float, lat: float) -> Located | None:
-        ny, nx = self.raster.shape
-        cx = math.floor((lon - self.origin[0]) / self.step[0])
-        cy = math.floor((lat - self.origin[1]) / self.step[1])
-        i = int(self.raster[cy, cx]) if 0 <= cx < nx and 0 <= cy < ny else self.BOUNDARY
-        if i == self.BOUNDARY:
+        nx, ny = self._nx, self._ny
+        cx = math.floor((lon - self._ox) / self._sx)
+        cy = math.floor((lat - self._oy) / self._sy)
+        if 0 <= cx < nx and 0 <= cy < ny:
+            cell = cy * nx + cx
+            i = self._cells[cell]
+            if i == -2:  # BOUNDARY
+                starts = self.border_starts
+                start = starts[cell]
+                # One vectorised call over the cell's few prepared polygons (per-call overhead dominates).
+                hit = _intersects_xy(self.border_geoms[start : starts[cell + 1]], lon, lat)
+                i = self._border_list[start + hit.argmax()] if hit.any() else -1
+        else:  # on the raster's outer edge (or outside): the exact test
             hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
             i = int(hits.min()) if len(hits) else -1
         if i < 0:
             return None
-        return Located(int(self.ids[i]), self.codes[i], int(self.region_ids[i]))
+        return self.located[i]
 
 
 def _build_index() -> GridIndex:

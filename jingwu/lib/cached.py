@@ -65,8 +65,11 @@ class SharedVersioned(Generic[T]):
             if now - getattr(self, "_refreshed_at", 0.0) < min_interval:
                 return False
             self._refreshed_at = now
+            # The stamp before the rows, as in get(): a change committed between the two then leaves a stamp
+            # older than the copy (rebuilt again next time), never a stale copy under the newer stamp.
+            version = self._shared_version()
             self._value = self.build()
-            self._version = self._shared_version()
+            self._version = version
             self._checked_at = now
             return True
 

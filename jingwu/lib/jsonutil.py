@@ -4,6 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 def default(value: Any) -> Any:
     """json.dumps ``default``: ISO-8601 datetimes (with their zone), numbers for decimals."""
@@ -11,4 +13,14 @@ def default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, Promise):  # a lazily translated label
+        return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """Fast JSON for API bodies (orjson): UTF-8, datetimes in ISO 8601 with ``Z`` for UTC as the API's schema
+    writes them, decimals as numbers."""
+    import orjson
+
+    return orjson.dumps(value, default=default, option=orjson.OPT_UTC_Z)

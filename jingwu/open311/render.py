@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from django.http import HttpResponse
+import orjson
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from jingwu.lib import text
 from jingwu.lib.jsonutil import default as json_default
@@ -55,12 +57,25 @@ def xml_bytes(root: str, item: str | None, payload: Any) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
 
 
-def respond(fmt: str, root: str, item: str | None, payload: Any, status: int = 200) -> HttpResponse:
-    """``item`` None: ``payload`` is one object under ``root``; otherwise a list of ``item`` elements."""
-    if fmt == "xml":
-        body = xml_bytes(root, item, payload)
-    else:
-        body = json.dumps(payload, ensure_ascii=False, default=json_default).encode()
+def xml_chunks(root: str, item: str, rows: list[dict[str, Any]]) -> Iterator[bytes]:
+    """The list element by element: the first bytes leave before the last row is written, and a long list is
+    never one tree in memory."""
+    yield b'<?xml version="1.0" encoding="utf-8"?>\n<' + root.encode() + b">"
+    for row in rows:
+        el = ET.Element(item)
+        _fill(el, row)
+        yield ET.tostring(el, encoding="utf-8", xml_declaration=False)
+    yield b"</" + root.encode() + b">"
+
+
+def respond(
+    fmt: str, root: str, item: str | None, payload: Any, status: int = 200, stream: bool = False
+) -> HttpResponseBase:
+    """``item`` None: ``payload`` is one object under ``root``; otherwise a list of ``item`` elements (streamed
+    in XML with ``stream``)."""
+    if fmt == "xml" and item is not None and stream:
+        return StreamingHttpResponse(xml_chunks(root, item, payload), content_type=CONTENT_TYPES[fmt])
+    body = xml_bytes(root, item, payload) if fmt == "xml" else orjson.dumps(payload, default=json_default)
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 

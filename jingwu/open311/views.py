@@ -356,33 +356,40 @@ def public_history(case_ids: list[int]) -> tuple[dict[int, list[Step]], dict[int
     return steps, photos
 
 
-def request_row(case: Case, public: list[Step], photo_id: int | None, extensions: bool, base: str) -> dict[str, Any]:
+ROW_FIELDS = ("id", "number", "status", "department_id", "category_id", "description", "reported_at", "updated_at",
+              "handling_deadline", "address", "lon", "lat")
+
+
+def request_row(case: Any, public: list[Step], photo_id: int | None, extensions: bool, base: str) -> dict[str, Any]:
+    """One service request from a mapping of ``ROW_FIELDS``."""
     r = refs()
     tz = _tz()
-    dept = r.departments.get(case.department_id) if case.department_id else None
-    cat = r.categories.get(case.category_id) if case.category_id else None
+    dept_id, cat_id, deadline = case["department_id"], case["category_id"], case["handling_deadline"]
+    dept = r.departments.get(dept_id) if dept_id else None
+    cat = r.categories.get(cat_id) if cat_id else None
+    lon, lat = public_point(case["lon"], case["lat"])
     row: dict[str, Any] = {
-        "service_request_id": case.number,
-        "status": STATUS[case.status],
+        "service_request_id": case["number"],
+        "status": STATUS[case["status"]],
         "status_notes": public_text(public[-1].public_note) if public else None,
         "service_name": cat[2] if cat else None,
         "service_code": f"{cat[0]}-{cat[1]}" if cat else None,
-        "description": case.description,
+        "description": case["description"],
         "agency_responsible": dept[1] if dept else None,
         "service_notice": None,
-        "requested_datetime": case.reported_at.astimezone(tz),
-        "updated_datetime": case.updated_at.astimezone(tz),
-        "expected_datetime": case.handling_deadline.astimezone(tz) if case.handling_deadline else None,
-        "address": case.address or None,
+        "requested_datetime": case["reported_at"].astimezone(tz),
+        "updated_datetime": case["updated_at"].astimezone(tz),
+        "expected_datetime": deadline.astimezone(tz) if deadline else None,
+        "address": case["address"] or None,
         "address_id": None,
         "zipcode": None,
         # The same rounding as every public output (serializers.public_point).
-        "lat": public_point(case.lon, case.lat)[1],
-        "long": public_point(case.lon, case.lat)[0],
+        "lat": lat,
+        "long": lon,
         "media_url": f"{base}media/{photo_id}" if photo_id else None,
     }
     if extensions:
-        row["extended_status"] = extended_status(case.status, public[-1].reason if public else "")
+        row["extended_status"] = extended_status(case["status"], public[-1].reason if public else "")
         row["notes"] = [
             {
                 "datetime": t.at.astimezone(tz),
@@ -394,9 +401,9 @@ def request_row(case: Case, public: list[Step], photo_id: int | None, extensions
     return row
 
 
-def rows_for(cases: list[Case], extensions: bool, base: str) -> list[dict[str, Any]]:
-    steps, photos = public_history([c.pk for c in cases]) if cases else ({}, {})
-    return [request_row(c, steps.get(c.pk, []), photos.get(c.pk), extensions, base) for c in cases]
+def rows_for(cases: list[dict[str, Any]], extensions: bool, base: str) -> list[dict[str, Any]]:
+    steps, photos = public_history([c["id"] for c in cases]) if cases else ({}, {})
+    return [request_row(c, steps.get(c["id"], []), photos.get(c["id"]), extensions, base) for c in cases]
 
 
 def _tz() -> Any:
@@ -449,9 +456,9 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         qs = _geo_filters(request, qs)
     page, page_size = _int(request, "page", 1, 1, 100_000), _int(request, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
     extensions = param(request, "extensions").lower() == "true"
-    rows = list(qs.order_by("-reported_at", "-id")[(page - 1) * page_size : page * page_size])
+    rows = list(qs.order_by("-reported_at", "-id").values(*ROW_FIELDS)[(page - 1) * page_size : page * page_size])
     base = request.build_absolute_uri("/open311/v2/")
-    return render.respond(fmt, "service_requests", "request", rows_for(rows, extensions, base))
+    return render.respond(fmt, "service_requests", "request", rows_for(rows, extensions, base), stream=True)
 
 
 def _int(request: HttpRequest, name: str, default: int, lo: int, hi: int) -> int:
@@ -504,7 +511,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint(("GET",))
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    case = Case.objects.visible_to(AnonymousUser()).filter(number=request_id).first()
+    case = Case.objects.visible_to(AnonymousUser()).filter(number=request_id).values(*ROW_FIELDS).first()
     if case is None:
         raise Open311Error(404, f"no service request {request_id}")
     extensions = param(request, "extensions").lower() == "true"

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -21,6 +20,7 @@ from jingwu.cases.choices import Action
 from jingwu.lib import clock
 from jingwu.org.choices import Role
 from jingwu.org.models import Person
+from jingwu.web import lists
 
 from .common import roles_required
 from .export import csv_response
@@ -85,7 +85,7 @@ def _row(e: AuditEvent) -> dict[str, Any]:
 @roles_required(Role.AUDITOR)
 def audit_page(request: HttpRequest) -> HttpResponse:
     qs, params = filtered(request)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = lists.CappedPaginator(qs, 50).get_page(request.GET.get("page"))
     known = sorted(set(LABELS) | {f"case.{a}" for a in Action.values})
     context = {
         "nav": "audit",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -214,13 +215,27 @@ def _measure_filter(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case
     return qs.filter(indicators.measure_q(params["measure"], period, actor))
 
 
+class CappedPaginator(Paginator):
+    """Counts up to ``CAP`` rows and says "more" beyond: an exact count of a city's years of cases reads them
+    all, and nobody pages past the ten thousandth row (they filter)."""
+
+    CAP = 10_000
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        n = self.object_list[: self.CAP + 1].count()
+        self.capped = n > self.CAP
+        return min(n, self.CAP)
+
+
 def page_of(listing: CaseList, request: HttpRequest) -> Page[Any]:
     try:
         size = int(request.GET.get("size", 50))
     except ValueError:
         size = 50
     size = size if size in PAGE_SIZES else 50
-    return Paginator(listing.queryset, size).get_page(request.GET.get("page"))
+    return CappedPaginator(listing.queryset, size).get_page(request.GET.get("page"))
 
 
 COLUMN_HEADS = (
