@@ -2046,6 +2046,11 @@ EN.update(
         "附件（PDF、Word、Excel、图片，每个不超过20MB）": "Attachments (PDF, Word, Excel, images; up to 20 MB each)",
         "已完成，申请办结": "Done: ask for confirmation",
         "全选": "Select all",
+        # city scale (issue 16): counts capped at 10,000 ("10000+")
+        '共 <b id="case-total">%(n)s%(more)s</b> 件': '<b id="case-total">%(n)s%(more)s</b> cases',
+        '共 <b id="audit-total">%(n)s%(more)s</b> 条': '<b id="audit-total">%(n)s%(more)s</b> records',
+        "第 %(start)s–%(end)s 件，共 %(total)s%(more)s 件": "Cases %(start)s–%(end)s of %(total)s%(more)s",
+        "第 %(start)s–%(end)s 条，共 %(total)s%(more)s 条": "Records %(start)s–%(end)s of %(total)s%(more)s",
         # stats (issue 15)
     "日期“%(text)s”无法识别，已改用默认日期": "The date “%(text)s” was not understood; the default is used instead",
     "生成Excel（后台生成，在“我的导出”下载）": "Make the Excel file (built in the background; download it from My exports)",
