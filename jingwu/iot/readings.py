@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, Max, Min
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
@@ -218,40 +218,9 @@ def aqi_json(result: aqi.Result | None) -> dict[str, Any] | None:
 # --- partitions ---------------------------------------------------------------------------------------------------
 
 
-def month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def next_month(d: date) -> date:
-    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def ensure_partitions(months_ahead: int = 3, today: date | None = None) -> list[str]:
     """PostgreSQL: the monthly partitions of ``iot_reading`` from this month to ``months_ahead`` ahead (older
     data falls into the default partition, which a DBA may split). Nothing to do on SQLite."""
-    if connection.vendor != "postgresql":
-        return []
-    made = []
-    first = month_start(today or timezone.localdate())
-    with connection.cursor() as cur:
-        start = first
-        for _ in range(months_ahead + 1):
-            end = next_month(start)
-            name = f"iot_reading_{start:%Y%m}"
-            cur.execute("SELECT to_regclass(%s)", [name])
-            if cur.fetchone()[0] is None:
-                # A partition cannot be attached over rows the default partition already holds for its range:
-                # move them across in the same transaction.
-                with transaction.atomic():
-                    cur.execute(f"CREATE TABLE {name} (LIKE iot_reading INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-                    cur.execute(
-                        f"WITH moved AS (DELETE FROM iot_reading_default WHERE at >= %s AND at < %s RETURNING *) "
-                        f"INSERT INTO {name} SELECT * FROM moved",
-                        [start, end],
-                    )
-                    cur.execute(
-                        f"ALTER TABLE iot_reading ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end]
-                    )
-                made.append(name)
-            start = end
-    return made
+    from jingwu.lib.partitions import ensure_monthly
+
+    return ensure_monthly("iot_reading", months_ahead, today)
