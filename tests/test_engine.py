@@ -208,6 +208,7 @@ def test_the_scheduler_warns_escalates_and_rolls_up_once_per_slot(cast: Any, at:
     assert case.due_at == datetime(2026, 3, 2, 9, 30, tzinfo=TZ)
     at.move(datetime(2026, 3, 2, 9, 12, tzinfo=TZ))
     assert sorted(jobs.tick()) == [
+        "audit_partitions",  # next months' partitions of the audit log (PostgreSQL)
         "audit_seal",
         "daily_rollup",
         "erase_personal_data",

@@ -154,6 +154,14 @@ def seal_task() -> int:
     return sealed
 
 
+@task()
+def audit_partitions_task() -> list[str]:
+    """Next months' partitions of the audit log (PostgreSQL), made ahead of the rows that will need them."""
+    from jingwu.lib.partitions import ensure_monthly
+
+    return ensure_monthly("audit_auditevent")
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -178,6 +186,7 @@ JOBS = [
     Job("escalate_overdue", escalate_task, every=timedelta(minutes=5)),
     Job("audit_seal", seal_task, every=timedelta(minutes=5)),
     Job("erase_personal_data", erase_task, at=time(2, 0)),
+    Job("audit_partitions", audit_partitions_task, at=time(1, 20)),
 ]
 
 
