@@ -609,6 +609,9 @@ def case_lines(world: World, c: dict[str, Any], y: int) -> Iterator[str]:
         ),
         "",
     )
+    # 回访: a dissatisfied reporter is called back within days; the last days' are still waiting.
+    revisit_at = c["close"] + 86400 + (c["id"] % 172800)
+    revisited = ts(np.where((satisfaction == "unsatisfied") & (revisit_at <= world.now), revisit_at, 0))
     dept = np.where(past_dispatch | (st == S["returned"]), world.dept[c["district"], c["dk"]], 0)
     cols = {
         "rep": ts(c["rep"]),
@@ -642,7 +645,7 @@ def case_lines(world: World, c: dict[str, Any], y: int) -> Iterator[str]:
             f"{world.grid_region[g]}\t{text[i][0]}\t\t\t{cid * 2654435761 % 4294967296:08x}\t"
             f"{STATES[st[i]]}\t{d or NULL}\t{cols['rep'][i]}\t{cols['upd'][i]}\t{cols['due'][i]}\t{cols['dl'][i]}\t"
             f"{cols['disp'][i]}\t{cols['fb'][i]}\t{cols['cl'][i]}\t{on_time[i]}\t{c['ext'][i]}\t{int(c['rework'][i] and past_fb[i])}\t"
-            f"{int(c['returned'][i] and past_dispatch[i])}\t0\t{satisfaction[i]}\t\t1\t\t\t{text[i][2]}\n"
+            f"{int(c['returned'][i] and past_dispatch[i])}\t0\t{satisfaction[i]}\t\t1\t\t\t{text[i][2]}\t{revisited[i]}\n"
         )
 
 
@@ -650,7 +653,7 @@ CASE_COLS = (
     "id, number, kind, category_id, condition_id, source, source_detail, lon, lat, address, grid_id, region_id, description, "
     "reporter_name, reporter_phone, tracking_code, status, department_id, reported_at, updated_at, due_at, "
     "handling_deadline, dispatched_at, feedback_at, closed_at, handled_on_time, extension_count, rework_count, "
-    "return_count, escalation_count, satisfaction, satisfaction_note, version, origin_kind, origin_id, search"
+    "return_count, escalation_count, satisfaction, satisfaction_note, version, origin_kind, origin_id, search, revisited_at"
 )
 PHRASES = [
     "路边暴露垃圾未及时清运", "商户占道经营", "机动车乱停放堵塞消防通道", "墙面张贴小广告", "井盖破损存在安全隐患",
@@ -957,7 +960,7 @@ def _device_types() -> list[str]:
     return [str(v) for v in DeviceType.values]
 
 
-STATE = ROOT / "var" / "bench-city"
+STATE = ROOT / "var" / "bench-city" / DB  # per database: the grid seeds the benchmark draws points from
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from django.db.models import Q
 
 from jingwu.lib import clock
 from jingwu.org.choices import Role
-from jingwu.org.models import GridAssignment
 from jingwu.org.services import person_of, role_of
 
 from .choices import CaseKind, State
@@ -35,7 +34,9 @@ def tasks_for(user: Any) -> CaseQuerySet:
     if role == Role.LEADER:
         return qs.filter(Q(status=State.SUSPENDED) | Q(status=State.HANDLING, pending_extension__isnull=False))
     if role == Role.GRID_WORKER and person is not None:
-        mine = GridAssignment.objects.filter(person=person).values("grid_id")
+        from jingwu.org.services import grid_ids
+
+        mine = grid_ids(person)
         return qs.filter(status__in=[State.VERIFYING, State.TO_CHECK], grid_id__in=mine)
     if role == Role.PETITION_CLERK:
         return qs.filter(

@@ -37,7 +37,16 @@ from . import engine, notes, origins
 from . import photos as photo_lib
 from .choices import OPEN_STATES, Action, AttachmentKind, Satisfaction, Source, State
 from .events import Change, send_after_commit
-from .models import Attachment, Case, CaseSupport, Category, FilingCondition, Transition, attachment_path
+from .models import (
+    Attachment,
+    Case,
+    CaseDepartment,
+    CaseSupport,
+    Category,
+    FilingCondition,
+    Transition,
+    attachment_path,
+)
 from .routing import suggest_department
 from .workflow import ACTIONS_WITH_OUTCOME, REPORT_ROLES, SOURCES_BY_ROLE, START_ROLES, STEPS
 
@@ -871,6 +880,10 @@ def _h_dispatch(case: Case, d: ActionInput, now: datetime, acting: Acting, role:
     case.handler = None
     CaseSupport.objects.filter(case=case).delete()
     CaseSupport.objects.bulk_create(CaseSupport(case=case, department=s, added_at=now) for s in supporting)
+    # Every department that has had the case, leading or supporting, keeps seeing it (visible_to).
+    CaseDepartment.objects.bulk_create(
+        [CaseDepartment(case=case, department=x) for x in (dept, *supporting)], ignore_conflicts=True
+    )
     if supporting:
         t.data = {"supporting": [s.code for s in supporting]}
     case.dispatched_at = now

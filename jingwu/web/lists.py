@@ -222,11 +222,15 @@ class CappedPaginator(Paginator):
     CAP = 10_000
     capped = False
 
+    def __init__(self, object_list: Any, per_page: int, cap: int = CAP) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
     @cached_property
     def count(self) -> int:
-        n = self.object_list[: self.CAP + 1].count()
-        self.capped = n > self.CAP
-        return min(n, self.CAP)
+        n = self.object_list[: self.cap + 1].count()
+        self.capped = n > self.cap
+        return min(n, self.cap)
 
 
 def page_of(listing: CaseList, request: HttpRequest) -> Page[Any]:
@@ -235,7 +239,10 @@ def page_of(listing: CaseList, request: HttpRequest) -> Page[Any]:
     except ValueError:
         size = 50
     size = size if size in PAGE_SIZES else 50
-    return CappedPaginator(listing.queryset, size).get_page(request.GET.get("page"))
+    # A common word matches a city's cases by the hundred thousand, checked row by row newest first: count
+    # fewer of them.
+    cap = 500 if listing.params.get("q") else CappedPaginator.CAP
+    return CappedPaginator(listing.queryset, size, cap).get_page(request.GET.get("page"))
 
 
 COLUMN_HEADS = (
