@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 
 NUL = "\x00"
@@ -32,7 +33,7 @@ def _has_nul(request: HttpRequest) -> bool:
     return False
 
 
-def refuse(request: HttpRequest) -> HttpResponse:
+def refuse(request: HttpRequest) -> HttpResponseBase:
     message = gettext("请求中含有空字符(NUL)")
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": "invalid", "message": message, "details": {}}}, status=400)
@@ -44,10 +45,10 @@ def refuse(request: HttpRequest) -> HttpResponse:
 
 
 class RejectNul:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _has_nul(request):
             return refuse(request)
         return self.get_response(request)

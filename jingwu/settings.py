@@ -337,6 +337,10 @@ JINGWU_EXPORT_SYNC_ROWS = envint("JINGWU_EXPORT_SYNC_ROWS", 5000)
 # The evaluation's weights (docs/stats.md): JSON, subject → indicator → weight; a subject left out keeps the
 # shipped default scheme.
 JINGWU_EVALUATION = json.loads(os.environ.get("JINGWU_EVALUATION", "") or "{}")
+# The leader overview and the big screen's figures are computed at most once in this many seconds (per
+# language, and per viewer for the screen) and shared by every node through the shared cache: a city's year of
+# cases takes about a second to count, and every leader's page and wall asks for it. 0 computes every time.
+JINGWU_FIGURES_CACHE_SECONDS = envint("JINGWU_FIGURES_CACHE_SECONDS", 30)
 # An Excel import of more rows than this is done by the task worker, its progress shown on a page.
 JINGWU_IMPORT_SYNC_ROWS = envint("JINGWU_IMPORT_SYNC_ROWS", 300)
 # The scheduler's warning before a deadline (working or continuous, as the case runs).

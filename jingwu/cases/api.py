@@ -366,7 +366,7 @@ def build_filter(params: ListQuery) -> selectors.CaseFilter:
 
 
 @router.get("/cases", response=CasePageOut, summary="List cases you may see, newest first, with a cursor")
-def list_cases(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
+def list_cases(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse:
     user = current_user(request)
     now = clock.now()
     qs = selectors.apply_filter(_list_qs(user), build_filter(params), now)

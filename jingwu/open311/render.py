@@ -79,7 +79,7 @@ def respond(
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
-def error(fmt: str, status: int, description: str) -> HttpResponse:
+def error(fmt: str, status: int, description: str) -> HttpResponseBase:
     return respond(
         fmt if fmt in CONTENT_TYPES else "json",
         "errors",

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Max, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
@@ -54,9 +55,9 @@ def bad(description: str) -> Open311Error:
 def endpoint(methods: tuple[str, ...]) -> Callable[..., Any]:
     """Format check, one error shape, and method dispatch for every resource."""
 
-    def wrap(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrap(fn: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
-        def view(request: HttpRequest, fmt: str, **kw: Any) -> HttpResponse:
+        def view(request: HttpRequest, fmt: str, **kw: Any) -> HttpResponseBase:
             if fmt not in render.CONTENT_TYPES:
                 return render.error("json", 404, f"unknown format .{fmt}; use .xml or .json")
             if request.method not in methods:
@@ -135,7 +136,7 @@ def _changeset() -> datetime:
 
 
 @endpoint(("GET",))
-def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+def discovery(request: HttpRequest, fmt: str) -> HttpResponseBase:
     base = request.build_absolute_uri("/open311/v2/")
     changeset = _changeset()
     payload = {
@@ -156,7 +157,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint(("GET",))
-def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
+def service_list(request: HttpRequest, fmt: str) -> HttpResponseBase:
     with_attributes = set(ServiceAttribute.objects.values_list("category_id", flat=True))
     rows = [
         {
@@ -191,7 +192,7 @@ def attribute_dict(a: ServiceAttribute) -> dict[str, Any]:
 
 
 @endpoint(("GET",))
-def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponseBase:
     category = category_for(code)
     if category is None:
         raise Open311Error(404, f"no service with code {code}")
@@ -265,7 +266,7 @@ def _location(request: HttpRequest) -> tuple[float, float, str]:
     raise bad("a location is required: lat and long, address_string or address_id")
 
 
-def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+def create_request(request: HttpRequest, fmt: str) -> HttpResponseBase:
     key = authenticate(request)
     code = param(request, "service_code")
     if not code:
@@ -412,7 +413,7 @@ def _tz() -> Any:
     return get_calendar().tz
 
 
-def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
+def _list_requests(request: HttpRequest, fmt: str) -> HttpResponseBase:
     qs = Case.objects.visible_to(AnonymousUser())
     ids = [i for i in param(request, "service_request_id").split(",") if i.strip()]
     if ids:
@@ -503,14 +504,14 @@ def _geo_filters(request: HttpRequest, qs: Any) -> Any:
 
 
 @endpoint(("GET", "POST"))
-def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
+def requests_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if request.method == "POST":
         return create_request(request, fmt)
     return _list_requests(request, fmt)
 
 
 @endpoint(("GET",))
-def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponseBase:
     case = Case.objects.visible_to(AnonymousUser()).filter(number=request_id).values(*ROW_FIELDS).first()
     if case is None:
         raise Open311Error(404, f"no service request {request_id}")
@@ -520,7 +521,7 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
 
 
 @endpoint(("GET",))
-def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponseBase:
     info = ServiceRequest.objects.select_related("case").filter(token=token).first()
     if info is None:
         raise Open311Error(404, f"no token {token}")
@@ -529,7 +530,7 @@ def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     )
 
 
-def media(request: HttpRequest, attachment_id: int) -> HttpResponse | FileResponse:
+def media(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     """The photo a reporter sent with a public request (never handlers' or inspectors' photos)."""
     att = Attachment.objects.filter(
         pk=attachment_id,
@@ -556,7 +557,7 @@ def update_row(t: Transition) -> dict[str, Any]:
 
 
 @endpoint(("GET", "POST"))
-def updates_view(request: HttpRequest, fmt: str) -> HttpResponse:
+def updates_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if request.method == "POST":
         key = authenticate(request)
         number = param(request, "service_request_id")
@@ -618,6 +619,6 @@ def updates_view(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.respond(fmt, "service_request_updates", "request_update", rows)
 
 
-def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponseBase:
     fmt = "xml" if rest.endswith(".xml") else "json"
     return render.error(fmt, 404, "no such Open311 resource")

@@ -218,10 +218,10 @@ def rankings(request: HttpRequest, q: Query[RankingQuery]) -> dict[str, Any]:
 @router.get("/stats/overview", summary="The leader's overview: today, this month, this year")
 def overview(request: HttpRequest) -> dict[str, Any]:
     reader(request, SCREEN)
-    return figures.overview(clock.now())
+    return figures.overview_shared()
 
 
 @router.get("/stats/screen", summary="The big screen's data (refresh every 30 s)")
 def screen(request: HttpRequest) -> dict[str, Any]:
     user = reader(request, SCREEN)
-    return figures.screen(user, clock.now())
+    return figures.screen_shared(user)

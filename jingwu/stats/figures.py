@@ -3,6 +3,7 @@ the daily rollup (``rollup``). Every figure carries the link to the cases it cou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -245,6 +246,34 @@ def overview(now: datetime | None = None) -> dict[str, Any]:
         "departments": departments(year, now),
         "months": months(now),
     }
+
+
+def shared(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()`` at most once per ``JINGWU_FIGURES_CACHE_SECONDS`` for every node (the shared cache), per
+    language: the figures carry translated labels."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.utils.translation import get_language
+
+    ttl = settings.JINGWU_FIGURES_CACHE_SECONDS
+    if ttl <= 0:
+        return compute()
+    cache = caches["shared"]
+    full = f"figures:{key}:{get_language()}"
+    value = cache.get(full)
+    if value is None:
+        value = compute()
+        cache.set(full, value, ttl)
+    return value
+
+
+def overview_shared() -> dict[str, Any]:
+    return shared("overview", lambda: overview(clock.now()))
+
+
+def screen_shared(user: Any) -> dict[str, Any]:
+    # Per viewer: the alarms and monitoring shown are those the viewer may see.
+    return shared(f"screen:{user.pk}", lambda: screen(user, clock.now()))
 
 
 def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:

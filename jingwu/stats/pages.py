@@ -214,4 +214,4 @@ def screen_data(request: HttpRequest) -> JsonResponse:
     (等保 2.0); ``GET /api/stats/screen`` is the same data for API clients."""
     from . import figures
 
-    return JsonResponse(figures.screen(request.user, clock.now()))
+    return JsonResponse(figures.screen_shared(request.user))

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
@@ -228,7 +228,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        n = self.object_list[: self.cap + 1].count()
+        n = cast(Any, self.object_list)[: self.cap + 1].count()
         self.capped = n > self.cap
         return min(n, self.cap)
 

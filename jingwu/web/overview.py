@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jingwu.lib import clock
 from jingwu.org.choices import Role
 from jingwu.stats import figures
 
@@ -16,7 +15,7 @@ from .views import tile_settings
 
 @roles_required(Role.LEADER, Role.ADMIN, Role.SHIFT_LEAD)
 def overview(request: HttpRequest) -> HttpResponse:
-    data = figures.overview(clock.now())
+    data = figures.overview_shared()
     regions, departments, months = data["regions"], data["departments"], data["months"]
     chart = {
         # Each bar and point opens the list of the cases it counts.
