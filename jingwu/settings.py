@@ -12,6 +12,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE
@@ -240,6 +241,36 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("JINGWU_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Photos and other uploads: a folder (MEDIA_ROOT) by default; an S3-compatible bucket (MinIO, 阿里云 OSS, 腾讯云
+# COS, Amazon S3) when JINGWU_S3_BUCKET is set, so that several app nodes share them. Either way they stay
+# private: the app serves them through its own views after checking who asks, so objects carry no public ACL,
+# and any URL the backend makes (the admin's file links) is signed and short-lived.
+JINGWU_S3_BUCKET = env("JINGWU_S3_BUCKET")
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if JINGWU_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": JINGWU_S3_BUCKET,
+            "endpoint_url": env("JINGWU_S3_ENDPOINT_URL") or None,
+            "access_key": env("JINGWU_S3_ACCESS_KEY") or None,
+            "secret_key": env("JINGWU_S3_SECRET_KEY") or None,
+            "region_name": env("JINGWU_S3_REGION") or None,
+            # A prefix inside the bucket, so that one bucket can hold several installations.
+            "location": env("JINGWU_S3_PREFIX"),
+            # MinIO and most on-premises stores want path-style addresses (no bucket name in the host).
+            "addressing_style": env("JINGWU_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # no ACL header: objects are as private as the bucket (never public-read)
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # A name taken gets another name, as on the filesystem: nothing uploaded replaces another's file.
+            "file_overwrite": False,
+        },
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

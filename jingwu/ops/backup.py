@@ -5,6 +5,12 @@ SQLite's online backup API while the site runs; PostgreSQL: ``pg_dump`` in its c
 ``media/`` (the photos). A restore puts both back as they were: the database through the same tools (on
 PostgreSQL the schema emptied and the dump replayed by ``psql``, in one transaction), and the photo folder
 replaced, the previous one kept beside it.
+
+When the photos live in an object store (``JINGWU_S3_BUCKET``), the backup holds the database only and says so
+in its manifest: a city's bucket is terabytes, and is backed up by the store's own means (versioning, bucket
+replication, ``mc mirror``), not copied through one machine's disk. A restore then leaves the bucket alone; a
+backup with photos restored onto an installation that keeps them in a bucket puts them into the bucket (the
+way from a town's folder to a city's store).
 """
 
 from __future__ import annotations
@@ -82,8 +88,21 @@ def _restore_pg(dump: Path, name: str, args: list[str], env: dict[str, str]) -> 
         raise BackupError(f"restoring failed: {psql.stderr.decode(errors='replace').strip()[:2000]}")
 
 
+def object_storage() -> str | None:
+    """Where the photos are when they are not in a folder of this machine (``s3://bucket/prefix``), else None."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if isinstance(default_storage, FileSystemStorage):
+        return None
+    bucket = getattr(default_storage, "bucket_name", None)
+    if bucket:
+        return f"s3://{bucket}/{getattr(default_storage, 'location', '') or ''}".rstrip("/")
+    return type(default_storage).__name__
+
+
 def backup(out: Path) -> dict[str, Any]:
     media = Path(settings.MEDIA_ROOT)
+    store = object_storage()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if connection.vendor == "sqlite":
@@ -100,8 +119,10 @@ def backup(out: Path) -> dict[str, Any]:
             _run(["pg_dump", *args, "-Fc", "--no-owner", "--no-privileges", "-f", str(work / db_file), name], env)
         else:
             raise BackupError(f"no backup for the {connection.vendor} database")
-        files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
-        manifest = {
+        # With the photos in an object store, the local folder is not theirs: leave it out rather than back up
+        # an empty or stale folder as if it were the photos.
+        files = [p for p in media.rglob("*") if p.is_file()] if media.exists() and store is None else []
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "vendor": connection.vendor,
             "database": db_file,
@@ -109,6 +130,8 @@ def backup(out: Path) -> dict[str, Any]:
             "media_files": len(files),
             "media_bytes": sum(p.stat().st_size for p in files),
         }
+        if store is not None:
+            manifest["media_storage"] = store
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2))
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
@@ -163,8 +186,14 @@ def restore(src: Path) -> dict[str, Any]:
             # it or nothing. Not ``pg_restore --clean``: it drops partitions' inherited constraints one by one,
             # which PostgreSQL refuses (the monitoring readings are partitioned by month).
             _restore_pg(db_file, name, args, env)
-        media = Path(settings.MEDIA_ROOT)
         restored = work / "media"
+        store = object_storage()
+        if store is not None:
+            manifest["media_uploaded"] = _into_store(restored)
+            return manifest
+        if manifest.get("media_storage"):
+            return manifest  # the photos were in a bucket, not in this file: the local folder stays as it is
+        media = Path(settings.MEDIA_ROOT)
         restored.mkdir(exist_ok=True)
         if media.exists() and any(media.iterdir()):
             keep = media.with_name(f"{media.name}.before-restore-{clock.now():%Y%m%d%H%M%S}")
@@ -175,3 +204,24 @@ def restore(src: Path) -> dict[str, Any]:
         media.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(restored), str(media))
     return manifest
+
+
+def _into_store(folder: Path) -> int:
+    """Put the backup's photos into the object store under their own names, skipping those already there
+    (photos are named by their digest, so a name there is the same photo). Returns how many were put."""
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    put = 0
+    if not folder.is_dir():
+        return put
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if default_storage.exists(name):
+            continue
+        with path.open("rb") as fh:
+            saved = default_storage.save(name, File(fh))
+        if saved != name:
+            raise BackupError(f"the object store renamed {name} to {saved}")
+        put += 1
+    return put

@@ -23,6 +23,13 @@ class Command(BaseCommand):
             manifest = backup(out)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        if manifest.get("media_storage"):
+            self.stdout.write(
+                f"{out}: {manifest['vendor']} database ({out.stat().st_size:,} bytes); the photos are not in it: "
+                f"they are in the object store {manifest['media_storage']}, backed up by the store's own means "
+                "(versioning, replication, mc mirror)"
+            )
+            return
         self.stdout.write(
             f"{out}: {manifest['vendor']} database, {manifest['media_files']} photos ({out.stat().st_size:,} bytes)"
         )

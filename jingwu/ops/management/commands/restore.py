@@ -28,5 +28,12 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"restored {src} (made {manifest['created_at']}, {manifest['media_files']} photos)")
+        if manifest.get("media_storage"):
+            self.stdout.write(
+                f"the photos were in the object store {manifest['media_storage']} when it was made; "
+                "they are not in the file: restore the bucket by the store's own means if needed"
+            )
+        if "media_uploaded" in manifest:
+            self.stdout.write(f"{manifest['media_uploaded']} photos put into the object store")
         if "previous_media" in manifest:
             self.stdout.write(f"the photos there before are kept in {manifest['previous_media']}")
