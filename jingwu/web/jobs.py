@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import task
 
+from jingwu.dbrouter import replica_reads
 from jingwu.lib import clock
 
 from . import lists
@@ -116,7 +117,9 @@ def build_export(export_id: int) -> str:
         if job is None or job.status != Export.Status.PENDING:
             return job.status if job else "gone"
     try:
-        with translation.override(job.params.get("_lang") or None):
+        # The rows are read from the replica when there is one (a city's export of a year of cases is a long
+        # scan); the job's own row, its progress and its file are written to the primary as always.
+        with translation.override(job.params.get("_lang") or None), replica_reads():
             tell = _progress(job)
             kind = job.params.get("_kind", "cases")
             with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as out:
