@@ -304,8 +304,9 @@ class Case(models.Model):
             ),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["lat", "lon"]),
-            # Duplicate suggestion: same category, a narrow latitude band.
-            models.Index(fields=["category", "lat"], name="case_dup_idx"),
+            # Duplicate suggestion: same category, a narrow latitude band, among the open cases only (a city's
+            # closed years would fill the band).
+            models.Index(fields=["category", "lat"], name="case_dup_idx", condition=Q(status__in=sorted(OPEN_STATES))),
             # "Which case did this hazard raise?" Partial on PostgreSQL: most cases have no origin.
             models.Index(fields=["origin_kind", "origin_id"], name="case_origin_idx", condition=~Q(origin_kind="")),
             # The open cases, a few in a thousand of a city's: the queues' counts and the overdue list read this

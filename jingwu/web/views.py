@@ -84,9 +84,23 @@ def queue_counts(user: Any) -> list[dict[str, Any]]:
     PostgreSQL, however many cases the years have closed), 待回访 in another over its own partial index."""
     now = clock.now()
     visible = Case.objects.visible_to(user)
-    aggregates = {key: Count(Value(1), filter=cond) for key, _label, cond in QUEUES if key != "revisit"}
-    aggregates["overdue"] = Count(Value(1), filter=Q(due_at__lt=now))
-    counts = visible.filter(status__in=sorted(OPEN_STATES)).aggregate(**aggregates)
+    # By state, with the two counts that cut across states: one pass, three aggregates (eleven FILTERs cost
+    # twice as much over a city's open cases).
+    counts: dict[str, int] = dict.fromkeys([key for key, _label, _c in QUEUES], 0) | {"overdue": 0}
+    for row in (
+        visible.filter(status__in=sorted(OPEN_STATES))
+        .values("status")
+        .annotate(
+            m_n=Count(Value(1)),
+            m_overdue=Count(Value(1), filter=Q(due_at__lt=now)),
+            m_extension=Count(Value(1), filter=Q(pending_extension__isnull=False)),
+        )
+        .order_by()
+    ):
+        counts[row["status"]] = row["m_n"]
+        counts["overdue"] += row["m_overdue"]
+        if row["status"] == State.HANDLING:
+            counts["extension"] = row["m_extension"]
     counts["revisit"] = visible.filter(REVISIT).count()
     rows = [{"key": key, "label": _(label), "count": counts[key]} for key, label, _c in QUEUES]
     rows.insert(7, {"key": "overdue", "label": _("超时"), "count": counts["overdue"], "alarm": True})
