@@ -25,15 +25,22 @@ def bare_cases(request: HttpRequest) -> JsonResponse:
 
 
 def bare_requests(request: HttpRequest) -> JsonResponse:
-    from jingwu.cases.models import Case
+    """The rows of an Open311 list page: the cases, each with its latest public note and first report photo
+    (``status_notes`` and ``media_url``)."""
+    from django.db.models import OuterRef, Subquery
+
+    from jingwu.cases.models import Attachment, Case, Transition
 
     limit = int(request.GET.get("limit", 50))
+    notes = Transition.objects.filter(case=OuterRef("pk")).exclude(public_note="").order_by("-seq")
+    photos = Attachment.objects.filter(case=OuterRef("pk"), kind="report").order_by("id")
     rows = (
         Case.objects.filter(category__is_public=True, origin_kind="")
         .exclude(status="voided")
         .order_by("-reported_at", "-id")
+        .annotate(last_note=Subquery(notes.values("public_note")[:1]), first_photo=Subquery(photos.values("id")[:1]))
         .values("id", "number", "status", "department_id", "category_id", "description", "reported_at", "updated_at",
-                "handling_deadline", "address", "lon", "lat")[:limit]
+                "handling_deadline", "address", "lon", "lat", "last_note", "first_photo")[:limit]
     )  # fmt: skip
     return JsonResponse(list(rows), safe=False)
 

@@ -400,3 +400,33 @@ def test_a_role_change_applies_to_live_tokens(cast: Any, at: Any) -> None:
     person.role = "auditor"
     person.save()
     assert api.get("/me").json()["role"] == "auditor"
+
+
+def test_a_token_brings_its_user_person_and_every_role_in_one_query(cast: Any, django_assert_num_queries: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    from jingwu.org.models import ApiToken, PersonRole
+    from jingwu.org.services import person_of, roles_of, user_for_token
+
+    user = cast["operator"]
+    raw = issue_token(user, name="t")
+    PersonRole.objects.create(person=user.person, role="river_chief")
+    PersonRole.objects.create(person=user.person, role="petition_clerk")
+    with django_assert_num_queries(1):
+        got = user_for_token(raw)
+        person = person_of(got)
+        assert roles_of(got) == (user.person.role, "river_chief", "petition_clerk")
+    assert got.pk == user.pk and got.get_username() == user.get_username() and got.is_active
+    assert got.date_joined == user.date_joined  # the database's converters ran (SQLite keeps text)
+    assert person is not None and person.pk == user.person.pk and person.name == user.person.name
+    assert person.department_id == user.person.department_id and person.must_change_password is False
+    assert person.user is got
+    assert user_for_token(raw + "x") is None
+    # An account without a Person (a superuser made on the command line) is the public, as before.
+    bare = get_user_model().objects.create_user("noperson", password="x-long-enough-1")
+    assert roles_of(user_for_token(issue_token(bare))) == ("public",)
+    ApiToken.objects.filter(user=user).update(revoked=True)
+    assert user_for_token(raw) is None
+    ApiToken.objects.filter(user=user).update(revoked=False)
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    assert user_for_token(raw) is None

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
@@ -402,7 +402,24 @@ def request_row(case: Any, public: list[Step], photo_id: int | None, extensions:
     return row
 
 
+def with_summary(qs: Any) -> Any:
+    """A list without ``extensions`` needs of each case's history only its latest public note and its first
+    report photo: two correlated look-ups in the list's own statement (each a few index entries of that case)
+    instead of two more queries that read every public step of the page."""
+    notes = Transition.objects.filter(case=OuterRef("pk")).exclude(public_note="").order_by("-seq")
+    photos = Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.REPORT).order_by("id")
+    return qs.annotate(
+        last_note=Subquery(notes.values("public_note")[:1]), first_photo=Subquery(photos.values("id")[:1])
+    )
+
+
 def rows_for(cases: list[dict[str, Any]], extensions: bool, base: str) -> list[dict[str, Any]]:
+    if cases and not extensions and "last_note" in cases[0]:
+        return [
+            request_row(c, [Step(c["reported_at"], c["last_note"], "", "")] if c["last_note"] else [],
+                        c["first_photo"], False, base)
+            for c in cases
+        ]  # fmt: skip
     steps, photos = public_history([c["id"] for c in cases]) if cases else ({}, {})
     return [request_row(c, steps.get(c["id"], []), photos.get(c["id"]), extensions, base) for c in cases]
 
@@ -457,7 +474,9 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponseBase:
         qs = _geo_filters(request, qs)
     page, page_size = _int(request, "page", 1, 1, 100_000), _int(request, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
     extensions = param(request, "extensions").lower() == "true"
-    rows = list(qs.order_by("-reported_at", "-id").values(*ROW_FIELDS)[(page - 1) * page_size : page * page_size])
+    qs = qs.order_by("-reported_at", "-id")
+    fields = ROW_FIELDS if extensions else (*ROW_FIELDS, "last_note", "first_photo")
+    rows = list((qs if extensions else with_summary(qs)).values(*fields)[(page - 1) * page_size : page * page_size])
     base = request.build_absolute_uri("/open311/v2/")
     return render.respond(fmt, "service_requests", "request", rows_for(rows, extensions, base), stream=True)
 
