@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import os
 from datetime import timedelta
@@ -40,6 +41,17 @@ def envbool(name: str, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envnetworks(name: str) -> tuple[str, ...]:
+    """A comma list of IP addresses and CIDR networks, each checked here so that a typo stops the start."""
+    entries = tuple(e.strip() for e in env(name).split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not an IP address or network") from exc
+    return entries
 
 
 def envint(name: str, default: int) -> int:
@@ -425,6 +437,10 @@ JINGWU_SMS_ENDPOINT = env("JINGWU_SMS_ENDPOINT")
 JINGWU_HTTPS = envbool("JINGWU_HTTPS", PRODUCTION)
 if envbool("JINGWU_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# JINGWU_TRUSTED_PROXIES: the reverse proxies (addresses, networks) whose X-Forwarded-For is believed, for the
+# client's address in the audit trail, the throttles and the sign-in log (audit/middleware.py, client_ip).
+# Empty: the address is the connection's own, as a client could forge the header.
+JINGWU_TRUSTED_PROXIES = envnetworks("JINGWU_TRUSTED_PROXIES")
 SECURE_SSL_REDIRECT = envbool("JINGWU_SSL_REDIRECT", JINGWU_HTTPS)
 SESSION_COOKIE_SECURE = envbool("JINGWU_SECURE_COOKIES", JINGWU_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
