@@ -30,6 +30,7 @@ COMPOSE_ONLY = {
     "MQTT_PORT",
     "PG_SHARED_BUFFERS",
     "PG_MAX_CONNECTIONS",
+    "NETWORK_SUBNET",
 }
 
 
@@ -152,6 +153,22 @@ def test_nginx_sends_to_the_services_on_their_ports(compose: dict[str, Any]) -> 
     assert gunicorns <= {h for h, _ in upstreams}, "an app node nginx does not send to"
     assert re.search(r"client_max_body_size\s+\d+m;", conf) and "X-Forwarded-Proto" in conf
     assert "listen 6000;" in conf and "stream {" in conf
+
+
+def test_the_app_believes_x_forwarded_for_from_its_own_network_only(compose: dict[str, Any]) -> None:
+    """nginx appends the client to X-Forwarded-For; the app reads it only from the compose network, whose
+    range is fixed for that (its default when NETWORK_SUBNET is unset)."""
+    import ipaddress
+
+    subnets = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
+    assert len(subnets) == 1
+    for name, service in app_services(compose).items():
+        assert service["environment"]["JINGWU_TRUSTED_PROXIES"] == subnets[0], name
+    default = re.fullmatch(r"\$\{NETWORK_SUBNET:-(.+)\}", subnets[0])
+    assert default and ipaddress.ip_network(default.group(1)).is_private
+    assert env_example()["NETWORK_SUBNET"] == default.group(1)
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
 
 
 def _self_signed(folder: Path) -> None:
