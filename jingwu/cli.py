@@ -11,7 +11,7 @@ import sys
 
 COMMANDS = {
     "demo": ("demo", "load the demo town and a year of cases, print the accounts, serve on :8000"),
-    "serve": ("serve", "serve with gunicorn (migrates and collects static files first)"),
+    "serve": ("serve", "serve with gunicorn (migrates and collects static files first: --no-migrate on nodes)"),
     "worker": ("worker", "run the background task worker and the scheduler (warnings, escalation, rollups)"),
     "import-grids": ("import_grids", "import regions and grids from a GeoJSON file"),
     "export-grids": ("export_grids", "export regions and grids as GeoJSON"),

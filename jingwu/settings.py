@@ -431,6 +431,11 @@ JINGWU_SMS_TEMPLATE = env("JINGWU_SMS_TEMPLATE")
 JINGWU_SMS_APP_ID = env("JINGWU_SMS_APP_ID")
 JINGWU_SMS_ENDPOINT = env("JINGWU_SMS_ENDPOINT")
 
+# `jingwu serve` migrates and collects static files before it starts gunicorn, as one machine wants; app nodes
+# that share a database set these to false and leave it to the release's single migrate (docs/deployment.md).
+JINGWU_SERVE_MIGRATE = envbool("JINGWU_SERVE_MIGRATE", True)
+JINGWU_SERVE_COLLECTSTATIC = envbool("JINGWU_SERVE_COLLECTSTATIC", True)
+
 # --- transport security, from the environment (check --deploy is clean with JINGWU_PRODUCTION=true) ------
 # JINGWU_HTTPS: the site is reached over TLS (directly, or through a proxy: set JINGWU_BEHIND_PROXY so that
 # its X-Forwarded-Proto header is believed). Production assumes HTTPS unless told otherwise.

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve Jingwu with gunicorn (sync workers), after migrating and collecting static files."
+    help = "Serve Jingwu with gunicorn (sync workers), after migrating and collecting static files (see --no-*)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("JINGWU_BIND", "127.0.0.1:8000"))
@@ -20,12 +20,26 @@ class Command(BaseCommand):
             default=int(os.environ.get("JINGWU_WORKERS", "0")) or None,
             help="default: 2 × CPU cores + 1",
         )
-        parser.add_argument("--no-migrate", action="store_true")
+        # Several nodes on one database must not each migrate at start: a release migrates once (compose.yaml's
+        # `migrate` service, or `jingwu migrate` by hand) and the nodes skip it, here or by the environment.
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            default=not settings.JINGWU_SERVE_MIGRATE,
+            help="do not migrate first (default when JINGWU_SERVE_MIGRATE=false)",
+        )
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            default=not settings.JINGWU_SERVE_COLLECTSTATIC,
+            help="do not collect static files first (default when JINGWU_SERVE_COLLECTSTATIC=false)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if not opts["no_migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
-        call_command("collectstatic", verbosity=0, interactive=False)
+        if not opts["no_collectstatic"]:
+            call_command("collectstatic", verbosity=0, interactive=False)
         workers = opts["workers"] or (2 * (os.cpu_count() or 1) + 1)
         argv = [
             sys.executable,
