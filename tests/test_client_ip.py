@@ -26,7 +26,7 @@ CITIZEN = "203.0.113.7"
 
 
 def ip(remote: str | None, xff: str | None = None) -> str | None:
-    extra = {"HTTP_X_FORWARDED_FOR": xff} if xff is not None else {}
+    extra: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": xff} if xff is not None else {}
     request = RequestFactory().get("/", **extra)
     if remote is None:
         del request.META["REMOTE_ADDR"]
@@ -149,7 +149,7 @@ def test_the_request_context_sees_the_client() -> None:
 @pytest.mark.django_db
 @override_settings(JINGWU_TRUSTED_PROXIES=NGINX_NET)
 def test_through_the_whole_stack_the_audit_trail_and_the_sign_in_log_name_the_client(cast: Any) -> None:
-    proxied = {"REMOTE_ADDR": NGINX, "HTTP_X_FORWARDED_FOR": f"1.2.3.4, {CITIZEN}"}
+    proxied: dict[str, Any] = {"REMOTE_ADDR": NGINX, "HTTP_X_FORWARDED_FOR": f"1.2.3.4, {CITIZEN}"}
     case = to_state(cast, "to_dispatch")
     r = Client().post(
         f"/api/cases/{case.number}/dispatch",
