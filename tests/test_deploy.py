@@ -30,7 +30,6 @@ COMPOSE_ONLY = {
     "MQTT_PORT",
     "PG_SHARED_BUFFERS",
     "PG_MAX_CONNECTIONS",
-    "NETWORK_SUBNET",
 }
 
 
@@ -163,18 +162,20 @@ def test_nginx_sends_to_the_services_on_their_ports(compose: dict[str, Any]) -> 
     assert "listen 6000;" in conf and "stream {" in conf
 
 
-def test_the_app_believes_x_forwarded_for_from_its_own_network_only(compose: dict[str, Any]) -> None:
-    """nginx appends the client to X-Forwarded-For; the app reads it only from the compose network, whose
-    range is fixed for that (its default when NETWORK_SUBNET is unset)."""
+def test_the_app_believes_x_forwarded_for_from_nginx_only(compose: dict[str, Any]) -> None:
+    """nginx appends the client to X-Forwarded-For; the app reads it only from nginx's fixed address, which no
+    other container can be given and which is not the network's gateway (Docker's userland proxy hands nginx
+    clients from the gateway's address)."""
     import ipaddress
 
-    subnets = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
-    assert len(subnets) == 1
+    (network,) = compose["networks"]["default"]["ipam"]["config"]
+    subnet = ipaddress.ip_network(network["subnet"])
+    dynamic = ipaddress.ip_network(network["ip_range"])
+    nginx = ipaddress.ip_address(compose["services"]["nginx"]["networks"]["default"]["ipv4_address"])
+    assert dynamic.subnet_of(subnet) and nginx in subnet and nginx not in dynamic
+    assert nginx != next(subnet.hosts()), "nginx would have the gateway's address"
     for name, service in app_services(compose).items():
-        assert service["environment"]["JINGWU_TRUSTED_PROXIES"] == subnets[0], name
-    default = re.fullmatch(r"\$\{NETWORK_SUBNET:-(.+)\}", subnets[0])
-    assert default and ipaddress.ip_network(default.group(1)).is_private
-    assert env_example()["NETWORK_SUBNET"] == default.group(1)
+        assert service["environment"]["JINGWU_TRUSTED_PROXIES"] == str(nginx), name
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
 
