@@ -103,6 +103,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "not_found", gettext("未找到"))
 
 
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id or number past what the database stores (SQLite raises this while binding a 20-digit id the
+    # schema admitted as an int): the client's input, not the server's fault.
+    return error(request, 400, "invalid", gettext("数值超出范围"))
+
+
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     """Whatever went wrong, an API client gets the API's error shape (the details stay in the log)."""

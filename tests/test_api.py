@@ -430,3 +430,8 @@ def test_a_token_brings_its_user_person_and_every_role_in_one_query(cast: Any, d
     ApiToken.objects.filter(user=user).update(revoked=False)
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     assert user_for_token(raw) is None
+
+
+def test_an_id_past_what_the_database_stores_is_the_clients_error(cast: Any) -> None:
+    api = Api(cast["leader"])
+    err(api.get("/safety/hazards", grid=10**20), 400, "invalid")
