@@ -2051,6 +2051,7 @@ EN.update(
         '共 <b id="audit-total">%(n)s%(more)s</b> 条': '<b id="audit-total">%(n)s%(more)s</b> records',
         "第 %(start)s–%(end)s 件，共 %(total)s%(more)s 件": "Cases %(start)s–%(end)s of %(total)s%(more)s",
         "第 %(start)s–%(end)s 条，共 %(total)s%(more)s 条": "Records %(start)s–%(end)s of %(total)s%(more)s",
+        "数值超出范围": "Number out of range",
         # stats (issue 15)
     "日期“%(text)s”无法识别，已改用默认日期": "The date “%(text)s” was not understood; the default is used instead",
     "生成Excel（后台生成，在“我的导出”下载）": "Make the Excel file (built in the background; download it from My exports)",
