@@ -1,6 +1,8 @@
 """English for every Chinese source string.
 
-After ``cd jingwu && ../.venv/bin/python ../manage.py makemessages -l en --ignore "migrations/*"``, run
+After ``.venv/bin/python manage.py makemessages -l en --ignore "migrations/*" --ignore ".venv/*" --ignore
+"node_modules/*" --ignore "bench/*" --ignore "tests/*" --ignore "scripts/*"`` from the top folder (the .po's
+references name ``jingwu/…``; run from inside jingwu/ they lose that prefix and every reference changes), run
 ``.venv/bin/python scripts/en_translations.py``: it writes these into jingwu/locale/en/LC_MESSAGES/django.po,
 lists any string still without English, and compiles django.mo (needs gettext's msgfmt)."""
 
