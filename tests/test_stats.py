@@ -443,3 +443,47 @@ def test_the_overview_leaves_petitions_out_for_everyone(cast: Any, week: dict[st
             assert case_list_for(cast[who], params).queryset.count() == tile[figure], (who, figure)
     html = _api(cast, "shiftlead").get(tile["links"]["reported"]).content.decode()
     assert "信访除外" in html
+
+
+def test_shared_figures_answer_at_once_and_are_renewed_in_the_worker(
+    cast: Any, week: dict[str, Case], at: Any, settings: Any
+) -> None:
+    """A page never waits for the overview once it has been computed: an older value is answered, and the task
+    worker computes the next one, queued once however many pages ask."""
+    from django.core.cache import caches
+    from django_tasks_db.models import DBTaskResult
+
+    from jingwu.stats.jobs import refresh_figures
+
+    settings.JINGWU_FIGURES_CACHE_SECONDS = 30
+    caches["shared"].clear()
+    DBTaskResult.objects.all().delete()
+    computed: list[int] = []
+    real = figures.overview
+
+    def counting(now: Any = None) -> dict[str, Any]:
+        computed.append(1)
+        return real(now)
+
+    figures.overview = counting  # type: ignore[assignment]
+    try:
+        first = figures.overview_shared()
+        assert len(computed) == 1 and first["tiles"][0]["key"] == "today"
+        assert figures.overview_shared() == first and len(computed) == 1
+        at.move(at.now + timedelta(seconds=31))
+        for _ in range(3):  # stale: answered as it was, one refresh queued for the three
+            assert figures.overview_shared() == first
+        assert len(computed) == 1
+        queued = DBTaskResult.objects.filter(task_path__endswith="refresh_figures")
+        if queued.exists():  # the database backend: run the task as the worker would
+            assert queued.count() == 1
+            refresh_figures.call(*queued.get().args_kwargs["args"])
+        assert len(computed) == 2
+        figures.overview_shared()
+        assert len(computed) == 2  # the renewed value, with no computation in the request
+        # A value gone from the cache (unused for KEEP periods) is computed by the next page.
+        caches["shared"].delete(f"figures:overview:{settings.LANGUAGE_CODE}")
+        figures.overview_shared()
+        assert len(computed) == 3
+    finally:
+        figures.overview = real  # type: ignore[assignment]

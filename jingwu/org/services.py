@@ -84,7 +84,7 @@ def user_for_token(raw: str) -> Any:
     rows = list(get_user_model().objects.db_manager(DEFAULT_DB_ALIAS).raw(_token_sql(), [digest, False, True]))
     if not rows:
         return None
-    user = rows[0]
+    user: Any = rows[0]  # with the joined columns as attributes
     person_field = Person._meta.get_field("user")
     if user.jw_p_id is None:
         person_field.remote_field.set_cached_value(user, None)  # user.person raises DoesNotExist, as before
@@ -97,7 +97,8 @@ def user_for_token(raw: str) -> Any:
     person.must_change_password = bool(person.must_change_password)  # SQLite hands back 0/1
     person_field.set_cached_value(person, user)
     person_field.remote_field.set_cached_value(user, person)
-    extra = [r.jw_extra_role for r in rows if r.jw_extra_role and r.jw_extra_role != person.role]
+    joined: list[Any] = rows
+    extra = [r.jw_extra_role for r in joined if r.jw_extra_role not in (None, "", person.role)]
     person._jw_roles = (person.role, *dict.fromkeys(extra))  # type: ignore[attr-defined]
     return user
 
@@ -123,5 +124,6 @@ def _token_sql() -> str:
     )
 
 
-def _quote(name: str) -> str:
+def _quote(name: str | None) -> str:
+    assert name is not None  # a concrete field always has its column
     return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)

@@ -248,9 +248,17 @@ def overview(now: datetime | None = None) -> dict[str, Any]:
     }
 
 
+KEEP = 20  # a value is kept this many refresh periods, so a page opened after a quiet spell still finds one
+
+
 def shared(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``compute()`` at most once per ``JINGWU_FIGURES_CACHE_SECONDS`` for every node (the shared cache), per
-    language: the figures carry translated labels."""
+    language: the figures carry translated labels.
+
+    A value older than that is still answered, and the task worker computes the next one (one task per key,
+    however many pages ask): a leader opening the overview after a quiet half minute, or a big screen that asks
+    once per refresh, would otherwise wait for the whole computation each time. Only a key never computed, or
+    unused for ``KEEP`` periods, is computed in the request."""
     from django.conf import settings
     from django.core.cache import caches
     from django.utils.translation import get_language
@@ -259,12 +267,43 @@ def shared(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     if ttl <= 0:
         return compute()
     cache = caches["shared"]
-    full = f"figures:{key}:{get_language()}"
-    value = cache.get(full)
-    if value is None:
+    lang = get_language() or settings.LANGUAGE_CODE
+    full = f"figures:{key}:{lang}"
+    entry = cache.get(full)
+    now = clock.now().timestamp()
+    if entry is None:
         value = compute()
-        cache.set(full, value, ttl)
+        cache.set(full, (now, value), ttl * KEEP)
+        return value
+    at, value = entry
+    if now - at >= ttl and cache.add(f"{full}:refreshing", 1, ttl):
+        from .jobs import refresh_figures
+
+        refresh_figures.enqueue(key, lang)
     return value
+
+
+def refresh(key: str, lang: str) -> None:
+    """Compute ``key``'s figures again into the shared cache (the task ``shared`` enqueued)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.cache import caches
+    from django.utils import translation
+
+    kind, _sep, user_id = key.partition(":")
+    with translation.override(lang):
+        if kind == "overview":
+            value = overview(clock.now())
+        elif kind == "screen":
+            user = get_user_model().objects.filter(pk=int(user_id), is_active=True).first()
+            if user is None:
+                return
+            value = screen(user, clock.now())
+        else:
+            raise ValueError(f"unknown figures {key!r}")
+    full = f"figures:{key}:{lang}"
+    caches["shared"].set(full, (clock.now().timestamp(), value), settings.JINGWU_FIGURES_CACHE_SECONDS * KEEP)
+    caches["shared"].delete(f"{full}:refreshing")
 
 
 def overview_shared() -> dict[str, Any]:
