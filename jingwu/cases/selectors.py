@@ -106,7 +106,11 @@ def text_search(qs: CaseQuerySet, q: str) -> CaseQuerySet:
     the query (a full-text index over the words ``lib.textsearch`` cut), elsewhere a substring."""
     term = q.strip()
     if connection.vendor != "postgresql":
-        return qs.filter(Q(number=term) | Q(description__icontains=term) | Q(address__icontains=term))
+        # Each word typed, in the description or the address, as the words index does on PostgreSQL.
+        every = Q()
+        for part in term.split():
+            every &= Q(description__icontains=part) | Q(address__icontains=part)
+        return qs.filter(Q(number=term) | every) if term else qs.filter(number=term)
     from django.contrib.postgres.search import SearchQuery, SearchVector
 
     from jingwu.lib import textsearch
