@@ -551,3 +551,44 @@ def test_list_query_count_does_not_grow_with_rows(
     _make(12, at)
     with django_assert_max_num_queries(3):
         assert len(c.get(f"{BASE}/requests.json?extensions=true").json()) == 14
+
+
+def test_the_streamed_xml_list_is_byte_for_byte_what_elementtree_writes() -> None:
+    """The list is written by string building for speed; ElementTree (the single objects' writer) is the
+    reference for every value a row can hold."""
+    from datetime import UTC, datetime
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jingwu.open311 import render
+
+    leaf = st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+        st.datetimes(timezones=st.just(UTC)),
+    )  # fmt: skip
+    row = st.fixed_dictionaries(
+        {"service_request_id": st.text(max_size=20), "lat": leaf, "media_url": leaf},
+        optional={
+            "notes": st.lists(
+                st.fixed_dictionaries({"datetime": leaf, "description": st.text(max_size=30)}), max_size=3
+            ),
+            "attributes": st.lists(leaf, max_size=3),
+            "d": st.fixed_dictionaries({"a": leaf}),
+        },
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(row, min_size=1, max_size=7), st.integers(1, 4))
+    def same(rows: list[dict[str, object]], batch: int) -> None:
+        streamed = b"".join(render.xml_chunks("service_requests", "request", rows, batch=batch))
+        assert streamed == render.xml_bytes("service_requests", "request", rows)
+
+    same()
+    from xml.etree import ElementTree as ET
+
+    empty = ET.fromstring(b"".join(render.xml_chunks("service_requests", "request", [])))
+    assert empty.tag == "service_requests" and len(empty) == 0  # <x></x> where ElementTree writes <x />
+    assert render.xml_bytes("r", "i", [{"t": datetime(2026, 1, 1, tzinfo=UTC), "x": "a&<b>\x01"}]).endswith(
+        b"<i><t>2026-01-01T00:00:00+00:00</t><x>a&amp;&lt;b&gt;</x></i></r>"
+    )

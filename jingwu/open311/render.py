@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 import orjson
 from django.http import HttpResponse, StreamingHttpResponse
@@ -57,15 +58,45 @@ def xml_bytes(root: str, item: str | None, payload: Any) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
 
 
-def xml_chunks(root: str, item: str, rows: list[dict[str, Any]]) -> Iterator[bytes]:
-    """The list element by element: the first bytes leave before the last row is written, and a long list is
-    never one tree in memory."""
-    yield b'<?xml version="1.0" encoding="utf-8"?>\n<' + root.encode() + b">"
-    for row in rows:
-        el = ET.Element(item)
-        _fill(el, row)
-        yield ET.tostring(el, encoding="utf-8", xml_declaration=False)
-    yield b"</" + root.encode() + b">"
+def _write(out: list[str], key: str, value: Any) -> None:
+    """One element as ElementTree writes it (``<key />`` when empty), by string building: a page of 50 requests
+    through ElementTree cost more than its query and JSON together."""
+    if isinstance(value, dict | list) and not value:
+        out.append(f"<{key} />")
+    elif isinstance(value, dict):
+        out.append(f"<{key}>")
+        for k, v in value.items():
+            _write(out, k, v)
+        out.append(f"</{key}>")
+    elif isinstance(value, list):
+        tag = SINGULAR.get(key, "item")
+        out.append(f"<{key}>")
+        for item in value:
+            if isinstance(item, dict):
+                _write(out, tag, item)
+            else:
+                _leaf(out, tag, item)
+        out.append(f"</{key}>")
+    else:
+        _leaf(out, key, value)
+
+
+def _leaf(out: list[str], key: str, value: Any) -> None:
+    t = _text(value)
+    out.append(f"<{key}>{escape(t)}</{key}>" if t else f"<{key} />")
+
+
+def xml_chunks(root: str, item: str, rows: list[dict[str, Any]], batch: int = 50) -> Iterator[bytes]:
+    """The list in chunks of ``batch`` elements: the first bytes leave before the last row is written, a long
+    list is never one string in memory, and a page is not one socket write per row."""
+    out = [f'<?xml version="1.0" encoding="utf-8"?>\n<{root}>']
+    for i, row in enumerate(rows, 1):
+        _write(out, item, row)
+        if i % batch == 0:
+            yield "".join(out).encode()
+            out = []
+    out.append(f"</{root}>")
+    yield "".join(out).encode()
 
 
 def respond(
