@@ -370,7 +370,9 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
-def test_queries_do_not_grow_with_the_cases(cast: Any, week: dict[str, Case], at: Any, path: str) -> None:
+def test_queries_do_not_grow_with_the_cases(
+    cast: Any, week: dict[str, Case], at: Any, path: str, steady_caches: None
+) -> None:
     from .flows import public_closed
 
     c = _api(cast)
