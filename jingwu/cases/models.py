@@ -344,6 +344,11 @@ class Case(models.Model):
         return self.status in OPEN_STATES and self.due_at is not None and self.due_at < at
 
 
+from jingwu.lib.textsearch import Words  # noqa: E402  (beside the field it serves)
+
+Case._meta.get_field("search").register_lookup(Words)
+
+
 class CaseDepartment(models.Model):
     """Every department a case has been dispatched to or asked to support (written by 派遣): what the
     department's staff may see of it, for good."""

@@ -111,12 +111,9 @@ def text_search(qs: CaseQuerySet, q: str) -> CaseQuerySet:
         for part in term.split():
             every &= Q(description__icontains=part) | Q(address__icontains=part)
         return qs.filter(Q(number=term) | every) if term else qs.filter(number=term)
-    from django.contrib.postgres.search import SearchQuery, SearchVector
-
     from jingwu.lib import textsearch
 
     words = textsearch.words(term)
     if not words:
         return qs.filter(number=term)
-    query = SearchQuery(" ".join(words), config="simple", search_type="plain")
-    return qs.alias(m_words=SearchVector("search", config="simple")).filter(Q(number=term) | Q(m_words=query))
+    return qs.filter(Q(number=term) | Q(search__words=" ".join(words)))
