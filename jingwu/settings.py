@@ -229,7 +229,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "jingwu.org.passwords.CharacterClassesValidator"},
 ]
 SESSION_COOKIE_AGE = envint("JINGWU_SESSION_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when a person acts or when ``web.session`` renews it, not on every poll of a screen left open.
+SESSION_SAVE_EVERY_REQUEST = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -442,6 +442,39 @@ def test_an_idle_session_ends_even_while_the_page_polls(cast: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_polls_do_not_write_the_session_and_a_poll_after_it_ended_leaves_for_the_sign_in(cast: Any) -> None:
+    import time_machine
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    c = Client()
+    assert c.post("/login/", {"username": "operator", "password": "pw-operator"}).status_code == 302
+    start = timezone.now()
+    with time_machine.travel(start):
+        assert c.get("/centre/").status_code == 200
+    expiry = Session.objects.get().expire_date
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_JINGWU_POLL": "1"}
+    later = start + __import__("datetime").timedelta(minutes=2)
+    with time_machine.travel(later), CaptureQueriesContext(connection) as queries:
+        assert c.get("/centre/queues", **poll).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    assert writes == [] and Session.objects.get().expire_date == expiry
+    # Polling for longer than a third of the idle time renews the stored session, so the idle rule (not the
+    # stored expiry) is what ends it.
+    with time_machine.travel(start + __import__("datetime").timedelta(minutes=11)):
+        assert c.get("/centre/queues", **poll).status_code == 200
+    assert Session.objects.get().expire_date > expiry
+    # The stored session gone (the browser asleep for hours): the poll sends the page to the sign-in.
+    Session.objects.all().delete()
+    r = c.get("/centre/queues", **poll)
+    assert r.status_code == 204 and r["HX-Redirect"].startswith("/login/?next=")
+    assert c.get("/centre/queues").status_code == 302  # a page load is redirected as usual
+
+
+@pytest.mark.django_db
 def test_a_first_password_must_be_changed_before_anything_else(cast: Any) -> None:
     import json
 

@@ -51,10 +51,10 @@ class Words(Lookup):
 
     lookup_name = "words"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         raise NotSupportedError("full-text search needs PostgreSQL")
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         rhs, params = self.process_rhs(compiler, connection)
         table = compiler.quote_name_unless_alias(self.lhs.alias)
-        return f"{table}.search_vector @@ plainto_tsquery('simple'::regconfig, {rhs})", list(params)
+        return f"{table}.search_vector @@ plainto_tsquery('simple'::regconfig, {rhs})", tuple(params)

@@ -128,6 +128,11 @@ class PasswordBackend(ModelBackend):
     """Django's username-and-password sign-in, without the per-user and group permissions that would let
     powers be granted around the roles."""
 
+    def get_user(self, user_id: Any) -> Any:
+        from .services import active_user
+
+        return active_user(user_id)
+
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
 

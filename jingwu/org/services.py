@@ -80,8 +80,22 @@ def user_for_token(raw: str) -> Any:
     request needs no second query for ``roles_of``: a phone's or API client's request pays one round trip and
     no ORM compilation for who it is (the select_related queryset cost more than the list it guarded)."""
     digest = hashlib.sha256(raw.encode()).hexdigest()
+    return _user_with_roles(_token_sql(), [digest, False, True])
+
+
+def active_user(pk: Any) -> Any:
+    """The active user of a signed-in session, with their Person and roles, in one statement as for a token
+    (the session's pages and polls asked for the user, the person and the roles one after the other)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return _user_with_roles(_session_sql(), [pk, True])
+
+
+def _user_with_roles(sql: str, params: list[Any]) -> Any:
     # Always the primary: a replica a moment behind would still honour a token just revoked.
-    rows = list(get_user_model().objects.db_manager(DEFAULT_DB_ALIAS).raw(_token_sql(), [digest, False, True]))
+    rows = list(get_user_model().objects.db_manager(DEFAULT_DB_ALIAS).raw(sql, params))
     if not rows:
         return None
     user: Any = rows[0]  # with the joined columns as attributes
@@ -108,19 +122,35 @@ _PERSON_FIELDS = list(Person._meta.concrete_fields)
 
 @functools.cache
 def _token_sql() -> str:
-    from .models import ApiToken, PersonRole
+    from .models import ApiToken
+
+    user_meta, qn = get_user_model()._meta, _quote
+    return _user_sql(
+        f"FROM {qn(ApiToken._meta.db_table)} t "
+        f"JOIN {qn(user_meta.db_table)} u ON u.{qn(user_meta.pk.column)} = t.{qn('user_id')} ",
+        f"t.{qn('digest')} = %s AND t.{qn('revoked')} = %s AND u.{qn('is_active')} = %s",
+    )
+
+
+@functools.cache
+def _session_sql() -> str:
+    user_meta, qn = get_user_model()._meta, _quote
+    return _user_sql(
+        f"FROM {qn(user_meta.db_table)} u ", f"u.{qn(user_meta.pk.column)} = %s AND u.{qn('is_active')} = %s"
+    )
+
+
+def _user_sql(source: str, where: str) -> str:
+    from .models import PersonRole
 
     user_meta, qn = get_user_model()._meta, _quote
     user_cols = ", ".join(f"u.{qn(f.column)}" for f in user_meta.concrete_fields)
     person_cols = ", ".join(f"p.{qn(f.column)} AS {qn('jw_p_' + f.attname)}" for f in _PERSON_FIELDS)
     return (
-        f"SELECT {user_cols}, {person_cols}, r.{qn('role')} AS jw_extra_role "
-        f"FROM {qn(ApiToken._meta.db_table)} t "
-        f"JOIN {qn(user_meta.db_table)} u ON u.{qn(user_meta.pk.column)} = t.{qn('user_id')} "
+        f"SELECT {user_cols}, {person_cols}, r.{qn('role')} AS jw_extra_role {source}"
         f"LEFT JOIN {qn(Person._meta.db_table)} p ON p.{qn('user_id')} = u.{qn(user_meta.pk.column)} "
         f"LEFT JOIN {qn(PersonRole._meta.db_table)} r ON r.{qn('person_id')} = p.{qn('id')} "
-        f"WHERE t.{qn('digest')} = %s AND t.{qn('revoked')} = %s AND u.{qn('is_active')} = %s "
-        f"ORDER BY r.{qn('id')}"
+        f"WHERE {where} ORDER BY r.{qn('id')}"
     )
 
 

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -33,7 +33,14 @@ def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], C
         @wraps(view)
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                to_login = redirect_to_login(request.get_full_path())
+                if is_htmx(request):
+                    # A fragment's request (a poll after the session ended) leaves for the sign-in page
+                    # instead of putting it inside the fragment.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = to_login.url
+                    return response
+                return to_login
             if not has_role(request.user, *roles):
                 return render(request, "web/forbidden.html", {"needed": roles}, status=403)
             return view(request, *args, **kwargs)

@@ -25,6 +25,7 @@ from jingwu.org.services import person_of, roles_of
 POLL_HEADER = "X-Jingwu-Poll"
 EXEMPT_PREFIXES = ("/static/", "/api/", "/open311/", "/logout/", "/password/", "/favicon.ico", "/account/otp/")
 SECOND_FACTOR_OK = "jw_2fa_ok"
+RENEWED = "jw_renewed"
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -46,14 +47,20 @@ class SessionRules:
         # The API called with the page's session (the phone's outbox sending what was recorded offline) is
         # outside the idle rule, as before; the second factor applies to it as to the pages.
         api = request.path.startswith("/api/")
+        now = time.time()
         if not api:
-            now = time.time()
             last = request.session.get("jw_active")
             if last is not None and now - float(last) > settings.SESSION_COOKIE_AGE:
                 logout(request)
                 return _redirect(request, f"{reverse('web:login')}?timeout=1")
             if not request.headers.get(POLL_HEADER):
                 request.session["jw_active"] = now
+        # The stored session (and its cookie) is renewed a few times per idle period, not on every request: a
+        # dispatcher's queues poll every 10 s, and a session write per poll per screen is what a city's centre
+        # cannot afford. What ends an idle page session is the rule above, not the stored expiry.
+        renewed = request.session.get(RENEWED)
+        if renewed is None or now - float(renewed) > settings.SESSION_COOKIE_AGE / 3:
+            request.session[RENEWED] = now
         if not request.session.get(SECOND_FACTOR_OK):
             if user.is_verified() or not user_has_device(user, confirmed=True):
                 request.session[SECOND_FACTOR_OK] = True
