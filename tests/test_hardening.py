@@ -462,6 +462,8 @@ def test_polls_do_not_write_the_session_and_a_poll_after_it_ended_leaves_for_the
         assert c.get("/centre/queues", **poll).status_code == 200
     writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
     assert writes == [] and Session.objects.get().expire_date == expiry
+    # The session, then the user with their person and roles in one statement, then the two counts.
+    assert len(queries.captured_queries) == 4, [q["sql"][:80] for q in queries.captured_queries]
     # Polling for longer than a third of the idle time renews the stored session, so the idle rule (not the
     # stored expiry) is what ends it.
     with time_machine.travel(start + __import__("datetime").timedelta(minutes=11)):

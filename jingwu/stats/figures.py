@@ -53,19 +53,29 @@ def pct(num: int, den: int) -> float | None:
     return round(100 * num / den, 2) if den else None
 
 
-def tile(since: datetime, now: datetime) -> dict[str, Any]:
-    """A period's flow (from the rollup) and its deadline rates (from the cases, over an index)."""
+def unit_rates(since: datetime, now: datetime) -> ind.Table:
+    """The period's deadline measures by unit: the league table, and summed, the period's tile (one read of
+    the deadlines' index for both, which over a city's year is most of the overview's cost)."""
+    return ind.count(loop_cases(), ind.Period(since, now, now), "department", measures=RATE_MEASURES)
+
+
+def tile(since: datetime, now: datetime, by_unit: ind.Table | None = None) -> dict[str, Any]:
+    """A period's flow (from the rollup) and its deadline rates (from the cases, over an index; or the sum of
+    ``by_unit``, the same period's counts by unit)."""
     period = ind.Period(since, now, now)
     flow = rollup.flow(since, now, "", now).get("", dict.fromkeys(rollup.FIGURES, 0))
-    rates = ind.count(loop_cases(), period, measures=RATE_MEASURES)
-    due = rates.value("", "due")
+    if by_unit is None:
+        rates = ind.count(loop_cases(), period, measures=RATE_MEASURES).counts.get("", {})
+    else:
+        rates = {m: sum(row.get(m, 0) for row in by_unit.counts.values()) for m in RATE_MEASURES}
+    due = rates.get("due", 0)
     return {
         "reported": flow["reported"],
         "filed": flow["filed"],
         "closed": flow["closed"],
         "due": due,
-        "closure_rate": pct(rates.value("", "closed_due"), due),
-        "on_time_rate": pct(rates.value("", "closed_on_time"), due),
+        "closure_rate": pct(rates.get("closed_due", 0), due),
+        "on_time_rate": pct(rates.get("closed_on_time", 0), due),
         "links": {
             "reported": link("reported", period),
             "filed": link("filed", period),
@@ -119,12 +129,12 @@ def regions(since: datetime, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def departments(since: datetime, now: datetime) -> list[dict[str, Any]]:
+def departments(since: datetime, now: datetime, by_unit: ind.Table | None = None) -> list[dict[str, Any]]:
     """The units' league table: what fell due in the period (应结案) and how it went, counted from the cases (a
     unit is the case's lead unit now, as on the statistics pages), and what each has open and overdue now."""
     period = ind.Period(since, now, now)
     r = refs()
-    table = ind.count(loop_cases(), period, "department", measures=["due", "closed_due", "handled_on_time"])
+    table = by_unit if by_unit is not None else unit_rates(since, now)
     still = open_by("department_id")
     late = overdue_by("department_id", now)
     out: list[dict[str, Any]] = []
@@ -237,13 +247,17 @@ def _at(day: date) -> datetime:
 def overview(now: datetime | None = None) -> dict[str, Any]:
     """The leader's overview: today, this month and this year; the year by village and unit; twelve months."""
     now = now or clock.now()
-    tiles = [{"key": key, "label": label, "figures": tile(since, now)} for key, label, since in periods(now)]
     year = periods(now)[2][2]
+    by_unit = unit_rates(year, now)
+    tiles = [
+        {"key": key, "label": label, "figures": tile(since, now, by_unit if since == year else None)}
+        for key, label, since in periods(now)
+    ]
     return {
         "tiles": tiles,
         "overdue": loop_cases().filter(status__in=OPEN_STATES, due_at__lt=now).count(),
         "regions": regions(year, now),
-        "departments": departments(year, now),
+        "departments": departments(year, now, by_unit),
         "months": months(now),
     }
 
@@ -323,6 +337,7 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
 
     now = now or clock.now()
     (_k, _l, today), (_k2, _l2, month) = periods(now)[:2]
+    month_units = unit_rates(month, now)
     r = refs()
     load = {
         row["grid_id"]: row
@@ -360,7 +375,7 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "at": now.astimezone(_tz()).strftime("%Y-%m-%d %H:%M:%S"),
         "at_iso": now.astimezone(_tz()).isoformat(),
         "today": tile(today, now),
-        "month": tile(month, now),
+        "month": tile(month, now, month_units),
         "open": loop_cases().filter(status__in=OPEN_STATES).count(),
         "overdue": loop_cases().filter(status__in=OPEN_STATES, due_at__lt=now).count(),
         "grids": [
@@ -373,7 +388,7 @@ def screen(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "days": days(now),
         "categories": categories(month, now, top=8),
         "sources": sources(month, now),
-        "departments": departments(month, now)[:10],
+        "departments": departments(month, now, month_units)[:10],
         "monitoring": _monitoring(user),
         "safety": _safety(now),
     }
