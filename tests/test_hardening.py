@@ -471,9 +471,38 @@ def test_polls_do_not_write_the_session_and_a_poll_after_it_ended_leaves_for_the
     assert Session.objects.get().expire_date > expiry
     # The stored session gone (the browser asleep for hours): the poll sends the page to the sign-in.
     Session.objects.all().delete()
-    r = c.get("/centre/queues", **poll)
-    assert r.status_code == 204 and r["HX-Redirect"].startswith("/login/?next=")
+    r = c.get("/centre/queues", **poll, HTTP_HX_CURRENT_URL="http://testserver/centre/?queue=overdue")
+    # Back to the page after signing in, not to the fragment.
+    assert r.status_code == 204 and r["HX-Redirect"] == "/login/?next=%2Fcentre%2F%3Fqueue%3Doverdue"
+    r = c.get("/centre/queues", **poll, HTTP_HX_CURRENT_URL="https://evil.example/centre/")
+    assert r.status_code == 204 and r["HX-Redirect"] == "/login/"
     assert c.get("/centre/queues").status_code == 302  # a page load is redirected as usual
+
+
+@pytest.mark.django_db
+def test_a_session_brings_its_roles_and_ends_when_the_account_is_deactivated_or_its_password_changed(
+    cast: Any,
+) -> None:
+    from django.test import Client
+
+    from jingwu.org.models import PersonRole
+    from jingwu.org.services import active_user
+
+    PersonRole.objects.create(person=cast["operator"].person, role="inspector")
+    user = active_user(cast["operator"].pk)
+    assert user.person.name and user.person._jw_roles == ("operator", "inspector")
+    assert active_user("x") is None and active_user(10**9) is None
+    c = Client()
+    assert c.post("/login/", {"username": "operator", "password": "pw-operator"}).status_code == 302
+    assert c.get("/centre/").status_code == 200
+    cast["operator"].is_active = False
+    cast["operator"].save(update_fields=["is_active"])
+    assert c.get("/centre/").status_code == 302
+    assert c.post("/login/", {"username": "dispatcher", "password": "pw-dispatcher"}).status_code == 302
+    assert c.get("/centre/").status_code == 200
+    cast["dispatcher"].set_password("Another-pw-2026")
+    cast["dispatcher"].save(update_fields=["password"])
+    assert c.get("/centre/").status_code == 302  # the session's hash no longer matches
 
 
 @pytest.mark.django_db

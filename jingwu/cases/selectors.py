@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Q
 
 from jingwu.lib import clock
@@ -105,7 +105,7 @@ def text_search(qs: CaseQuerySet, q: str) -> CaseQuerySet:
     """A case number, or words of the description and address: on PostgreSQL the cases holding every word of
     the query (a full-text index over the words ``lib.textsearch`` cut), elsewhere a substring."""
     term = q.strip()
-    if connection.vendor != "postgresql":
+    if connections[qs.db].vendor != "postgresql":
         # Each word typed, in the description or the address, as the words index does on PostgreSQL.
         every = Q()
         for part in term.split():

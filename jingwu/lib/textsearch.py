@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import NotSupportedError
 from django.db.models import Lookup
+from django.db.models.expressions import Col
 
 
 @functools.cache
@@ -55,6 +56,8 @@ class Words(Lookup):
         raise NotSupportedError("full-text search needs PostgreSQL")
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        if not isinstance(self.lhs, Col):
+            raise NotSupportedError("the words lookup reads the words column itself, not an expression over it")
         rhs, params = self.process_rhs(compiler, connection)
         table = compiler.quote_name_unless_alias(self.lhs.alias)
         return f"{table}.search_vector @@ plainto_tsquery('simple'::regconfig, {rhs})", tuple(params)

@@ -133,6 +133,11 @@ class PasswordBackend(ModelBackend):
 
         return active_user(user_id)
 
+    async def aget_user(self, user_id: Any) -> Any:
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(self.get_user)(user_id)
+
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
 

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from jingwu.lib import clock
@@ -26,6 +29,18 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """A fragment's request without a session (a poll after it ended) sends the page to the sign-in, and back to
+    the page (not the fragment) after it, instead of putting the sign-in form inside the fragment."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    to_login = reverse("web:login")
+    if page.path and url_has_allowed_host_and_scheme(page.geturl(), allowed_hosts={request.get_host()}):
+        to_login += "?" + urlencode({"next": urlunsplit(("", "", page.path, page.query, ""))})
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = to_login
+    return response
+
+
 def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Signed in, and in one of ``roles``; anyone else gets a clear 403 page, not a silent redirect."""
 
@@ -33,14 +48,9 @@ def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], C
         @wraps(view)
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
-                to_login = redirect_to_login(request.get_full_path())
                 if is_htmx(request):
-                    # A fragment's request (a poll after the session ended) leaves for the sign-in page
-                    # instead of putting it inside the fragment.
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = to_login.url
-                    return response
-                return to_login
+                    return _to_sign_in(request)
+                return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
                 return render(request, "web/forbidden.html", {"needed": roles}, status=403)
             return view(request, *args, **kwargs)

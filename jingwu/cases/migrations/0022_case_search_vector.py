@@ -6,6 +6,10 @@ was checked by computing its vector again, about 10 µs a row: the slowest list 
 computes the vector once, when the row is written; the check becomes a comparison and the index covers the
 column. Django does not know the column (SQLite has no tsvector); ``Case.search`` keeps the words and the
 ``words`` lookup reads the vector.
+
+On an installation that already holds years of cases this rewrites the cases table under an exclusive lock (the
+column is computed for every row, then every index of the table is rebuilt): minutes for a city's ten million
+cases, during which the cases cannot be read. Run it in a maintenance window (``docs/scale.md``).
 """
 
 from django.db import migrations
