@@ -12,6 +12,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -38,6 +42,7 @@ from .common import (
     is_htmx,
     roles_required,
 )
+from .templatetags.jingwu import state_badge
 
 HOME = {
     Role.OPERATOR: "web:centre",
@@ -137,17 +142,70 @@ def case_rows(cases: Sequence[Case], now: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def table_rows(cases: Sequence[Case], now: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The centre table's rows, each with its ``<tr>`` written here: fifty rows of look-ups, date filters and
+    a URL tag per cell cost the page more in the template engine than its queries cost in the database."""
+    rows = case_rows(cases, now)
+    pick_label, late = _("选择"), _("超时")
+    for row in rows:
+        c = row["case"]
+        reported = timezone.localtime(c.reported_at)
+        due = ""
+        if c.due_at:
+            local = timezone.localtime(c.due_at)
+            due = format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%m-%d %H:%M"))
+            if row["overdue"]:
+                due += format_html(' <span class="badge bg-red text-white late">{}</span>', late)
+        pick = ""
+        if batch:
+            if any(c.status in b["states"] for b in batch):
+                pick = format_html(
+                    '<input class="form-check-input m-0" type="checkbox" name="n" value="{}:{}" form="batch-form"'
+                    ' aria-label="{} {}">',
+                    c.number,
+                    c.version,
+                    pick_label,
+                    c.number,
+                )
+            pick = format_html("<td>{}</td>", pick)
+        row["html"] = format_html(
+            '<tr class="{}" data-number="{}">\n    {}\n    <td class="nowrap"><a href="{}">{}</a></td>\n'
+            '    <td><span class="{}">{}</span></td>\n'
+            '    <td>{}</td><td class="nowrap">{}</td><td class="nowrap d-none d-xxl-table-cell">{}</td>\n'
+            '    <td class="desc">{}</td><td class="nowrap">{}</td>\n'
+            '    <td class="nowrap"><time datetime="{}">{}</time></td>\n'
+            '    <td class="nowrap">{}</td>\n  </tr>',
+            "overdue" if row["overdue"] else "",
+            c.number,
+            pick,
+            reverse("web:case", args=[c.number]),
+            c.number,
+            state_badge(c.status),
+            row["status_label"],
+            row["category"],
+            row["region"],
+            row["source_label"],
+            Truncator(c.description).chars(28),
+            row["department"],
+            reported.isoformat(),
+            reported.strftime("%m-%d %H:%M"),
+            due,
+        )
+    return rows
+
+
 def _table_context(request: HttpRequest) -> dict[str, Any]:
     listing = lists.case_list(request)
     page = lists.page_of(listing, request)
+    batch = batch_actions(request.user)
     return {
-        "rows": case_rows(list(page.object_list), clock.now()),
+        "rows": table_rows(list(page.object_list), clock.now(), batch),
         "page": page,
         "params": listing.params,
         "active": listing.described_filters(),
         "sizes": lists.PAGE_SIZES,
         "columns": lists.columns(listing),
-        "batch": batch_actions(request.user),
+        "batch": batch,
         "departments_all": sorted(refs().departments.values()),
         "sort": listing.sort,
     }
